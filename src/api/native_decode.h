@@ -1,0 +1,31 @@
+// Decoding the native JSON API into core operations. Every error names the
+// field that is wrong ("series[2].values[5]: expected a number, got string").
+#pragma once
+
+#include <simdjson.h>
+
+#include <optional>
+#include <string>
+
+#include "common/status.h"
+#include "core/catalog.h"
+#include "core/tracker.h"
+#include "model/operations.h"
+
+namespace sextant::api {
+
+// Parses a request body as a JSON object; an empty body gives an empty object.
+// `padded` must outlive the returned element.
+Result<simdjson::dom::element> ParseJsonObject(simdjson::dom::parser& parser,
+                                               const simdjson::padded_string& padded);
+
+Result<model::CreateRunOp> DecodeCreateRun(simdjson::dom::element body);
+Result<model::LogBatch> DecodeLogBatch(simdjson::dom::element body, int64_t now_us);
+Result<core::RunsQuery> DecodeRunsQuery(simdjson::dom::element body);
+Result<core::SeriesRequest> DecodeSeriesRequest(simdjson::dom::element body);
+Result<std::optional<model::RunState>> DecodeFinish(simdjson::dom::element body);
+
+// "-train/loss,config/lr" -> [{train/loss desc}, {config/lr asc}]
+Result<std::vector<core::SortKey>> ParseSortParam(std::string_view text);
+
+}  // namespace sextant::api

@@ -1,0 +1,389 @@
+// The native API v1 routes (docs/api/native.md).
+#include <httplib.h>
+
+#include "api/json_writer.h"
+#include "api/native_decode.h"
+#include "api/server.h"
+#include "query/filter_datetime.h"
+
+namespace sextant::api {
+
+namespace {
+
+using httplib::ContentReader;
+using httplib::Request;
+using httplib::Response;
+
+constexpr char kProject[] = R"(/api/v1/projects/([^/]+)/([^/]+))";
+
+void SendError(Response& res, const Status& s) {
+  res.status = HttpStatusFor(s);
+  res.set_content(ErrorBody(CodeName(s.code()), s.message()), "application/json");
+}
+
+void SendJson(Response& res, int status, std::string body) {
+  res.status = status;
+  res.set_content(std::move(body), "application/json");
+}
+
+Result<model::ProjectName> ProjectOf(const Request& req) {
+  model::ProjectName p{req.matches[1], req.matches[2]};
+  RETURN_IF_ERROR(model::ValidateProjectPart(p.workspace, "workspace"));
+  RETURN_IF_ERROR(model::ValidateProjectPart(p.name, "project"));
+  return p;
+}
+
+// Reads a JSON request body under the size limit. On a body over the limit
+// the connection is closed after the 413, since the rest is left unread.
+Result<std::string> ReadBody(const Request& req, Response& res, const ContentReader& reader,
+                             size_t limit) {
+  std::string ct = req.get_header_value("Content-Type");
+  if (ct.rfind("multipart/", 0) == 0)
+    return Status(Code::kInvalidArgument, "unsupported content type '" + ct + "'; send JSON");
+  auto too_large = [&] {
+    res.set_header("Connection", "close");
+    return Status::TooLarge("request body exceeds the limit of " + std::to_string(limit) +
+                            " bytes (" + std::to_string(limit >> 20) + " MiB, --max-body-mb)");
+  };
+  if (req.has_header("Content-Length") &&
+      std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > limit)
+    return too_large();
+  std::string body;
+  bool over = false;
+  bool ok = reader([&](const char* data, size_t n) {
+    if (body.size() + n > limit) {
+      over = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  if (over) return too_large();
+  if (!ok) return Status::InvalidArgument("could not read the request body");
+  return body;
+}
+
+// Parses `body` into `*root` with this thread's parser.
+Result<simdjson::dom::element> ParseBody(const std::string& body,
+                                         std::unique_ptr<simdjson::padded_string>* keep) {
+  thread_local simdjson::dom::parser parser;
+  *keep = std::make_unique<simdjson::padded_string>(body.empty() ? std::string("{}") : body);
+  return ParseJsonObject(parser, **keep);
+}
+
+void WriteRun(JsonWriter& w, const model::ProjectName& p, const storage::RunInfo& r) {
+  w.Key("project").String(p.Full());
+  w.Key("run_id").String(r.run_id);
+  w.Key("name").String(r.name);
+  w.Key("experiment_name").String(r.experiment);
+  w.Key("state").String(model::RunStateName(r.state));
+  w.Key("created_at").Seconds(r.created_us);
+  w.Key("updated_at").Seconds(r.updated_us);
+  w.Key("fork_run_id");
+  if (r.fork_run_id) w.String(*r.fork_run_id); else w.Null();
+  w.Key("fork_step");
+  if (r.fork_step) w.Step(*r.fork_step); else w.Null();
+}
+
+std::string RunJson(const model::ProjectName& p, const storage::RunInfo& r) {
+  JsonWriter w;
+  w.BeginObject();
+  WriteRun(w, p, r);
+  w.EndObject();
+  return w.Take();
+}
+
+void WriteAttribute(JsonWriter& w, const storage::AttributeInfo& a) {
+  w.BeginObject();
+  w.Key("path").String(a.path);
+  w.Key("type").String(model::AttrTypeName(a.type));
+  if (model::IsSeries(a.type)) {
+    w.Key("last_step");
+    if (a.last_step) w.Step(*a.last_step); else w.Null();
+    w.Key("last_value").Value(a.value);
+    w.Key("last_timestamp").Seconds(a.last_ts);
+    w.Key("count").Int(a.count);
+  } else if (a.type == model::AttrType::kFile || a.type == model::AttrType::kFileSeries) {
+    w.Key("digest").String(a.value.s);
+    w.Key("size").Int(a.value.i);
+    if (a.type == model::AttrType::kFileSeries) {
+      w.Key("last_step");
+      if (a.last_step) w.Step(*a.last_step); else w.Null();
+      w.Key("count").Int(a.count);
+    }
+  } else {
+    w.Key("value").Value(a.value);
+  }
+  w.EndObject();
+}
+
+std::string SeriesJson(const std::vector<core::SeriesResult>& results) {
+  JsonWriter w;
+  w.BeginObject().Key("series").BeginArray();
+  for (const auto& r : results) {
+    w.BeginObject();
+    w.Key("run_id").String(r.run_id);
+    w.Key("type");
+    if (r.type) w.String(model::AttrTypeName(*r.type)); else w.Null();
+    if (!r.downsampled) {
+      w.Key("steps").BeginArray();
+      for (int64_t s : r.points.steps) w.Step(s);
+      w.EndArray().Key("values").BeginArray();
+      if (r.type == model::AttrType::kFloatSeries || !r.type) {
+        for (double v : r.points.floats) w.Double(v);
+      } else if (r.type == model::AttrType::kHistogramSeries) {
+        for (const auto& v : r.points.bytes) w.Raw(v);
+      } else {
+        for (const auto& v : r.points.bytes) w.String(v);
+      }
+      w.EndArray().Key("timestamps").BeginArray();
+      for (int64_t t : r.points.ts) w.Seconds(t);
+      w.EndArray();
+      w.Key("next_after_step");
+      if (r.next_after_step) w.Step(*r.next_after_step); else w.Null();
+    }
+    if (r.downsampled) {
+      w.Key("buckets").BeginObject();
+      w.Key("index").BeginArray();
+      for (const auto& b : r.buckets) w.Int(b.index);
+      w.EndArray().Key("first_step").BeginArray();
+      for (const auto& b : r.buckets) w.Step(b.first_step);
+      w.EndArray().Key("last_step").BeginArray();
+      for (const auto& b : r.buckets) w.Step(b.last_step);
+      w.EndArray().Key("min").BeginArray();
+      for (const auto& b : r.buckets) w.Double(b.min);
+      w.EndArray().Key("max").BeginArray();
+      for (const auto& b : r.buckets) w.Double(b.max);
+      w.EndArray().Key("mean").BeginArray();
+      for (const auto& b : r.buckets) w.Double(b.mean());
+      w.EndArray().Key("count").BeginArray();
+      for (const auto& b : r.buckets) w.Int(static_cast<int64_t>(b.count));
+      w.EndArray().Key("nan_count").BeginArray();
+      for (const auto& b : r.buckets) w.Int(static_cast<int64_t>(b.nan_count));
+      w.EndArray().Key("last").BeginArray();
+      for (const auto& b : r.buckets) w.Double(b.last_value);
+      w.EndArray().EndObject();
+    }
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  return w.Take();
+}
+
+}  // namespace
+
+void Server::Routes() {
+  auto& h = *http_;
+  core::Tracker* t = tracker_;
+  size_t body_limit = options_.max_body_bytes;
+
+  h.Get("/api/v1/health", [](const Request&, Response& res) {
+    SendJson(res, 200, R"({"status":"ok","version":"0.1.0"})");
+  });
+
+  h.Get("/", [](const Request&, Response& res) {
+    res.set_content(
+        "<!doctype html><title>Sextant</title><h1>Sextant</h1>"
+        "<p>The tracking server is running. API: <a href=\"/api/v1/projects\">/api/v1/projects</a>"
+        " (see docs/api/native.md).</p>",
+        "text/html");
+  });
+
+  h.Get("/api/v1/projects", [t](const Request&, Response& res) {
+    auto r = t->ListProjects();
+    if (!r.ok()) return SendError(res, r.status());
+    JsonWriter w;
+    w.BeginObject().Key("projects").BeginArray();
+    for (const auto& p : r.value()) {
+      w.BeginObject();
+      w.Key("project").String(p.workspace + "/" + p.name);
+      w.Key("workspace").String(p.workspace).Key("name").String(p.name);
+      w.Key("runs").Int(p.num_runs).Key("created_at").Seconds(p.created_us);
+      w.EndObject();
+    }
+    w.EndArray().EndObject();
+    SendJson(res, 200, w.Take());
+  });
+
+  h.Post(std::string(kProject) + "/runs",
+         [t, body_limit](const Request& req, Response& res, const ContentReader& reader) {
+           auto p = ProjectOf(req);
+           if (!p.ok()) return SendError(res, p.status());
+           auto body = ReadBody(req, res, reader, body_limit);
+           if (!body.ok()) return SendError(res, body.status());
+           std::unique_ptr<simdjson::padded_string> keep;
+           auto root = ParseBody(body.value(), &keep);
+           if (!root.ok()) return SendError(res, root.status());
+           auto op = DecodeCreateRun(root.value());
+           if (!op.ok()) return SendError(res, op.status());
+           auto r = t->CreateRun(p.value(), std::move(op).value());
+           if (!r.ok()) return SendError(res, r.status());
+           SendJson(res, r->second ? 201 : 200, RunJson(p.value(), r->first));
+         });
+
+  auto query_runs = [t](const Request& req, Response& res, core::RunsQuery q) {
+    auto p = ProjectOf(req);
+    if (!p.ok()) return SendError(res, p.status());
+    auto page = t->QueryRuns(p.value(), q);
+    if (!page.ok()) return SendError(res, page.status());
+    JsonWriter w;
+    w.BeginObject().Key("total").Int(static_cast<int64_t>(page->total));
+    w.Key("runs").BeginArray();
+    for (const auto& row : page->rows) {
+      w.BeginObject();
+      WriteRun(w, p.value(), row.run);
+      w.Key("attributes").BeginObject();
+      for (const auto& [path, v] : row.attributes) w.Key(path).Value(v);
+      w.EndObject().EndObject();
+    }
+    w.EndArray().EndObject();
+    SendJson(res, 200, w.Take());
+  };
+
+  h.Get(std::string(kProject) + "/runs", [query_runs](const Request& req, Response& res) {
+    core::RunsQuery q;
+    if (req.has_param("filter")) {
+      auto f = query::Filter::Parse(req.get_param_value("filter"));
+      if (!f.ok()) return SendError(res, f.status().WithContext("filter"));
+      q.filter = std::move(f).value();
+    }
+    if (req.has_param("sort")) {
+      auto s = ParseSortParam(req.get_param_value("sort"));
+      if (!s.ok()) return SendError(res, s.status());
+      q.sort = std::move(s).value();
+    }
+    for (auto [key, max, out] : {std::tuple{"limit", size_t(10'000), &q.limit},
+                                 std::tuple{"offset", size_t(100'000'000), &q.offset}}) {
+      if (!req.has_param(key)) continue;
+      std::string v = req.get_param_value(key);
+      char* end = nullptr;
+      unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || *end || n > max || v[0] == '-')
+        return SendError(res, Status::InvalidArgument(std::string(key) +
+                                                      ": expected an integer from 0 to " +
+                                                      std::to_string(max)));
+      *out = n;
+    }
+    if (req.has_param("columns")) {
+      std::vector<std::string> cols;
+      std::string v = req.get_param_value("columns");
+      size_t start = 0;
+      while (start <= v.size()) {
+        size_t c = v.find(',', start);
+        std::string part = v.substr(start, c == std::string::npos ? std::string::npos : c - start);
+        if (!part.empty()) cols.push_back(part);
+        if (c == std::string::npos) break;
+        start = c + 1;
+      }
+      q.columns = std::move(cols);
+    }
+    query_runs(req, res, std::move(q));
+  });
+
+  h.Post(std::string(kProject) + "/runs/query",
+         [query_runs, body_limit](const Request& req, Response& res, const ContentReader& reader) {
+           auto body = ReadBody(req, res, reader, body_limit);
+           if (!body.ok()) return SendError(res, body.status());
+           std::unique_ptr<simdjson::padded_string> keep;
+           auto root = ParseBody(body.value(), &keep);
+           if (!root.ok()) return SendError(res, root.status());
+           auto q = DecodeRunsQuery(root.value());
+           if (!q.ok()) return SendError(res, q.status());
+           query_runs(req, res, std::move(q).value());
+         });
+
+  h.Get(std::string(kProject) + "/runs/([^/]+)", [t](const Request& req, Response& res) {
+    auto p = ProjectOf(req);
+    if (!p.ok()) return SendError(res, p.status());
+    auto r = t->GetRun(p.value(), req.matches[3]);
+    if (!r.ok()) return SendError(res, r.status());
+    auto children = t->Children(r.value());
+    if (!children.ok()) return SendError(res, children.status());
+    JsonWriter w;
+    w.BeginObject();
+    WriteRun(w, p.value(), r.value());
+    w.Key("children").BeginArray();
+    for (const auto& c : children.value()) {
+      w.BeginObject().Key("run_id").String(c.run_id).Key("fork_step").Step(c.fork_step.value_or(0));
+      w.EndObject();
+    }
+    w.EndArray().EndObject();
+    SendJson(res, 200, w.Take());
+  });
+
+  h.Post(std::string(kProject) + "/runs/([^/]+)/log",
+         [t, body_limit](const Request& req, Response& res, const ContentReader& reader) {
+           auto p = ProjectOf(req);
+           if (!p.ok()) return SendError(res, p.status());
+           auto body = ReadBody(req, res, reader, body_limit);
+           if (!body.ok()) return SendError(res, body.status());
+           std::unique_ptr<simdjson::padded_string> keep;
+           auto root = ParseBody(body.value(), &keep);
+           if (!root.ok()) return SendError(res, root.status());
+           auto batch = DecodeLogBatch(root.value(), core::NowMicros());
+           if (!batch.ok()) return SendError(res, batch.status());
+           auto out = t->Log(p.value(), req.matches[3], std::move(batch).value());
+           if (!out.ok()) return SendError(res, out.status());
+           JsonWriter w;
+           w.BeginObject().Key("points").Int(out->points).Key("configs").Int(out->configs);
+           w.EndObject();
+           SendJson(res, 200, w.Take());
+         });
+
+  h.Post(std::string(kProject) + "/runs/([^/]+)/finish",
+         [t, body_limit](const Request& req, Response& res, const ContentReader& reader) {
+           auto p = ProjectOf(req);
+           if (!p.ok()) return SendError(res, p.status());
+           auto body = ReadBody(req, res, reader, body_limit);
+           if (!body.ok()) return SendError(res, body.status());
+           std::unique_ptr<simdjson::padded_string> keep;
+           auto root = ParseBody(body.value(), &keep);
+           if (!root.ok()) return SendError(res, root.status());
+           auto state = DecodeFinish(root.value());
+           if (!state.ok()) return SendError(res, state.status());
+           auto r = t->Finish(p.value(), req.matches[3],
+                              state->value_or(model::RunState::kFinished));
+           if (!r.ok()) return SendError(res, r.status());
+           SendJson(res, 200, RunJson(p.value(), r.value()));
+         });
+
+  h.Get(std::string(kProject) + "/runs/([^/]+)/attributes", [t](const Request& req, Response& res) {
+    auto p = ProjectOf(req);
+    if (!p.ok()) return SendError(res, p.status());
+    auto attrs = t->Attributes(p.value(), req.matches[3], req.get_param_value("pattern"));
+    if (!attrs.ok()) return SendError(res, attrs.status());
+    JsonWriter w;
+    w.BeginObject().Key("attributes").BeginArray();
+    for (const auto& a : attrs.value()) WriteAttribute(w, a);
+    w.EndArray().EndObject();
+    SendJson(res, 200, w.Take());
+  });
+
+  h.Post(std::string(kProject) + "/series",
+         [t, body_limit](const Request& req, Response& res, const ContentReader& reader) {
+           auto p = ProjectOf(req);
+           if (!p.ok()) return SendError(res, p.status());
+           auto body = ReadBody(req, res, reader, body_limit);
+           if (!body.ok()) return SendError(res, body.status());
+           std::unique_ptr<simdjson::padded_string> keep;
+           auto root = ParseBody(body.value(), &keep);
+           if (!root.ok()) return SendError(res, root.status());
+           auto sr = DecodeSeriesRequest(root.value());
+           if (!sr.ok()) return SendError(res, sr.status());
+           auto out = t->ReadSeries(p.value(), sr.value());
+           if (!out.ok()) return SendError(res, out.status());
+           SendJson(res, 200, SeriesJson(out.value()));
+         });
+
+  // Compacts every series now (operations and benchmarks; the background
+  // compactor does the same within about a second of idleness).
+  h.Post("/api/v1/admin/compact", [t](const Request&, Response& res) {
+    Status st = t->CompactAll();
+    if (!st.ok()) return SendError(res, st);
+    SendJson(res, 200, R"({"status":"ok"})");
+  });
+
+  RouteFiles();
+}
+
+}  // namespace sextant::api

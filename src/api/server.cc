@@ -1,0 +1,113 @@
+#include "api/server.h"
+
+#include <httplib.h>
+
+#include <thread>
+
+#include "api/json_writer.h"
+#include "api/native_decode.h"
+
+namespace sextant::api {
+
+int HttpStatusFor(const Status& s) {
+  switch (s.code()) {
+    case Code::kOk: return 200;
+    case Code::kInvalidArgument: return 400;
+    case Code::kNotFound: return 404;
+    case Code::kAlreadyExists:
+    case Code::kConflict: return 409;
+    case Code::kTooLarge: return 413;
+    case Code::kUnavailable: return 503;
+    case Code::kDataLoss:
+    case Code::kInternal: return 500;
+  }
+  return 500;
+}
+
+std::string ErrorBody(std::string_view code, std::string_view message) {
+  JsonWriter w;
+  w.BeginObject().Key("error").BeginObject();
+  w.Key("code").String(code).Key("message").String(message);
+  w.EndObject().EndObject();
+  return w.Take();
+}
+
+namespace {
+
+void SendError(httplib::Response& res, const Status& s) {
+  res.status = HttpStatusFor(s);
+  res.set_content(ErrorBody(CodeName(s.code()), s.message()), "application/json");
+}
+
+void SendJson(httplib::Response& res, int status, std::string body) {
+  res.status = status;
+  res.set_content(std::move(body), "application/json");
+}
+
+}  // namespace
+
+Server::Server(core::Tracker* tracker, ServerOptions options)
+    : tracker_(tracker), options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
+  int threads = options_.threads;
+  if (threads <= 0) threads = std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency()));
+  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http_->set_keep_alive_max_count(100'000);
+  http_->set_keep_alive_timeout(30);
+  http_->set_read_timeout(60, 0);
+  http_->set_write_timeout(60, 0);
+  http_->set_payload_max_length(options_.max_file_bytes);
+  http_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    std::string code = "invalid_argument", msg = "bad request";
+    switch (res.status) {
+      case 404: code = "not_found"; msg = "no route for " + req.method + " " + req.path; break;
+      case 405: code = "method_not_allowed"; msg = "method not allowed"; break;
+      case 413:
+        code = "payload_too_large";
+        msg = "request body exceeds the limit of " + std::to_string(options_.max_file_bytes) +
+              " bytes";
+        break;
+      case 414: code = "uri_too_long"; msg = "request URI too long"; break;
+      case 500: code = "internal"; msg = "internal error"; break;
+      default: break;
+    }
+    res.set_content(ErrorBody(code, msg), "application/json");
+  });
+  http_->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unexpected error";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        std::fprintf(stderr, "sextant: request failed: %s\n", what.c_str());
+        SendError(res, Status::Internal(what));
+      });
+  Routes();
+}
+
+Server::~Server() = default;
+
+Result<int> Server::Bind() {
+  if (options_.port == 0) {
+    int port = http_->bind_to_any_port(options_.host);
+    if (port <= 0) return Status::Unavailable("cannot bind " + options_.host);
+    options_.port = port;
+    return port;
+  }
+  if (!http_->bind_to_port(options_.host, options_.port))
+    return Status::Unavailable("cannot listen on " + options_.host + ":" +
+                               std::to_string(options_.port) + " (in use?)");
+  return options_.port;
+}
+
+Status Server::Serve() {
+  if (!http_->listen_after_bind()) return Status::Internal("the HTTP server stopped with an error");
+  return Status::Ok();
+}
+
+void Server::Stop() { http_->stop(); }
+
+}  // namespace sextant::api

@@ -1,0 +1,137 @@
+// The `sextant` command.
+//
+//   sextant serve [--data DIR] [--host H] [--port P] [--demo] [--max-body-mb N]
+//                 [--max-file-gb N] [--no-fsync]
+//   sextant version
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "api/server.h"
+#include "cli/demo.h"
+#include "core/tracker.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: sextant serve [options]\n"
+    "       sextant version\n"
+    "\n"
+    "serve options:\n"
+    "  --data DIR         data folder (default ./sextant-data)\n"
+    "  --host HOST        address to listen on (default 127.0.0.1)\n"
+    "  --port PORT        port (default 5050; 0 picks a free one)\n"
+    "  --demo             log a small demo project (demo/quickstart) if absent\n"
+    "  --max-body-mb N    largest JSON request body (default 64)\n"
+    "  --max-file-gb N    largest file upload (default 100)\n"
+    "  --no-fsync         acknowledge writes before fsync (survives a crash of the\n"
+    "                     server, not of the machine)\n"
+    "  --threads N        HTTP worker threads (default max(16, 4 x cores))\n";
+
+int Fail(const std::string& msg) {
+  std::fprintf(stderr, "sextant: %s\n", msg.c_str());
+  return 2;
+}
+
+int Serve(int argc, char** argv) {
+  sextant::core::TrackerOptions topts;
+  topts.data_dir = "sextant-data";
+  sextant::api::ServerOptions sopts;
+  bool demo = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "sextant: %s needs a value\n", name);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    auto number = [&](const char* name, long lo, long hi) {
+      const char* v = value(name);
+      char* end = nullptr;
+      long n = std::strtol(v, &end, 10);
+      if (*end || n < lo || n > hi) {
+        std::fprintf(stderr, "sextant: %s must be an integer from %ld to %ld\n", name, lo, hi);
+        std::exit(2);
+      }
+      return n;
+    };
+    if (a == "--data") topts.data_dir = value("--data");
+    else if (a == "--host") sopts.host = value("--host");
+    else if (a == "--port") sopts.port = static_cast<int>(number("--port", 0, 65535));
+    else if (a == "--demo") demo = true;
+    else if (a == "--max-body-mb") sopts.max_body_bytes = size_t(number("--max-body-mb", 1, 4096)) << 20;
+    else if (a == "--max-file-gb") sopts.max_file_bytes = uint64_t(number("--max-file-gb", 1, 1 << 20)) << 30;
+    else if (a == "--no-fsync") topts.fsync_commits = false;
+    else if (a == "--threads") sopts.threads = static_cast<int>(number("--threads", 1, 4096));
+    else if (a == "-h" || a == "--help") { std::fputs(kUsage, stdout); return 0; }
+    else return Fail("unknown option '" + a + "'\n" + kUsage);
+  }
+
+  // Signals are taken by one thread with sigwait so that shutdown runs as
+  // ordinary code, not inside a signal handler.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto tracker = sextant::core::Tracker::Open(topts);
+  if (!tracker.ok()) return Fail(tracker.status().ToString());
+  if (demo) {
+    sextant::Status st = sextant::cli::SeedDemo(tracker.value().get());
+    if (!st.ok()) return Fail("demo: " + st.ToString());
+  }
+  sextant::api::Server server(tracker.value().get(), sopts);
+  auto port = server.Bind();
+  if (!port.ok()) return Fail(port.status().message());
+  std::printf("sextant listening on http://%s:%d (data: %s)\n", sopts.host.c_str(), port.value(),
+              topts.data_dir.c_str());
+  std::fflush(stdout);
+
+  std::atomic<bool> signalled{false};
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    signalled = true;
+    std::fprintf(stderr, "sextant: %s received, finishing in-flight requests\n",
+                 sig == SIGINT ? "SIGINT" : "SIGTERM");
+    server.Stop();
+  });
+  sextant::Status served = server.Serve();
+  // If Serve ended without a signal, wake the waiter so it can be joined.
+  if (!signalled) pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  sextant::Status closed = tracker.value()->Close();
+  if (!served.ok()) return Fail(served.ToString());
+  if (!closed.ok()) return Fail("closing: " + closed.ToString());
+  std::fprintf(stderr, "sextant: stopped cleanly\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "serve") return Serve(argc, argv);
+  if (cmd == "version" || cmd == "--version") {
+    std::puts("sextant 0.1.0");
+    return 0;
+  }
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  return Fail("unknown command '" + cmd + "'\n" + kUsage);
+}

@@ -1,0 +1,186 @@
+#include "core/tracker.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include <re2/re2.h>
+
+namespace sextant::core {
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<std::unique_ptr<Tracker>> Tracker::Open(const TrackerOptions& options) {
+  auto t = std::unique_ptr<Tracker>(new Tracker(options));
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) return Status::Internal("creating data folder " + options.data_dir + ": " + ec.message());
+  storage::BackendOptions bo;
+  bo.path = (std::filesystem::path(options.data_dir) / "sextant.db").string();
+  bo.fsync_commits = options.fsync_commits;
+  ASSIGN_OR_RETURN(t->backend_, storage::OpenSqliteBackend(bo));
+  ASSIGN_OR_RETURN(t->blobs_, blobs::OpenLocalBlobStore(
+                                  (std::filesystem::path(options.data_dir) / "files").string()));
+  t->catalog_ = std::make_unique<Catalog>(t->backend_.get());
+  if (options.background_compaction) t->compactor_ = std::thread([p = t.get()] { p->CompactorLoop(); });
+  return t;
+}
+
+Tracker::~Tracker() { (void)Close(); }
+
+Status Tracker::Close() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (compactor_.joinable()) compactor_.join();
+  return backend_ ? backend_->Close() : Status::Ok();
+}
+
+void Tracker::CompactorLoop() {
+  std::unique_lock<std::mutex> l(mu_);
+  while (!stopping_) {
+    l.unlock();
+    auto r = backend_->CompactSome(/*max_series=*/64);
+    bool more = r.ok() && r.value() > 0;
+    if (!r.ok()) std::fprintf(stderr, "sextant: compaction: %s\n", r.status().ToString().c_str());
+    l.lock();
+    if (!more) cv_.wait_for(l, std::chrono::milliseconds(250), [&] { return stopping_; });
+  }
+}
+
+Status Tracker::CompactAll() {
+  for (;;) {
+    ASSIGN_OR_RETURN(int n, backend_->CompactSome(1 << 20, /*force=*/true));
+    if (n == 0) return Status::Ok();
+  }
+}
+
+Result<std::vector<storage::ProjectInfo>> Tracker::ListProjects() {
+  return backend_->ListProjects();
+}
+
+Result<std::pair<storage::RunInfo, bool>> Tracker::CreateRun(const model::ProjectName& p,
+                                                             model::CreateRunOp op) {
+  RETURN_IF_ERROR(model::ValidateProjectPart(p.workspace, "workspace"));
+  RETURN_IF_ERROR(model::ValidateProjectPart(p.name, "project"));
+  if (op.run_id) RETURN_IF_ERROR(model::ValidateRunId(*op.run_id));
+  if (op.fork_run_id) RETURN_IF_ERROR(model::ValidateRunId(*op.fork_run_id));
+  if (op.fork_run_id.has_value() != op.fork_step.has_value())
+    return Status::InvalidArgument("fork_run_id and fork_step must be given together");
+  if (op.fork_run_id && op.run_id && *op.fork_run_id == *op.run_id)
+    return Status::InvalidArgument("a run cannot be forked from itself");
+  for (const auto* s : {&op.name, &op.experiment_name})
+    if (*s && (s->value().size() > 1024 || !model::IsValidUtf8(**s)))
+      return Status::InvalidArgument("names must be at most 1024 bytes of UTF-8");
+  ASSIGN_OR_RETURN(auto r, backend_->CreateOrResumeRun(p, op, NowMicros()));
+  catalog_->ApplyRun(r.first);
+  return r;
+}
+
+Result<storage::RunInfo> Tracker::GetRun(const model::ProjectName& p, const std::string& run_id) {
+  return backend_->GetRun(p, run_id);
+}
+
+Result<std::vector<storage::RunInfo>> Tracker::Children(const storage::RunInfo& run) {
+  return backend_->ListChildren(run.id);
+}
+
+Result<storage::LogOutcome> Tracker::Log(const model::ProjectName& p, const std::string& run_id,
+                                         model::LogBatch batch) {
+  ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
+  RETURN_IF_ERROR(model::ValidateLogBatch(&batch, options_.limits, run.fork_step));
+  std::vector<storage::EncodedSeries> encoded;
+  encoded.reserve(batch.series.size());
+  for (const auto& s : batch.series) {
+    ASSIGN_OR_RETURN(auto e, storage::EncodeSeriesWrite(s));
+    encoded.push_back(std::move(e));
+  }
+  int64_t now = NowMicros();
+  ASSIGN_OR_RETURN(auto outcome, backend_->Log(run, batch, std::move(encoded), now));
+  catalog_->ApplyLog(run, batch, now);
+  return outcome;
+}
+
+Result<storage::RunInfo> Tracker::Finish(const model::ProjectName& p, const std::string& run_id,
+                                         model::RunState state) {
+  ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
+  int64_t now = NowMicros();
+  RETURN_IF_ERROR(backend_->SetState(run.id, state, now));
+  catalog_->ApplyState(run, state, now);
+  run.state = state;
+  run.updated_us = now;
+  return run;
+}
+
+Result<std::vector<storage::AttributeInfo>> Tracker::Attributes(const model::ProjectName& p,
+                                                                const std::string& run_id,
+                                                                const std::string& pattern) {
+  ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
+  ASSIGN_OR_RETURN(auto attrs, backend_->ListAttributes(run.id));
+  if (pattern.empty()) return attrs;
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  RE2 re(pattern, opts);
+  if (!re.ok()) return Status::InvalidArgument("pattern is not a valid regex: " + re.error());
+  std::erase_if(attrs, [&](const storage::AttributeInfo& a) {
+    return !RE2::PartialMatch(a.path, re);
+  });
+  return attrs;
+}
+
+Result<RunsPage> Tracker::QueryRuns(const model::ProjectName& p, const RunsQuery& q) {
+  ASSIGN_OR_RETURN(storage::ProjectInfo project, backend_->GetProject(p));
+  return catalog_->Query(project.id, q);
+}
+
+Result<std::unique_ptr<blobs::BlobWriter>> Tracker::NewUpload() { return blobs_->NewWriter(); }
+
+Status Tracker::AttachFile(const model::ProjectName& p, const std::string& run_id,
+                           const std::string& path, std::optional<int64_t> step,
+                           const std::string& filename, const blobs::BlobInfo& blob) {
+  RETURN_IF_ERROR(model::ValidatePath(path));
+  ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
+  storage::FileRef ref{blob.digest, static_cast<int64_t>(blob.size), filename, 0};
+  RETURN_IF_ERROR(backend_->PutFile(run, path, step, ref, NowMicros()));
+  catalog_->ApplyFile(run, path, step ? model::AttrType::kFileSeries : model::AttrType::kFile,
+                      blob.digest, static_cast<int64_t>(blob.size));
+  return Status::Ok();
+}
+
+Result<storage::FileRef> Tracker::FindFile(const model::ProjectName& p, const std::string& run_id,
+                                           const std::string& path, std::optional<int64_t> step) {
+  ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
+  return backend_->GetFile(run.id, path, step);
+}
+
+Result<std::unique_ptr<blobs::BlobReader>> Tracker::OpenBlob(const std::string& digest) {
+  return blobs_->Open(digest);
+}
+
+Result<std::vector<SeriesResult>> Tracker::ReadSeries(const model::ProjectName& p,
+                                                      const SeriesRequest& req) {
+  RETURN_IF_ERROR(model::ValidatePath(req.path));
+  if (req.run_ids.empty()) return Status::InvalidArgument("runs: give at least one run id");
+  if (req.run_ids.size() > 1000) return Status::TooLarge("runs: at most 1000 runs per request");
+  if (req.step_lo > req.step_hi) return Status::InvalidArgument("step_range: start > end");
+  if (req.buckets && (*req.buckets < 1 || *req.buckets > 100'000))
+    return Status::InvalidArgument("buckets must be between 1 and 100000");
+  if (req.limit < 1 || req.limit > 1'000'000)
+    return Status::InvalidArgument("limit must be between 1 and 1000000");
+  std::vector<SeriesResult> out;
+  for (const auto& id : req.run_ids) {
+    ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, id));
+    SeriesResult r;
+    r.run_id = id;
+    RETURN_IF_ERROR(ReadOne(run, req, &r).WithContext("run '" + id + "'"));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace sextant::core

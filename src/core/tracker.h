@@ -1,0 +1,115 @@
+// The core: every protocol front end (native JSON, and later MLflow, Neptune
+// and the importers) calls these operations, so validation, limits and
+// semantics live here once. The Tracker owns the backend, the file store, the
+// runs catalogue and the background compactor.
+//
+// Thread-safety: all methods are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+#include "core/catalog.h"
+#include "model/operations.h"
+#include "query/downsample.h"
+#include "storage/backend.h"
+#include "storage/blobs/blob_store.h"
+#include "storage/series_merge.h"
+
+namespace sextant::core {
+
+struct TrackerOptions {
+  std::string data_dir;
+  bool fsync_commits = true;
+  model::Limits limits;
+  bool background_compaction = true;
+};
+
+struct SeriesRequest {
+  std::vector<std::string> run_ids;
+  std::string path;
+  int64_t step_lo = INT64_MIN, step_hi = INT64_MAX;  // micro-steps, inclusive
+  std::optional<std::pair<int64_t, int64_t>> time_range;  // µs, inclusive
+  std::optional<int> buckets;
+  size_t limit = 10'000;
+  std::optional<int64_t> after_step;
+  bool lineage = true;
+};
+
+struct SeriesResult {
+  std::string run_id;
+  std::optional<model::AttrType> type;  // nullopt: the run has no such series
+  storage::Points points;               // raw reads
+  std::optional<int64_t> next_after_step;
+  bool downsampled = false;
+  std::vector<query::Bucket> buckets;   // downsampled reads
+  uint64_t decoded_blocks = 0;
+};
+
+struct AttributeRow {
+  storage::AttributeInfo info;
+};
+
+class Tracker {
+ public:
+  static Result<std::unique_ptr<Tracker>> Open(const TrackerOptions& options);
+  ~Tracker();
+
+  Result<std::vector<storage::ProjectInfo>> ListProjects();
+  Result<std::pair<storage::RunInfo, bool>> CreateRun(const model::ProjectName& p,
+                                                      model::CreateRunOp op);
+  Result<storage::RunInfo> GetRun(const model::ProjectName& p, const std::string& run_id);
+  Result<std::vector<storage::RunInfo>> Children(const storage::RunInfo& run);
+  Result<storage::LogOutcome> Log(const model::ProjectName& p, const std::string& run_id,
+                                  model::LogBatch batch);
+  Result<storage::RunInfo> Finish(const model::ProjectName& p, const std::string& run_id,
+                                  model::RunState state);
+  Result<std::vector<storage::AttributeInfo>> Attributes(const model::ProjectName& p,
+                                                         const std::string& run_id,
+                                                         const std::string& pattern);
+  Result<RunsPage> QueryRuns(const model::ProjectName& p, const RunsQuery& q);
+  Result<std::vector<SeriesResult>> ReadSeries(const model::ProjectName& p,
+                                               const SeriesRequest& req);
+
+  // Files: the caller streams bytes into a writer from NewUpload(), commits
+  // it, then records the reference with AttachFile().
+  Result<std::unique_ptr<blobs::BlobWriter>> NewUpload();
+  Status AttachFile(const model::ProjectName& p, const std::string& run_id,
+                    const std::string& path, std::optional<int64_t> step,
+                    const std::string& filename, const blobs::BlobInfo& blob);
+  Result<storage::FileRef> FindFile(const model::ProjectName& p, const std::string& run_id,
+                                    const std::string& path, std::optional<int64_t> step);
+  Result<std::unique_ptr<blobs::BlobReader>> OpenBlob(const std::string& digest);
+
+  // Stops the compactor and closes the backend; acknowledged data is durable.
+  Status Close();
+  // Runs the compactor until nothing is left (tests and benchmarks).
+  Status CompactAll();
+
+  const model::Limits& limits() const { return options_.limits; }
+
+ private:
+  explicit Tracker(TrackerOptions o) : options_(std::move(o)) {}
+  void CompactorLoop();
+  Status ReadOne(const storage::RunInfo& run, const SeriesRequest& req, SeriesResult* out);
+
+  TrackerOptions options_;
+  std::unique_ptr<storage::Backend> backend_;
+  std::unique_ptr<blobs::BlobStore> blobs_;
+  std::unique_ptr<Catalog> catalog_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // GUARDED_BY(mu_)
+  std::thread compactor_;
+};
+
+int64_t NowMicros();
+
+}  // namespace sextant::core

@@ -1,0 +1,77 @@
+// Core operations: what every protocol front end decodes into.
+//
+// The native JSON API, the MLflow and Neptune decoders and the importers all
+// build these structs; validation and limits live once, in ValidateLogBatch().
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "model/types.h"
+
+namespace sextant::model {
+
+enum class RunState : uint8_t { kRunning = 0, kFinished = 1, kFailed = 2, kStale = 3 };
+std::string_view RunStateName(RunState s);
+std::optional<RunState> ParseRunState(std::string_view s);
+
+struct ProjectName {
+  std::string workspace;
+  std::string name;
+  std::string Full() const { return workspace + "/" + name; }
+};
+
+struct CreateRunOp {
+  std::optional<std::string> run_id;  // generated when absent
+  std::optional<std::string> name;
+  std::optional<std::string> experiment_name;
+  std::optional<std::string> fork_run_id;
+  std::optional<int64_t> fork_step;    // micro-steps
+  std::optional<int64_t> created_us;
+};
+
+// Points of one series in one request. For float series `floats` is used, for
+// string and histogram series `bytes` (histograms as canonical JSON text).
+struct SeriesWrite {
+  std::string path;
+  AttrType type = AttrType::kFloatSeries;
+  std::vector<int64_t> steps;  // micro-steps
+  std::vector<int64_t> ts;     // µs since epoch
+  std::vector<double> floats;
+  std::vector<std::string> bytes;
+  size_t size() const { return steps.size(); }
+};
+
+struct LogBatch {
+  std::vector<std::pair<std::string, Value>> configs;
+  std::vector<SeriesWrite> series;
+  std::vector<std::string> add_tags;
+  std::vector<std::string> remove_tags;
+  std::optional<RunState> state;
+  size_t num_points() const;
+};
+
+struct Limits {
+  size_t max_points_per_batch = 1'000'000;
+  size_t max_series_per_batch = 10'000;
+  size_t max_configs_per_batch = 100'000;
+  size_t max_string_bytes = 1 << 20;
+  size_t max_tags = 10'000;
+};
+
+// Validates paths, lengths, values and limits; sorts every series by step and
+// keeps the last occurrence of a repeated step (last write wins inside a
+// batch, as across batches). `min_step_exclusive` is the fork step of a forked
+// run: its own points must come after it.
+Status ValidateLogBatch(LogBatch* batch, const Limits& limits,
+                        std::optional<int64_t> min_step_exclusive);
+
+// Canonical JSON text of a histogram point; validates edges/counts.
+Result<std::string> EncodeHistogram(const std::vector<double>& edges,
+                                    const std::vector<double>& counts);
+
+}  // namespace sextant::model

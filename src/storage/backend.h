@@ -1,0 +1,148 @@
+// The narrow storage interface. One logical schema (docs/format/schema.md);
+// SQLite is the embedded default, PostgreSQL implements the same interface.
+//
+// Thread-safety: every method may be called from any thread. Writes are
+// serialized by the backend (group commit); reads run concurrently.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "model/operations.h"
+#include "model/types.h"
+#include "storage/chunkenc/chunk.h"
+
+namespace sextant::storage {
+
+struct ProjectInfo {
+  int64_t id = 0;
+  std::string workspace, name;
+  int64_t created_us = 0;
+  int64_t num_runs = 0;
+};
+
+struct RunInfo {
+  int64_t id = 0;  // internal key
+  int64_t project_id = 0;
+  std::string run_id, name, experiment;
+  model::RunState state = model::RunState::kRunning;
+  int64_t created_us = 0, updated_us = 0;
+  std::optional<int64_t> fork_parent_id;  // internal key of the parent run
+  std::optional<std::string> fork_run_id;
+  std::optional<int64_t> fork_step;
+};
+
+struct AttributeInfo {
+  int64_t id = 0;
+  std::string path;
+  model::AttrType type = model::AttrType::kFloat;
+  // Configs: the value. Float series: f = last value; string series: s = last
+  // value; files: s = digest, i = size.
+  model::Value value;
+  std::optional<int64_t> last_step;  // series only
+  int64_t last_ts = 0;
+  int64_t count = 0;  // points stored (exact after compaction)
+};
+
+// One stored chunk of a series, as read back for queries.
+struct ChunkRow {
+  int64_t id = 0;  // insertion order: a later chunk wins on equal steps
+  int level = 0;   // 0: written by ingest, 1: sealed by the compactor
+  int64_t first_step = 0, last_step = 0;
+  int64_t count = 0;
+  std::string index, data;  // see docs/format/chunk.md
+};
+
+// A series write already validated and encoded into chunks by the caller, so
+// that CPU work happens on request threads and the writer only does I/O.
+struct EncodedSeries {
+  std::string path;
+  model::AttrType type;
+  std::vector<chunkenc::EncodedChunk> chunks;
+  std::vector<chunkenc::ChunkStats> stats;
+  // The batch's point with the greatest step, for the attribute's last value.
+  int64_t last_step = 0, last_ts = 0;
+  double last_float = 0;
+  std::string last_bytes;
+  int64_t count = 0;
+};
+
+struct FileRef {
+  std::string digest;
+  int64_t size = 0;
+  std::string filename;
+  int64_t created_us = 0;
+};
+
+struct LogOutcome {
+  int64_t points = 0;
+  int64_t configs = 0;
+};
+
+struct RunWithAttributes {
+  RunInfo run;
+  std::vector<AttributeInfo> attributes;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Projects are created implicitly with their first run.
+  virtual Result<std::vector<ProjectInfo>> ListProjects() = 0;
+  virtual Result<ProjectInfo> GetProject(const model::ProjectName& p) = 0;
+
+  // Creates the run, or returns the existing one (second = false) and marks it
+  // running. Fork parameters must match an existing run's.
+  virtual Result<std::pair<RunInfo, bool>> CreateOrResumeRun(const model::ProjectName& p,
+                                                             const model::CreateRunOp& op,
+                                                             int64_t now_us) = 0;
+  virtual Result<RunInfo> GetRun(const model::ProjectName& p, const std::string& run_id) = 0;
+  virtual Result<RunInfo> GetRunById(int64_t id) = 0;
+  virtual Result<std::vector<RunInfo>> ListChildren(int64_t run_id) = 0;
+
+  // Applies a batch atomically; durable when it returns OK. Configs and tags
+  // are in `batch`, series points come pre-encoded in `series`.
+  virtual Result<LogOutcome> Log(const RunInfo& run, const model::LogBatch& batch,
+                                 std::vector<EncodedSeries> series, int64_t now_us) = 0;
+  virtual Status SetState(int64_t run_id, model::RunState state, int64_t now_us) = 0;
+
+  virtual Result<std::vector<AttributeInfo>> ListAttributes(int64_t run_id) = 0;
+  virtual Result<std::optional<AttributeInfo>> FindAttribute(int64_t run_id,
+                                                             const std::string& path) = 0;
+  // Every run of a project with its attributes, for the in-memory runs catalogue.
+  virtual Result<std::vector<RunWithAttributes>> LoadProject(int64_t project_id) = 0;
+
+  // Chunks of one series whose step range intersects [lo, hi], ordered by
+  // (first_step, id).
+  virtual Result<std::vector<ChunkRow>> ReadChunks(int64_t attr_id, int64_t lo, int64_t hi) = 0;
+
+  // File attributes (step = nullopt) and file series points.
+  virtual Status PutFile(const RunInfo& run, const std::string& path, std::optional<int64_t> step,
+                         const FileRef& ref, int64_t now_us) = 0;
+  virtual Result<FileRef> GetFile(int64_t run_id, const std::string& path,
+                                  std::optional<int64_t> step) = 0;
+
+  // Merges level-0 chunks of series that need it. Returns the number of series
+  // compacted; 0 means nothing to do. Runs through the writer, never blocking
+  // it for long (bounded work per call).
+  // `force` compacts every series with unsealed chunks, idle or not.
+  virtual Result<int> CompactSome(int max_series, bool force = false) = 0;
+
+  // Flushes and stops background work; further calls return Unavailable.
+  virtual Status Close() = 0;
+};
+
+struct BackendOptions {
+  std::string path;           // the SQLite file
+  bool fsync_commits = true;  // synchronous=FULL: durable against power loss
+};
+
+Result<std::unique_ptr<Backend>> OpenSqliteBackend(const BackendOptions& options);
+
+}  // namespace sextant::storage

@@ -1,0 +1,100 @@
+// The embedded backend: one SQLite database in WAL mode. Private header.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/backend.h"
+#include "storage/sqlite/db.h"
+#include "storage/sqlite/writer.h"
+
+namespace sextant::storage::sqlite {
+
+class SqliteBackend : public Backend {
+ public:
+  static Result<std::unique_ptr<SqliteBackend>> Open(const BackendOptions& options);
+  ~SqliteBackend() override;
+
+  Result<std::vector<ProjectInfo>> ListProjects() override;
+  Result<ProjectInfo> GetProject(const model::ProjectName& p) override;
+  Result<std::pair<RunInfo, bool>> CreateOrResumeRun(const model::ProjectName& p,
+                                                     const model::CreateRunOp& op,
+                                                     int64_t now_us) override;
+  Result<RunInfo> GetRun(const model::ProjectName& p, const std::string& run_id) override;
+  Result<RunInfo> GetRunById(int64_t id) override;
+  Result<std::vector<RunInfo>> ListChildren(int64_t run_id) override;
+  Result<LogOutcome> Log(const RunInfo& run, const model::LogBatch& batch,
+                         std::vector<EncodedSeries> series, int64_t now_us) override;
+  Status SetState(int64_t run_id, model::RunState state, int64_t now_us) override;
+  Result<std::vector<AttributeInfo>> ListAttributes(int64_t run_id) override;
+  Result<std::optional<AttributeInfo>> FindAttribute(int64_t run_id,
+                                                     const std::string& path) override;
+  Result<std::vector<RunWithAttributes>> LoadProject(int64_t project_id) override;
+  Result<std::vector<ChunkRow>> ReadChunks(int64_t attr_id, int64_t lo, int64_t hi) override;
+  Status PutFile(const RunInfo& run, const std::string& path, std::optional<int64_t> step,
+                 const FileRef& ref, int64_t now_us) override;
+  Result<FileRef> GetFile(int64_t run_id, const std::string& path,
+                          std::optional<int64_t> step) override;
+  Result<int> CompactSome(int max_series, bool force = false) override;
+  Status Close() override;
+
+ private:
+  struct AttrKey {
+    int64_t id;
+    model::AttrType type;
+  };
+  // A read connection from the pool, returned on destruction.
+  class Reader {
+   public:
+    Reader(SqliteBackend* b, std::unique_ptr<Db> db) : b_(b), db_(std::move(db)) {}
+    ~Reader();
+    Db* operator->() { return db_.get(); }
+    Db& operator*() { return *db_; }
+
+   private:
+    SqliteBackend* b_;
+    std::unique_ptr<Db> db_;
+  };
+
+  explicit SqliteBackend(BackendOptions options) : options_(std::move(options)) {}
+  Result<std::unique_ptr<Reader>> AcquireReader();
+
+  // Writer-thread helpers (REQUIRES: called inside a Writer task).
+  Result<AttrKey> EnsureAttribute(Db& db, int64_t run_id, const std::string& path,
+                                  model::AttrType type,
+                                  std::vector<std::pair<std::string, AttrKey>>* created);
+  Status WriteConfig(Db& db, int64_t attr_id, const model::Value& v);
+  Status ApplyTags(Db& db, int64_t run_id, const model::LogBatch& batch,
+                   std::vector<std::pair<std::string, AttrKey>>* created);
+  Status InsertChunk(Db& db, int64_t attr_id, int level, const chunkenc::EncodedChunk& c,
+                     const chunkenc::ChunkStats& s);
+  Status CompactSeries(Db& db, int64_t attr_id, bool* changed);
+
+  static std::string AttrCacheKey(int64_t run_id, const std::string& path);
+
+  BackendOptions options_;
+  std::unique_ptr<Writer> writer_;
+
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Db>> pool_;  // GUARDED_BY(pool_mu_)
+
+  // Committed attributes, so the hot ingest path skips a SELECT per series.
+  std::mutex attr_mu_;
+  std::unordered_map<std::string, AttrKey> attr_cache_;  // GUARDED_BY(attr_mu_)
+
+  // Series with level-0 chunks waiting for compaction: attr id -> (count, last write).
+  std::mutex dirty_mu_;
+  std::map<int64_t, std::pair<int, std::chrono::steady_clock::time_point>> dirty_;
+  std::atomic<bool> closed_{false};
+};
+
+Result<RunInfo> ReadRunRow(Stmt* s);  // columns as in kRunColumns
+extern const char* const kRunColumns;
+
+}  // namespace sextant::storage::sqlite

@@ -1,0 +1,209 @@
+// The write path: Log (configs, tags, series chunks, state) and files.
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/sqlite/sqlite_backend.h"
+
+namespace sextant::storage::sqlite {
+
+namespace {
+
+int64_t DoubleBits(double v) {
+  int64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return bits;
+}
+
+}  // namespace
+
+std::string SqliteBackend::AttrCacheKey(int64_t run_id, const std::string& path) {
+  return std::to_string(run_id) + '\x1f' + path;
+}
+
+Result<SqliteBackend::AttrKey> SqliteBackend::EnsureAttribute(
+    Db& db, int64_t run_id, const std::string& path, model::AttrType type,
+    std::vector<std::pair<std::string, AttrKey>>* created) {
+  std::string key = AttrCacheKey(run_id, path);
+  std::optional<AttrKey> found;
+  {
+    std::lock_guard<std::mutex> l(attr_mu_);
+    auto it = attr_cache_.find(key);
+    if (it != attr_cache_.end()) found = it->second;
+  }
+  if (!found) {
+    ASSIGN_OR_RETURN(Stmt * s, db.Prepare("SELECT id, type FROM attributes WHERE run_id = ? AND path = ?"));
+    s->Bind(1, run_id).Bind(2, path);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (row) found = AttrKey{s->Int(0), static_cast<model::AttrType>(s->Int(1))};
+    s->Reset();
+    if (!found) {
+      ASSIGN_OR_RETURN(Stmt * ins, db.Prepare(
+          "INSERT INTO attributes (run_id, path, type) VALUES (?, ?, ?)"));
+      RETURN_IF_ERROR(ins->Bind(1, run_id).Bind(2, path).Bind(3, int64_t(type)).Exec());
+      found = AttrKey{db.LastInsertId(), type};
+    }
+    created->push_back({key, *found});
+  }
+  if (found->type != type)
+    return Status::Conflict("attribute '" + path + "' is a " +
+                            std::string(model::AttrTypeName(found->type)) +
+                            "; it cannot be written as a " +
+                            std::string(model::AttrTypeName(type)));
+  return *found;
+}
+
+Status SqliteBackend::WriteConfig(Db& db, int64_t attr_id, const model::Value& v) {
+  ASSIGN_OR_RETURN(Stmt * s, db.Prepare(
+      "UPDATE attributes SET num = ?, int_value = ?, text_value = ? WHERE id = ?"));
+  switch (v.type) {
+    case model::AttrType::kFloat:
+      s->Bind(1, v.f).Bind(2, DoubleBits(v.f)).BindNull(3);
+      break;
+    case model::AttrType::kString:
+      s->BindNull(1).BindNull(2).Bind(3, v.s);
+      break;
+    case model::AttrType::kStringSet:
+      s->BindNull(1).BindNull(2).Bind(3, nlohmann::json(v.set).dump());
+      break;
+    default:  // int, bool, datetime
+      s->Bind(1, static_cast<double>(v.i)).Bind(2, v.i).BindNull(3);
+  }
+  return s->Bind(4, attr_id).Exec();
+}
+
+Status SqliteBackend::ApplyTags(Db& db, int64_t run_id, const model::LogBatch& batch,
+                                std::vector<std::pair<std::string, AttrKey>>* created) {
+  if (batch.add_tags.empty() && batch.remove_tags.empty()) return Status::Ok();
+  ASSIGN_OR_RETURN(AttrKey k, EnsureAttribute(db, run_id, "sys/tags",
+                                              model::AttrType::kStringSet, created));
+  ASSIGN_OR_RETURN(Stmt * s, db.Prepare("SELECT text_value FROM attributes WHERE id = ?"));
+  s->Bind(1, k.id);
+  ASSIGN_OR_RETURN(bool row, s->Step());
+  std::vector<std::string> tags;
+  if (row && !s->IsNull(0)) tags = nlohmann::json::parse(s->Text(0)).get<std::vector<std::string>>();
+  s->Reset();
+  for (const auto& t : batch.add_tags) tags.push_back(t);
+  model::Value v = model::Value::StringSet(std::move(tags));
+  std::erase_if(v.set, [&](const std::string& t) {
+    return std::find(batch.remove_tags.begin(), batch.remove_tags.end(), t) !=
+           batch.remove_tags.end();
+  });
+  return WriteConfig(db, k.id, v);
+}
+
+Status SqliteBackend::InsertChunk(Db& db, int64_t attr_id, int level,
+                                  const chunkenc::EncodedChunk& c, const chunkenc::ChunkStats& s) {
+  ASSIGN_OR_RETURN(Stmt * ins, db.Prepare(
+      "INSERT INTO chunks (attr_id, level, first_step, last_step, count, min_value, max_value, "
+      "sum_value, min_ts, max_ts, idx, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  ins->Bind(1, attr_id).Bind(2, int64_t(level)).Bind(3, s.first_step).Bind(4, s.last_step)
+      .Bind(5, static_cast<int64_t>(s.count)).Bind(6, s.min).Bind(7, s.max).Bind(8, s.sum)
+      .Bind(9, s.min_ts).Bind(10, s.max_ts).BindBlob(11, c.index).BindBlob(12, c.data);
+  return ins->Exec();
+}
+
+Result<LogOutcome> SqliteBackend::Log(const RunInfo& run, const model::LogBatch& batch,
+                                      std::vector<EncodedSeries> series, int64_t now_us) {
+  LogOutcome outcome;
+  std::vector<std::pair<std::string, AttrKey>> created;
+  std::vector<std::pair<int64_t, int>> chunk_counts;
+  Status st = writer_->Submit(
+      [&](Db& db) -> Status {
+        created.clear();
+        chunk_counts.clear();
+        for (const auto& [path, value] : batch.configs) {
+          ASSIGN_OR_RETURN(AttrKey k, EnsureAttribute(db, run.id, path, value.type, &created));
+          RETURN_IF_ERROR(WriteConfig(db, k.id, value));
+        }
+        RETURN_IF_ERROR(ApplyTags(db, run.id, batch, &created));
+        ASSIGN_OR_RETURN(Stmt * upd, db.Prepare(
+            "UPDATE attributes SET point_count = point_count + ?1, "
+            "num = CASE WHEN last_step IS NULL OR last_step <= ?2 THEN ?3 ELSE num END, "
+            "int_value = CASE WHEN last_step IS NULL OR last_step <= ?2 THEN ?4 ELSE int_value END, "
+            "text_value = CASE WHEN last_step IS NULL OR last_step <= ?2 THEN ?5 ELSE text_value END, "
+            "last_ts = CASE WHEN last_step IS NULL OR last_step <= ?2 THEN ?6 ELSE last_ts END, "
+            "last_step = CASE WHEN last_step IS NULL OR last_step <= ?2 THEN ?2 ELSE last_step END "
+            "WHERE id = ?7"));
+        for (const auto& s : series) {
+          ASSIGN_OR_RETURN(AttrKey k, EnsureAttribute(db, run.id, s.path, s.type, &created));
+          for (size_t i = 0; i < s.chunks.size(); ++i)
+            RETURN_IF_ERROR(InsertChunk(db, k.id, 0, s.chunks[i], s.stats[i]));
+          upd->Bind(1, s.count).Bind(2, s.last_step);
+          if (s.type == model::AttrType::kFloatSeries) {
+            upd->Bind(3, s.last_float).Bind(4, DoubleBits(s.last_float)).BindNull(5);
+          } else {
+            upd->BindNull(3).BindNull(4).Bind(5, s.last_bytes);
+          }
+          RETURN_IF_ERROR(upd->Bind(6, s.last_ts).Bind(7, k.id).Exec());
+          chunk_counts.push_back({k.id, static_cast<int>(s.chunks.size())});
+          outcome.points += s.count;
+        }
+        ASSIGN_OR_RETURN(Stmt * r, db.Prepare(
+            "UPDATE runs SET updated_us = ?, state = COALESCE(?, state), "
+            "name = COALESCE(?, name) WHERE id = ?"));
+        std::optional<int64_t> state;
+        if (batch.state) state = static_cast<int64_t>(*batch.state);
+        std::optional<std::string> name;
+        for (const auto& [path, value] : batch.configs)
+          if (path == "sys/name" && value.type == model::AttrType::kString) name = value.s;
+        RETURN_IF_ERROR(r->Bind(1, now_us).Bind(2, state).Bind(3, name).Bind(4, run.id).Exec());
+        outcome.configs = static_cast<int64_t>(batch.configs.size());
+        return Status::Ok();
+      },
+      [&] {
+        {
+          std::lock_guard<std::mutex> l(attr_mu_);
+          for (auto& [key, k] : created) attr_cache_[key] = k;
+        }
+        std::lock_guard<std::mutex> l(dirty_mu_);
+        auto now = std::chrono::steady_clock::now();
+        for (auto [id, n] : chunk_counts) {
+          auto& d = dirty_[id];
+          d.first += n;
+          d.second = now;
+        }
+      });
+  if (!st.ok()) return st;
+  return outcome;
+}
+
+Status SqliteBackend::SetState(int64_t run_id, model::RunState state, int64_t now_us) {
+  return writer_->Submit([&](Db& db) -> Status {
+    ASSIGN_OR_RETURN(Stmt * s, db.Prepare("UPDATE runs SET state = ?, updated_us = ? WHERE id = ?"));
+    return s->Bind(1, static_cast<int64_t>(state)).Bind(2, now_us).Bind(3, run_id).Exec();
+  });
+}
+
+Status SqliteBackend::PutFile(const RunInfo& run, const std::string& path,
+                              std::optional<int64_t> step, const FileRef& ref, int64_t now_us) {
+  std::vector<std::pair<std::string, AttrKey>> created;
+  return writer_->Submit(
+      [&](Db& db) -> Status {
+        created.clear();
+        auto type = step ? model::AttrType::kFileSeries : model::AttrType::kFile;
+        ASSIGN_OR_RETURN(AttrKey k, EnsureAttribute(db, run.id, path, type, &created));
+        ASSIGN_OR_RETURN(Stmt * s, db.Prepare(
+            "INSERT INTO files (attr_id, step, digest, size, filename, created_us) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (attr_id, step) DO UPDATE SET "
+            "digest = excluded.digest, size = excluded.size, filename = excluded.filename, "
+            "created_us = excluded.created_us"));
+        RETURN_IF_ERROR(s->Bind(1, k.id).Bind(2, step.value_or(0)).Bind(3, ref.digest)
+                            .Bind(4, ref.size).Bind(5, ref.filename).Bind(6, now_us).Exec());
+        ASSIGN_OR_RETURN(Stmt * u, db.Prepare(
+            "UPDATE attributes SET text_value = ?1, int_value = ?2, point_count = "
+            "(SELECT COUNT(*) FROM files WHERE attr_id = ?3), last_ts = ?4, "
+            "last_step = CASE WHEN ?5 IS NULL THEN NULL ELSE MAX(COALESCE(last_step, ?5), ?5) END "
+            "WHERE id = ?3"));
+        RETURN_IF_ERROR(u->Bind(1, ref.digest).Bind(2, ref.size).Bind(3, k.id).Bind(4, now_us)
+                            .Bind(5, step).Exec());
+        ASSIGN_OR_RETURN(Stmt * r, db.Prepare("UPDATE runs SET updated_us = ? WHERE id = ?"));
+        return r->Bind(1, now_us).Bind(2, run.id).Exec();
+      },
+      [&] {
+        std::lock_guard<std::mutex> l(attr_mu_);
+        for (auto& [key, k] : created) attr_cache_[key] = k;
+      });
+}
+
+}  // namespace sextant::storage::sqlite

@@ -1,0 +1,170 @@
+// The read path: attributes, chunks and file references.
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/sqlite/sqlite_backend.h"
+
+namespace sextant::storage::sqlite {
+
+namespace {
+
+constexpr const char* kAttrColumns =
+    "id, path, type, num, int_value, text_value, last_step, last_ts, point_count";
+
+double BitsToDouble(int64_t bits) {
+  double v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
+AttributeInfo ReadAttrRow(Stmt* s, int first_col) {
+  int c = first_col;
+  AttributeInfo a;
+  a.id = s->Int(c);
+  a.path = s->Text(c + 1);
+  a.type = static_cast<model::AttrType>(s->Int(c + 2));
+  a.value.type = a.type;
+  using model::AttrType;
+  switch (a.type) {
+    case AttrType::kFloat:
+    case AttrType::kFloatSeries:
+      a.value.f = s->IsNull(c + 4) ? 0 : BitsToDouble(s->Int(c + 4));
+      break;
+    case AttrType::kString:
+    case AttrType::kStringSeries:
+    case AttrType::kHistogramSeries:
+      a.value.s = s->Text(c + 5);
+      break;
+    case AttrType::kStringSet:
+      if (!s->IsNull(c + 5)) {
+        auto j = nlohmann::json::parse(s->Text(c + 5), nullptr, /*allow_exceptions=*/false);
+        if (j.is_array())
+          for (auto& m : j)
+            if (m.is_string()) a.value.set.push_back(m.get<std::string>());
+      }
+      break;
+    case AttrType::kFile:
+    case AttrType::kFileSeries:
+      a.value.s = s->Text(c + 5);
+      a.value.i = s->Int(c + 4);
+      break;
+    default:
+      a.value.i = s->Int(c + 4);
+  }
+  if (!s->IsNull(c + 6)) a.last_step = s->Int(c + 6);
+  a.last_ts = s->Int(c + 7);
+  a.count = s->Int(c + 8);
+  return a;
+}
+
+}  // namespace
+
+Result<std::vector<AttributeInfo>> SqliteBackend::ListAttributes(int64_t run_id) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(std::string("SELECT ") + kAttrColumns +
+                                           " FROM attributes WHERE run_id = ? ORDER BY path"));
+  s->Bind(1, run_id);
+  std::vector<AttributeInfo> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out.push_back(ReadAttrRow(s, 0));
+  }
+  s->Reset();
+  return out;
+}
+
+Result<std::optional<AttributeInfo>> SqliteBackend::FindAttribute(int64_t run_id,
+                                                                  const std::string& path) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(std::string("SELECT ") + kAttrColumns +
+                                           " FROM attributes WHERE run_id = ? AND path = ?"));
+  s->Bind(1, run_id).Bind(2, path);
+  ASSIGN_OR_RETURN(bool row, s->Step());
+  std::optional<AttributeInfo> out;
+  if (row) out = ReadAttrRow(s, 0);
+  s->Reset();
+  return out;
+}
+
+Result<std::vector<RunWithAttributes>> SqliteBackend::LoadProject(int64_t project_id) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  // One consistent snapshot for both queries.
+  RETURN_IF_ERROR((*r)->Exec("BEGIN"));
+  std::vector<RunWithAttributes> out;
+  std::unordered_map<int64_t, size_t> by_id;
+  Status st = [&]() -> Status {
+    ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(std::string("SELECT ") + kRunColumns +
+                                             " FROM runs r LEFT JOIN runs p ON p.id = r.fork_parent_id"
+                                             " WHERE r.project_id = ? ORDER BY r.id"));
+    s->Bind(1, project_id);
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      ASSIGN_OR_RETURN(RunInfo info, ReadRunRow(s));
+      by_id[info.id] = out.size();
+      out.push_back({std::move(info), {}});
+    }
+    s->Reset();
+    ASSIGN_OR_RETURN(Stmt * a, (*r)->Prepare(
+        "SELECT a.run_id, a.id, a.path, a.type, a.num, a.int_value, a.text_value, a.last_step, "
+        "a.last_ts, a.point_count FROM attributes a JOIN runs r ON r.id = a.run_id "
+        "WHERE r.project_id = ?"));
+    a->Bind(1, project_id);
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, a->Step());
+      if (!row) break;
+      auto it = by_id.find(a->Int(0));
+      if (it != by_id.end()) out[it->second].attributes.push_back(ReadAttrRow(a, 1));
+    }
+    a->Reset();
+    return Status::Ok();
+  }();
+  (void)(*r)->Exec("COMMIT");
+  if (!st.ok()) return st;
+  return out;
+}
+
+Result<std::vector<ChunkRow>> SqliteBackend::ReadChunks(int64_t attr_id, int64_t lo, int64_t hi) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
+      "SELECT id, level, first_step, last_step, count, idx, data FROM chunks "
+      "WHERE attr_id = ? AND first_step <= ? AND last_step >= ? ORDER BY first_step, id"));
+  s->Bind(1, attr_id).Bind(2, hi).Bind(3, lo);
+  std::vector<ChunkRow> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    ChunkRow c;
+    c.id = s->Int(0);
+    c.level = static_cast<int>(s->Int(1));
+    c.first_step = s->Int(2);
+    c.last_step = s->Int(3);
+    c.count = s->Int(4);
+    c.index = std::string(s->BlobView(5));
+    c.data = std::string(s->BlobView(6));
+    out.push_back(std::move(c));
+  }
+  s->Reset();
+  return out;
+}
+
+Result<FileRef> SqliteBackend::GetFile(int64_t run_id, const std::string& path,
+                                       std::optional<int64_t> step) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  // Without a step, a file series answers with its latest point.
+  ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
+      "SELECT f.digest, f.size, f.filename, f.created_us FROM files f "
+      "JOIN attributes a ON a.id = f.attr_id WHERE a.run_id = ?1 AND a.path = ?2 "
+      "AND (?3 IS NULL OR f.step = ?3) ORDER BY f.step DESC LIMIT 1"));
+  s->Bind(1, run_id).Bind(2, path).Bind(3, step);
+  ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return Status::NotFound("no file at '" + path + "'" +
+                                    (step ? " for that step" : std::string()));
+  FileRef f{s->Text(0), s->Int(1), s->Text(2), s->Int(3)};
+  s->Reset();
+  return f;
+}
+
+}  // namespace sextant::storage::sqlite
