@@ -44,6 +44,8 @@ void Server::RouteFiles() {
     model::ProjectName p{req.matches[1], req.matches[2]};
     std::string run_id = req.matches[3], path = req.matches[4];
     Status valid = model::ValidatePath(path);
+    if (valid.ok() && model::IsReservedPath(path))
+      valid = Status::InvalidArgument("'" + path + "' is reserved for the server");
     if (!valid.ok()) return SendError(res, valid);
     auto step = StepParam(req);
     if (!step.ok()) return SendError(res, step.status().WithContext("step"));
@@ -94,10 +96,24 @@ void Server::RouteFiles() {
     auto reader = t->OpenBlob(ref->digest);
     if (!reader.ok()) return SendError(res, reader.status());
     std::shared_ptr<blobs::BlobReader> shared(std::move(reader).value());
+    // httplib answers Range requests (206) itself from a sized content
+    // provider but does not clamp a last-byte-pos past the end as RFC 9110
+    // asks, so clamp here (the Request object is owned by httplib, non-const).
+    auto& ranges = const_cast<Request&>(req).ranges;
+    auto size = static_cast<ssize_t>(shared->size());
+    for (auto& [first, last] : ranges) {
+      if (first >= 0 && first >= size) {
+        SendError(res, Status::InvalidArgument("range starts past the end of the file"));
+        res.status = 416;
+        res.set_header("Content-Range", "bytes */" + std::to_string(size));
+        ranges.clear();
+        return;
+      }
+      if (last >= size) last = size - 1;
+    }
     res.set_header("ETag", "\"" + ref->digest + "\"");
     res.set_header("Content-Disposition", Disposition(ref->filename));
     res.set_header("Accept-Ranges", "bytes");
-    // httplib answers Range requests (206) itself from a sized content provider.
     res.set_content_provider(
         shared->size(), "application/octet-stream",
         [shared](size_t offset, size_t length, httplib::DataSink& sink) {

@@ -37,9 +37,18 @@ Result<model::ProjectName> ProjectOf(const Request& req) {
 // the connection is closed after the 413, since the rest is left unread.
 Result<std::string> ReadBody(const Request& req, Response& res, const ContentReader& reader,
                              size_t limit) {
+  // JSON, or what common clients send by default for a body (curl -d,
+  // urllib): anything else is refused rather than guessed at.
   std::string ct = req.get_header_value("Content-Type");
-  if (ct.rfind("multipart/", 0) == 0)
-    return Status(Code::kInvalidArgument, "unsupported content type '" + ct + "'; send JSON");
+  std::string base = ct.substr(0, ct.find(';'));
+  while (!base.empty() && base.back() == ' ') base.pop_back();
+  for (auto& c : base) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  bool json_like = base.empty() || base == "application/json" || base == "text/plain" ||
+                   base == "application/x-www-form-urlencoded" ||
+                   (base.size() > 5 && base.compare(base.size() - 5, 5, "+json") == 0);
+  if (!json_like)
+    return Status::UnsupportedMedia("unsupported content type '" + ct +
+                                    "'; send application/json");
   auto too_large = [&] {
     res.set_header("Connection", "close");
     return Status::TooLarge("request body exceeds the limit of " + std::to_string(limit) +

@@ -17,6 +17,7 @@ int HttpStatusFor(const Status& s) {
     case Code::kAlreadyExists:
     case Code::kConflict: return 409;
     case Code::kTooLarge: return 413;
+    case Code::kUnsupportedMedia: return 415;
     case Code::kUnavailable: return 503;
     case Code::kDataLoss:
     case Code::kInternal: return 500;
@@ -49,11 +50,14 @@ void SendJson(httplib::Response& res, int status, std::string body) {
 Server::Server(core::Tracker* tracker, ServerOptions options)
     : tracker_(tracker), options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
   int threads = options_.threads;
-  if (threads <= 0) threads = std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency()));
+  // cpp-httplib serves a connection per thread, so idle keep-alive
+  // connections of training jobs each hold one: size the pool for many.
+  if (threads <= 0) threads = 256;
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_->set_keep_alive_max_count(100'000);
-  http_->set_keep_alive_timeout(30);
-  http_->set_read_timeout(60, 0);
+  http_->set_keep_alive_timeout(10);
+  // A client stalled mid-request (slow or dead) holds a thread this long.
+  http_->set_read_timeout(10, 0);
   http_->set_write_timeout(60, 0);
   http_->set_payload_max_length(options_.max_file_bytes);
   http_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {

@@ -19,7 +19,7 @@ struct ServerOptions {
   int port = 5050;
   size_t max_body_bytes = 64u << 20;       // JSON requests
   uint64_t max_file_bytes = 100ull << 30;  // file uploads
-  int threads = 0;                         // 0: max(16, 4 x cores)
+  int threads = 0;                         // 0: 256
 };
 
 class Server {

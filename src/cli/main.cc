@@ -4,8 +4,12 @@
 //                 [--max-file-gb N] [--no-fsync]
 //   sextant version
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -31,7 +35,7 @@ constexpr char kUsage[] =
     "  --max-file-gb N    largest file upload (default 100)\n"
     "  --no-fsync         acknowledge writes before fsync (survives a crash of the\n"
     "                     server, not of the machine)\n"
-    "  --threads N        HTTP worker threads (default max(16, 4 x cores))\n";
+    "  --threads N        HTTP worker threads (default 256)\n";
 
 int Fail(const std::string& msg) {
   std::fprintf(stderr, "sextant: %s\n", msg.c_str());
@@ -96,22 +100,45 @@ int Serve(int argc, char** argv) {
               topts.data_dir.c_str());
   std::fflush(stdout);
 
-  std::atomic<bool> signalled{false};
-  std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&sigs, &sig);
-    signalled = true;
-    std::fprintf(stderr, "sextant: %s received, finishing in-flight requests\n",
-                 sig == SIGINT ? "SIGINT" : "SIGTERM");
-    server.Stop();
+  // Serve on a second thread; this one waits for SIGINT/SIGTERM (or for the
+  // server to end by itself, which raises SIGTERM to wake it).
+  std::mutex mu;
+  std::condition_variable cv;
+  bool served_done = false;
+  sextant::Status served;
+  std::thread serving([&] {
+    sextant::Status st = server.Serve();
+    {
+      std::lock_guard<std::mutex> l(mu);
+      served = st;
+      served_done = true;
+    }
+    cv.notify_all();
+    kill(getpid(), SIGTERM);
   });
-  sextant::Status served = server.Serve();
-  // If Serve ended without a signal, wake the waiter so it can be joined.
-  if (!signalled) pthread_kill(waiter.native_handle(), SIGTERM);
-  waiter.join();
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  std::fprintf(stderr, "sextant: %s received, finishing in-flight requests\n",
+               sig == SIGINT ? "SIGINT" : "SIGTERM");
+  server.Stop();
+  // cpp-httplib only notices the stop between requests, so a thread holding an
+  // idle keep-alive connection lingers until its timeout. Wait a bounded time
+  // for in-flight requests; then close the store (which finishes every queued
+  // write) and exit without waiting for idle connections.
+  bool drained;
+  {
+    std::unique_lock<std::mutex> l(mu);
+    drained = cv.wait_for(l, std::chrono::seconds(3), [&] { return served_done; });
+  }
   sextant::Status closed = tracker.value()->Close();
-  if (!served.ok()) return Fail(served.ToString());
   if (!closed.ok()) return Fail("closing: " + closed.ToString());
+  if (!drained) {
+    std::fprintf(stderr, "sextant: stopped cleanly (idle connections dropped)\n");
+    std::fflush(stderr);
+    std::_Exit(0);
+  }
+  serving.join();
+  if (!served.ok()) return Fail(served.ToString());
   std::fprintf(stderr, "sextant: stopped cleanly\n");
   return 0;
 }

@@ -10,6 +10,7 @@ std::string_view CodeName(Code code) {
     case Code::kAlreadyExists: return "already_exists";
     case Code::kConflict: return "conflict";
     case Code::kTooLarge: return "payload_too_large";
+    case Code::kUnsupportedMedia: return "unsupported_media_type";
     case Code::kUnavailable: return "unavailable";
     case Code::kDataLoss: return "data_loss";
     case Code::kInternal: return "internal";

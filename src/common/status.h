@@ -20,6 +20,7 @@ enum class Code {
   kAlreadyExists,     // conflicting create (409)
   kConflict,          // e.g. an attribute's type would change (409)
   kTooLarge,          // body or value over a limit (413)
+  kUnsupportedMedia,  // a body that is not JSON where JSON is expected (415)
   kUnavailable,       // shutting down, try again (503)
   kDataLoss,          // checksum mismatch, corrupt chunk (500 when stored data; 400 on upload)
   kInternal,          // a bug or an I/O failure (500)
@@ -38,6 +39,7 @@ class [[nodiscard]] Status {
   static Status AlreadyExists(std::string m) { return {Code::kAlreadyExists, std::move(m)}; }
   static Status Conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
   static Status TooLarge(std::string m) { return {Code::kTooLarge, std::move(m)}; }
+  static Status UnsupportedMedia(std::string m) { return {Code::kUnsupportedMedia, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
   static Status DataLoss(std::string m) { return {Code::kDataLoss, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }

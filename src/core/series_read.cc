@@ -132,13 +132,11 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
       i = j;
     }
   }
-  out->downsampled = req.buckets.has_value();
+  // String and histogram series have no statistics: they are returned raw.
+  out->downsampled = req.buckets.has_value() && pieces.floats;
   if (!out->type) return Status::Ok();
 
-  if (req.buckets) {
-    if (!pieces.floats)
-      return Status::InvalidArgument("'" + req.path +
-                                     "' is not a float series; read it without buckets");
+  if (out->downsampled) {
     query::Axis axis = req.time_range ? query::Axis::kTime : query::Axis::kStep;
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     std::vector<query::Piece> qp;

@@ -122,14 +122,19 @@ Result<std::vector<storage::AttributeInfo>> Tracker::Attributes(const model::Pro
                                                                 const std::string& pattern) {
   ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
   ASSIGN_OR_RETURN(auto attrs, backend_->ListAttributes(run.id));
-  if (pattern.empty()) return attrs;
-  RE2::Options opts;
-  opts.set_log_errors(false);
-  RE2 re(pattern, opts);
-  if (!re.ok()) return Status::InvalidArgument("pattern is not a valid regex: " + re.error());
-  std::erase_if(attrs, [&](const storage::AttributeInfo& a) {
-    return !RE2::PartialMatch(a.path, re);
-  });
+  if (!pattern.empty()) {
+    RE2::Options opts;
+    opts.set_log_errors(false);
+    RE2 re(pattern, opts);
+    if (!re.ok()) return Status::InvalidArgument("pattern is not a valid regex: " + re.error());
+    std::erase_if(attrs, [&](const storage::AttributeInfo& a) {
+      return !RE2::PartialMatch(a.path, re);
+    });
+  }
+  for (auto& a : attrs)
+    if (model::IsSeries(a.type)) {
+      ASSIGN_OR_RETURN(a.count, backend_->CountPoints(a.id));
+    }
   return attrs;
 }
 

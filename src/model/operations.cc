@@ -32,12 +32,12 @@ size_t LogBatch::num_points() const {
   return n;
 }
 
-namespace {
-
 bool IsReservedPath(std::string_view path) {
   if (path.substr(0, 4) != "sys/") return false;
   return path != "sys/name" && path != "sys/description";
 }
+
+namespace {
 
 // Sorts by step keeping the last occurrence of each step.
 void SortDedup(SeriesWrite* s) {

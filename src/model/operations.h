@@ -70,6 +70,9 @@ struct Limits {
 Status ValidateLogBatch(LogBatch* batch, const Limits& limits,
                         std::optional<int64_t> min_step_exclusive);
 
+// Paths under sys/ belong to the server, except sys/name and sys/description.
+bool IsReservedPath(std::string_view path);
+
 // Canonical JSON text of a histogram point; validates edges/counts.
 Result<std::string> EncodeHistogram(const std::vector<double>& edges,
                                     const std::vector<double>& counts);

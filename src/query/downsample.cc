@@ -13,7 +13,10 @@ using chunkenc::BlockSummary;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-uint64_t Offset(int64_t x, int64_t lo) { return static_cast<uint64_t>(x) - static_cast<uint64_t>(lo); }
+// x - lo, exact for lo <= x (the difference can pass INT64_MAX).
+uint64_t Offset(int64_t x, int64_t lo) {
+  return static_cast<uint64_t>(x) - static_cast<uint64_t>(lo);
+}
 
 // Maps axis values to buckets. Division is the expensive part of bucketing a
 // decoded point, so the range of the last bucket hit is cached: points come
@@ -31,7 +34,6 @@ class BucketMap {
     return cur_;
   }
 
-  int64_t CurrentLast() const { return cur_last_; }
   // The key range of the bucket of the last Of() call.
   void CurrentRange(int64_t* first, int64_t* last) const {
     *first = cur_start_;
@@ -243,10 +245,13 @@ Status AddChunk(const Request& r, const ChunkPiece& p, BucketMap* map, Accumulat
     }
     if (whole) {
       int32_t b = map->Of(key_lo);
-      if (key_hi <= map->CurrentLast()) {
+      int64_t first, last;
+      map->CurrentRange(&first, &last);
+      if (key_hi <= last) {
         acc->Merge(run);
         run = Run::FromSummary(b, s);
-        map->CurrentRange(&run_first, &run_last);
+        run_first = first;
+        run_last = last;
         ++stats->blocks_summarized;
         continue;
       }

@@ -90,7 +90,9 @@ std::vector<Bucket> BruteForce(const Points& series, Axis axis, int64_t lo, int6
   return out;
 }
 
-bool SameBits(double a, double b) { return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b); }
+bool SameBits(double a, double b) {
+  return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
+}
 
 void ExpectSameBuckets(const std::vector<Bucket>& got, const std::vector<Bucket>& want,
                        double sum_tolerance) {

@@ -122,6 +122,10 @@ class Backend {
   // (first_step, id).
   virtual Result<std::vector<ChunkRow>> ReadChunks(int64_t attr_id, int64_t lo, int64_t hi) = 0;
 
+  // Exact number of points of a series: overwritten steps count once even
+  // before compaction has merged their chunks.
+  virtual Result<int64_t> CountPoints(int64_t attr_id) = 0;
+
   // File attributes (step = nullopt) and file series points.
   virtual Status PutFile(const RunInfo& run, const std::string& path, std::optional<int64_t> step,
                          const FileRef& ref, int64_t now_us) = 0;

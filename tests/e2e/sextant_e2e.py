@@ -218,13 +218,24 @@ class Client:
         return {a["path"]: a for a in r.json["attributes"]}
 
 
-def assert_error(r: Resp, status: int, code: str | Iterable[str] | None = None) -> dict:
+# The error codes native.md documents, with their HTTP statuses.
+ERROR_CODES = {"invalid_argument": 400, "not_found": 404, "conflict": 409, "payload_too_large": 413,
+               "unsupported_media_type": 415, "unavailable": 503, "internal": 500}
+
+
+def assert_error(r: Resp, status: int, code: str | Iterable[str] | None = None,
+                 documented: bool = True) -> dict:
+    """Checks the documented error shape {"error": {"code", "message"}}; the
+    code must be one native.md lists (and match the HTTP status)."""
     assert r.status == status, f"expected HTTP {status}, got {r!r}"
     body = r.json
     assert isinstance(body, dict) and set(body) == {"error"}, f"bad error body: {body!r}"
     err = body["error"]
     assert isinstance(err, dict), body
     assert isinstance(err.get("code"), str), body
+    if code is None and documented:
+        assert err["code"] in ERROR_CODES and ERROR_CODES[err["code"]] == status, \
+            f"undocumented error code for HTTP {status}: {err!r}"
     assert isinstance(err.get("message"), str) and err["message"].strip(), body
     if code is not None:
         codes = {code} if isinstance(code, str) else set(code)

@@ -153,3 +153,23 @@ def test_concurrent_readers_and_writers(client: Client, proj):
     want = sorted(list(range(1000)) + [1000 + t * 100 + k for t in range(1, THREADS, 2) for k in range(20)])
     assert s["steps"] == want
     assert s["values"] == [value(x) for x in want]
+
+
+def test_connection_burst_of_64_clients(client: Client, proj):
+    """64 training processes connecting at the same instant (e.g. after a
+    barrier): every request is answered, none is reset, every point stored."""
+    client.create_run(proj, "burst")
+    clients = 64
+    rounds = 3
+    for rnd in range(rounds):
+        def writer(t, rnd=rnd):
+            step = rnd * clients + t
+            r = client.post(f"/projects/{proj}/runs/burst/log",
+                            {"series": [{"path": "m", "steps": [step], "values": [value(step)]}]})
+            assert r.status == 200, r
+
+        errors = run_threads(writer, n=clients, timeout=60)
+        assert not errors, f"round {rnd}: {len(errors)} of {clients} requests failed: {errors[:3]}"
+    s = client.read_all(proj, "burst", "m")
+    assert s["steps"] == list(range(rounds * clients))
+    assert s["values"] == [value(i) for i in range(rounds * clients)]

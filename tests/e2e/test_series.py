@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from fractions import Fraction
 
 import pytest
 
@@ -13,16 +14,27 @@ from sextant_e2e import assert_error, fval, jfloat, same_float
 BUCKET_KEYS = ("index", "first_step", "last_step", "min", "max", "mean", "count", "nan_count", "last")
 
 
-def brute_buckets(points: dict, lo: int, hi: int, nb: int, key=None) -> dict:
-    """Buckets of points {step: value} (integers steps) over [lo, hi]: bucket
-    i holds lo + i*(hi-lo)/nb <= x < lo + (i+1)*(hi-lo)/nb, x = key(step)."""
+def brute_buckets(points: dict, lo, hi, nb: int, key=None) -> dict:
+    """Buckets of points {step: value} over [lo, hi]: bucket i holds
+    lo + i*(hi-lo)/nb <= x < lo + (i+1)*(hi-lo)/nb, x = key(step), computed
+    exactly. The doc says only "equal buckets"; the tests choose ranges whose
+    bucket edges lie between points, so that any reasonable edge convention
+    (e.g. width (hi-lo)/n or (hi-lo+1e-6)/n) gives the same buckets."""
     key = key or (lambda s: s)
+
+    def micro(x) -> int:  # exact: decimals with at most six fractional digits
+        f = Fraction(str(x)) * 1_000_000
+        assert f.denominator == 1, x
+        return int(f)
+
+    mlo, mhi = micro(lo), micro(hi)
     acc: dict[int, list] = {}
     for s in sorted(points):
-        x = key(s)
-        if not (lo <= x <= hi):
+        k = key(s)
+        x = k * 1_000_000 if isinstance(k, int) else micro(k)
+        if not (mlo <= x <= mhi):
             continue
-        i = min(int((x - lo) * nb // (hi - lo)), nb - 1)
+        i = min((x - mlo) * nb // (mhi - mlo), nb - 1)
         acc.setdefault(i, []).append((s, points[s]))
     out = {k: [] for k in BUCKET_KEYS}
     for i in sorted(acc):
@@ -55,7 +67,7 @@ def check_buckets(got: dict, want: dict, ctx: str = "") -> None:
                 f"{ctx}: {k}[{j}] (bucket {want['index'][j]}) = {g!r}, want {w!r}"
     for j, (g, w) in enumerate(zip(got["mean"], want["mean"])):
         g = fval(g)
-        assert (math.isnan(g) and math.isnan(w)) or g == pytest.approx(w, rel=1e-9, abs=1e-12), \
+        assert (math.isnan(g) and math.isnan(w)) or g == w or math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-12), \
             f"{ctx}: mean[{j}] (bucket {want['index'][j]}) = {g!r}, want {w!r}"
 
 
@@ -160,7 +172,7 @@ def test_several_runs_in_one_request(client, proj):
     for s in r.json["series"]:
         assert s["steps"] == [0, 1, 2, 3] and s["next_after_step"] == 3
     # buckets for several runs
-    r = client.series(proj, {"runs": ["a", "empty", "b"], "path": "m", "step_range": [0, 10], "buckets": 2})
+    r = client.series(proj, {"runs": ["a", "empty", "b"], "path": "m", "step_range": [-0.5, 9.5], "buckets": 2})
     series = r.json["series"]
     assert [s["run_id"] for s in series] == ["a", "empty", "b"]
     assert series[1]["buckets"]["index"] == [] and series[1]["buckets"]["count"] == []
@@ -243,8 +255,9 @@ def big_series(server):
 
 def test_downsample_100k_matches_brute_force(client, big_series):
     proj, points = big_series
-    cases = [((0, 110_000), 1000), ((0, 110_000), 7), ((1000, 51_000), 250), ((0, 110_000), 100_000),
-             ((19_990, 30_010), 20)]
+    # Edges always fall between integer steps (see brute_buckets).
+    cases = [((-0.5, 109_999.5), 1000), ((-0.5, 109_999.5), 7), ((999.5, 50_999.5), 250),
+             ((-0.5, 99_999.5), 100_000), ((19_989.5, 30_009.5), 20), ((-0.5, 109_999.5), 1)]
     for (lo, hi), nb in cases:
         r = client.series(proj, {"runs": ["big"], "path": "m", "step_range": [lo, hi], "buckets": nb})
         s = r.json["series"][0]
@@ -279,9 +292,9 @@ def test_downsample_with_non_finite_values(client, proj):
     client.create_run(proj, "r")
     vals = [1.0, "NaN", 3.0, "NaN", "NaN", -2.0, "Infinity", 0.5, "NaN", "-Infinity", "NaN", "NaN"]
     client.log(proj, "r", {"series": [{"path": "m", "steps": list(range(12)), "values": vals}]})
-    s = client.series(proj, {"runs": ["r"], "path": "m", "step_range": [0, 12], "buckets": 4}).json["series"][0]
+    s = client.series(proj, {"runs": ["r"], "path": "m", "step_range": [-0.5, 11.5], "buckets": 4}).json["series"][0]
     b = s["buckets"]
-    # buckets: [0,3) [3,6) [6,9) [9,12)
+    # buckets: 0-2, 3-5, 6-8, 9-11
     assert b["index"] == [0, 1, 2, 3]
     assert b["nan_count"] == [1, 2, 1, 2]
     # count: the doc does not say whether NaNs are in `count`; accept both.
@@ -306,24 +319,30 @@ def test_time_range_buckets(client, proj):
     # a second series logged with its timestamps in reverse step order
     client.log(proj, "r", {"series": [{"path": "rev", "steps": list(range(100)), "values": [float(i) for i in range(100)],
                                        "timestamps": [t0 + 100 - i for i in range(100)]}]})
-    r = client.series(proj, {"runs": ["r"], "path": "m", "time_range": [t0, t0 + 1000], "buckets": 10})
+    # Timestamps are multiples of 0.25 s; edges at x.125 fall between them.
+    r = client.series(proj, {"runs": ["r"], "path": "m", "time_range": [t0 - 0.125, t0 + 999.875], "buckets": 10})
     b = r.json["series"][0]["buckets"]
     points = dict(enumerate(values))
-    want = brute_buckets(points, 0, 4000, 10)  # ts = t0 + step/4: the same cut
+    want = brute_buckets(points, -0.5, 3999.5, 10)  # ts = t0 + step/4: the same cut
     check_buckets(b, want, "time buckets")
     # A time_range that covers only part of the series.
-    r = client.series(proj, {"runs": ["r"], "path": "m", "time_range": [t0 + 500, t0 + 600], "buckets": 4})
+    r = client.series(proj, {"runs": ["r"], "path": "m", "time_range": [t0 + 499.875, t0 + 599.875], "buckets": 4})
     b = r.json["series"][0]["buckets"]
     assert b["index"] == [0, 1, 2, 3]
-    assert b["count"] == [100, 100, 100, 101]  # [t0+500, t0+600] inclusive of its end
-    assert b["first_step"] == [2000, 2100, 2200, 2300] and b["last_step"] == [2099, 2199, 2299, 2400]
-    r = client.series(proj, {"runs": ["r"], "path": "rev", "time_range": [t0, t0 + 100], "buckets": 2})
+    assert b["count"] == [100, 100, 100, 100]
+    assert b["first_step"] == [2000, 2100, 2200, 2300] and b["last_step"] == [2099, 2199, 2299, 2399]
+    # time_range is inclusive of both ends
+    r = client.series(proj, {"runs": ["r"], "path": "m", "time_range": [t0 + 500, t0 + 600], "buckets": 1})
     b = r.json["series"][0]["buckets"]
-    # t in [t0, t0+50) ↔ steps 51..99; [t0+50, t0+100] ↔ steps 0..50
+    assert b["count"] == [401] and b["first_step"] == [2000] and b["last_step"] == [2400]
+    # Timestamps that decrease with the step.
+    r = client.series(proj, {"runs": ["r"], "path": "rev", "time_range": [t0 + 0.5, t0 + 100.5], "buckets": 2})
+    b = r.json["series"][0]["buckets"]
+    # t in [t0+0.5, t0+50.5) <-> steps 50..99; [t0+50.5, t0+100.5] <-> steps 0..49
     assert b["index"] == [0, 1]
-    assert b["count"] == [49, 51]
-    assert b["first_step"] == [51, 0] and b["last_step"] == [99, 50]
-    assert [fval(x) for x in b["min"]] == [51.0, 0.0]
+    assert b["count"] == [50, 50]
+    assert b["first_step"] == [50, 0] and b["last_step"] == [99, 49]
+    assert [fval(x) for x in b["min"]] == [50.0, 0.0]
 
 
 # ---------------------------------------------------------------- lineage
@@ -367,11 +386,14 @@ def test_fork_lineage(client, proj):
 
     # downsampling sees the lineage too
     w = want("c2")
-    b = client.series(proj, {"runs": ["c2"], "path": "m", "step_range": [0, 16], "buckets": 16}).json["series"][0]["buckets"]
-    check_buckets(b, brute_buckets(w, 0, 16, 16), "lineage buckets")
-    b = client.series(proj, {"runs": ["c2"], "path": "m", "step_range": [0, 16], "buckets": 4,
+    b = client.series(proj, {"runs": ["c2"], "path": "m", "step_range": [-0.5, 15.5], "buckets": 16}).json["series"][0]["buckets"]
+    check_buckets(b, brute_buckets(w, -0.5, 15.5, 16), "lineage buckets")
+    b = client.series(proj, {"runs": ["c2"], "path": "m", "step_range": [-0.5, 15.5], "buckets": 4,
                              "lineage": False}).json["series"][0]["buckets"]
-    check_buckets(b, brute_buckets({s: 200.0 + s for s in range(9, 16)}, 0, 16, 4), "no-lineage buckets")
+    check_buckets(b, brute_buckets({s: 200.0 + s for s in range(9, 16)}, -0.5, 15.5, 4), "no-lineage buckets")
+    # the step range is inclusive of both ends
+    b = client.series(proj, {"runs": ["c2"], "path": "m", "step_range": [3, 12], "buckets": 1}).json["series"][0]["buckets"]
+    assert b["count"] == [10] and b["first_step"] == [3] and b["last_step"] == [12]
 
     # parent and children listing
     g = client.get(f"/projects/{proj}/runs/r0").json

@@ -24,7 +24,7 @@ namespace sextant::chunkenc {
 
 // Points per block. Small enough that decoding the one block straddling a
 // chart bucket's edge costs ~1 µs; large enough that the per-block summary
-// (~40 bytes) stays well under a byte per point.
+// (45-55 bytes) stays under half a byte per point.
 constexpr size_t kBlockPoints = 128;
 
 // The first byte of `index`. Stored: never renumber.
@@ -108,11 +108,12 @@ class ChunkIndex {
   Status DecodeBytesBlock(size_t i, std::string_view data, std::vector<int64_t>* steps,
                           std::vector<int64_t>* ts, std::vector<std::string>* values) const;
   // The allocation-free form of DecodeFloatBlock for hot loops: writes the
-  // block's points to [0, blocks()[i].count) of each array, which must have
-  // room for kBlockPoints. On error the arrays hold garbage.
+  // block's points to [0, blocks()[i].count) of each array; arrays of
+  // kBlockPoints always suffice. On error the arrays hold garbage.
   Status DecodeFloatBlockTo(size_t i, std::string_view data, int64_t* steps, int64_t* ts,
                             double* values) const;
 
+  // Every block, in step order; same contract as the block decoders.
   Status DecodeAllFloat(std::string_view data, std::vector<int64_t>* steps,
                         std::vector<int64_t>* ts, std::vector<double>* values) const;
   Status DecodeAllBytes(std::string_view data, std::vector<int64_t>* steps,

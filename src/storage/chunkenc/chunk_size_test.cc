@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <utility>
 
 #include "storage/chunkenc/chunk.h"
 
@@ -106,9 +107,11 @@ TEST(ChunkSizeTest, DISABLED_DecodeSpeed) {
   Series steady = TrainingCurve(n, Values::kFloat32Loss, 2);
   for (size_t i = 0; i < n; ++i) steady.ts[i] = 1'763'800'000'000'000 + i * 100'000;
   Report("steady steps+ts, float32 loss", Measure(steady, 20));
-  Report("steady steps, jittered ts, loss", Measure(TrainingCurve(n, Values::kFloat32Loss, 2), 20));
-  Report("steady steps, jittered ts, noise", Measure(TrainingCurve(n, Values::kFloat64Noise, 2), 20));
-  Report("steady steps, jittered ts, const", Measure(TrainingCurve(n, Values::kConstant, 2), 20));
+  for (auto [name, kind] : {std::pair{"steady steps, jittered ts, loss", Values::kFloat32Loss},
+                            std::pair{"steady steps, jittered ts, noise", Values::kFloat64Noise},
+                            std::pair{"steady steps, jittered ts, const", Values::kConstant}}) {
+    Report(name, Measure(TrainingCurve(n, kind, 2), 20));
+  }
 }
 
 }  // namespace

@@ -153,9 +153,12 @@ TEST(ChunkTest, BlockBoundarySizesRoundTrip) {
 
 TEST(ChunkTest, SpecialValuesAreBitExact) {
   Series s;
-  std::vector<double> v = {std::nan(""),  FromBits(0x7FF0000000000001), FromBits(0xFFF8000000000000),
-                           FromBits(0x7FF8DEADBEEF0001), -0.0, 0.0, kInf, -kInf, DBL_MAX,
-                           -DBL_MAX, DBL_TRUE_MIN, 5e-320, -5e-320, DBL_MIN};
+  std::vector<double> v = {std::nan(""),
+                           FromBits(0x7FF0000000000001),  // signaling NaN
+                           FromBits(0xFFF8000000000000),  // negative quiet NaN
+                           FromBits(0x7FF8DEADBEEF0001),  // NaN with a payload
+                           -0.0, 0.0, kInf, -kInf, DBL_MAX, -DBL_MAX, DBL_TRUE_MIN, 5e-320,
+                           -5e-320, DBL_MIN};
   for (size_t i = 0; i < 300; ++i) {
     s.steps.push_back(static_cast<int64_t>(i) * 3 - 450);  // negative and fractional steps
     s.ts.push_back(static_cast<int64_t>(i));

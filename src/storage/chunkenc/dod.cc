@@ -12,6 +12,8 @@
 namespace sextant::chunkenc {
 namespace {
 
+constexpr uint64_t kInt64Max = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+
 // Widths a residual needs once zigzagged: 0 for zero, up to 64.
 int ZigZagWidth(uint64_t zz) { return 64 - std::countl_zero(zz); }
 
@@ -156,7 +158,12 @@ void EncodeIntColumn(std::span<const int64_t> values, std::string* out) {
   }
 }
 
-Status DecodeIntColumn(ByteCursor* in, size_t n, int64_t* dst) {
+namespace {
+
+// kIncreasing: also verify that values strictly increase (steps). Checked
+// inside the decode loops, where it costs a compare on data in registers.
+template <bool kIncreasing>
+Status DecodeInts(ByteCursor* in, size_t n, int64_t* dst) {
   uint64_t prev;
   if (n == 0 || !in->GetVarint(&prev)) return Status::DataLoss("int column: truncated");
   prev = static_cast<uint64_t>(UnZigZag(prev));
@@ -169,32 +176,51 @@ Status DecodeIntColumn(ByteCursor* in, size_t n, int64_t* dst) {
     return Status::DataLoss("int column: bad header");
   }
   uint64_t h = static_cast<uint64_t>(UnZigZag(head));
+  const Status kNotIncreasing = Status::DataLoss("int column: steps do not increase");
+  bool increasing = true;
+  auto next = [&](uint64_t delta) {
+    uint64_t v = prev + delta;
+    if constexpr (kIncreasing) increasing &= static_cast<int64_t>(v) > static_cast<int64_t>(prev);
+    prev = v;
+    return static_cast<int64_t>(v);
+  };
   switch (static_cast<IntMode>(mode)) {
     case IntMode::kConstDelta: {
       uint64_t step = g * h;
+      if constexpr (kIncreasing) {
+        // Read as unsigned, the step is the true delta (it may pass
+        // INT64_MAX: think INT64_MIN, INT64_MAX). Values increase iff it is
+        // non-zero and the last value stays within int64.
+        uint64_t room = kInt64Max - prev;  // exact: INT64_MAX - first >= 0
+        if (step == 0 || (n - 1) > room / step) return kNotIncreasing;
+      }
       for (size_t i = 1; i < n; ++i) dst[i] = static_cast<int64_t>(prev + step * i);
       return Status::Ok();
     }
     case IntMode::kDelta: {
       size_t i = 1;
-      return ReadResiduals(in, n - 1, [&](int64_t r) {
-        prev += g * (h + static_cast<uint64_t>(r));
-        dst[i++] = static_cast<int64_t>(prev);
-      });
+      RETURN_IF_ERROR(ReadResiduals(
+          in, n - 1, [&](int64_t r) { dst[i++] = next(g * (h + static_cast<uint64_t>(r))); }));
+      return increasing ? Status::Ok() : kNotIncreasing;
     }
     case IntMode::kDeltaOfDelta: {
-      prev += g * h;
-      dst[1] = static_cast<int64_t>(prev);
+      dst[1] = next(g * h);
       size_t i = 2;
       uint64_t q = h;
-      return ReadResiduals(in, n - 2, [&](int64_t r) {
+      RETURN_IF_ERROR(ReadResiduals(in, n - 2, [&](int64_t r) {
         q += static_cast<uint64_t>(r);
-        prev += g * q;
-        dst[i++] = static_cast<int64_t>(prev);
-      });
+        dst[i++] = next(g * q);
+      }));
+      return increasing ? Status::Ok() : kNotIncreasing;
     }
   }
   return Status::DataLoss("int column: unknown mode " + std::to_string(mode));
+}
+
+}  // namespace
+
+Status DecodeIntColumn(ByteCursor* in, size_t n, int64_t* out, bool strictly_increasing) {
+  return strictly_increasing ? DecodeInts<true>(in, n, out) : DecodeInts<false>(in, n, out);
 }
 
 }  // namespace sextant::chunkenc

@@ -34,8 +34,9 @@ void EncodeIntColumn(std::span<const int64_t> values, std::string* out);
 
 // Decodes exactly `n` values (n >= 1, the count from the block summary)
 // from `in` into out[0, n), advancing `in` past the column. Returns DataLoss
-// on truncated or malformed input; `out` may then hold partial garbage,
-// which callers discard.
-Status DecodeIntColumn(ByteCursor* in, size_t n, int64_t* out);
+// on truncated or malformed input, and with `strictly_increasing` (steps)
+// also unless the values strictly increase: checked while decoding, cheaper
+// than a second pass. On error `out` may hold garbage, which callers discard.
+Status DecodeIntColumn(ByteCursor* in, size_t n, int64_t* out, bool strictly_increasing = false);
 
 }  // namespace sextant::chunkenc

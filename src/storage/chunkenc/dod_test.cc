@@ -83,6 +83,28 @@ TEST(DodTest, RandomSequencesRoundTrip) {
   }
 }
 
+TEST(DodTest, StrictlyIncreasingIsEnforced) {
+  auto decode = [](const std::vector<int64_t>& v) {
+    std::string enc = Encode(v);
+    ByteCursor in(enc);
+    std::vector<int64_t> out(v.size());
+    return DecodeIntColumn(&in, v.size(), out.data(), /*strictly_increasing=*/true).code();
+  };
+  // Every mode, increasing: accepted, including deltas past INT64_MAX.
+  EXPECT_EQ(decode({5}), Code::kOk);
+  EXPECT_EQ(decode({kMin, kMax}), Code::kOk);
+  EXPECT_EQ(decode({kMin, -1, kMax - 1}), Code::kOk);
+  EXPECT_EQ(decode({1, 2, 4, 8, 16, 32, 64}), Code::kOk);
+  EXPECT_EQ(decode({1, 2, 3, 5, 6, 7, 9}), Code::kOk);
+  EXPECT_EQ(decode({kMin, kMin + 1, kMax - 1, kMax}), Code::kOk);
+  // Equal, decreasing, or wrapping past INT64_MAX: refused.
+  EXPECT_EQ(decode({3, 3}), Code::kDataLoss);
+  EXPECT_EQ(decode({3, 2, 1}), Code::kDataLoss);
+  EXPECT_EQ(decode({kMax - 1, kMax, kMin}), Code::kDataLoss);
+  EXPECT_EQ(decode({1, 2, 4, 8, 7, 9, 10}), Code::kDataLoss);
+  EXPECT_EQ(decode({1, 5, 3, 7, 5, 9, 7}), Code::kDataLoss);
+}
+
 TEST(DodTest, GarbageNeverCrashes) {
   std::mt19937_64 rng(3);
   for (int iter = 0; iter < 20000; ++iter) {

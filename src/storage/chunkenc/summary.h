@@ -1,7 +1,7 @@
 // Serialization of block summaries inside `index` (private to chunkenc).
 // Fields are delta-coded against the previous block, and the float fields
-// XOR-coded against the block's first value, so a summary costs ~30-45 bytes
-// instead of the ~100 of its in-memory form. Layout: docs/format/chunk.md.
+// XOR-coded against the block's first value, so a summary costs 45-55 bytes
+// instead of the ~120 of its in-memory form. Layout: docs/format/chunk.md.
 #pragma once
 
 #include <string>

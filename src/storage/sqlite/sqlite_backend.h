@@ -37,6 +37,7 @@ class SqliteBackend : public Backend {
                                                      const std::string& path) override;
   Result<std::vector<RunWithAttributes>> LoadProject(int64_t project_id) override;
   Result<std::vector<ChunkRow>> ReadChunks(int64_t attr_id, int64_t lo, int64_t hi) override;
+  Result<int64_t> CountPoints(int64_t attr_id) override;
   Status PutFile(const RunInfo& run, const std::string& path, std::optional<int64_t> step,
                  const FileRef& ref, int64_t now_us) override;
   Result<FileRef> GetFile(int64_t run_id, const std::string& path,

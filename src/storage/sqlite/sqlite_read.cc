@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "storage/series_merge.h"
 #include "storage/sqlite/sqlite_backend.h"
 
 namespace sextant::storage::sqlite {
@@ -165,6 +166,47 @@ Result<FileRef> SqliteBackend::GetFile(int64_t run_id, const std::string& path,
   FileRef f{s->Text(0), s->Int(1), s->Text(2), s->Int(3)};
   s->Reset();
   return f;
+}
+
+Result<int64_t> SqliteBackend::CountPoints(int64_t attr_id) {
+  struct Meta {
+    int64_t id, first, last, count;
+  };
+  std::vector<Meta> meta;
+  {
+    ASSIGN_OR_RETURN(auto r, AcquireReader());
+    ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
+        "SELECT id, first_step, last_step, count FROM chunks WHERE attr_id = ? "
+        "ORDER BY first_step, id"));
+    s->Bind(1, attr_id);
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      meta.push_back({s->Int(0), s->Int(1), s->Int(2), s->Int(3)});
+    }
+    s->Reset();
+  }
+  // Chunks that overlap nothing count as stored; overlapping groups (not yet
+  // compacted) are decoded and merged so a rewritten step counts once.
+  int64_t total = 0;
+  for (size_t i = 0; i < meta.size();) {
+    size_t j = i + 1;
+    int64_t end = meta[i].last;
+    while (j < meta.size() && meta[j].first <= end) end = std::max(end, meta[j++].last);
+    if (j == i + 1) {
+      total += meta[i].count;
+    } else {
+      ASSIGN_OR_RETURN(auto rows, ReadChunks(attr_id, meta[i].first, end));
+      std::vector<const ChunkRow*> group;
+      for (const auto& c : rows)
+        if (c.first_step >= meta[i].first && c.last_step <= end) group.push_back(&c);
+      Points merged;
+      RETURN_IF_ERROR(MergeChunks(group, meta[i].first, end, &merged));
+      total += static_cast<int64_t>(merged.size());
+    }
+    i = j;
+  }
+  return total;
 }
 
 }  // namespace sextant::storage::sqlite
