@@ -190,13 +190,6 @@ void Server::Routes() {
     SendJson(res, 200, R"({"status":"ok","version":"0.1.0"})");
   });
 
-  h.Get("/", [](const Request&, Response& res) {
-    res.set_content(
-        "<!doctype html><title>Sextant</title><h1>Sextant</h1>"
-        "<p>The tracking server is running. API: <a href=\"/api/v1/projects\">/api/v1/projects</a>"
-        " (see docs/api/native.md).</p>",
-        "text/html");
-  });
 
   h.Get("/api/v1/projects", [t](const Request&, Response& res) {
     auto r = t->ListProjects();
@@ -384,6 +377,38 @@ void Server::Routes() {
            SendJson(res, 200, SeriesJson(out.value()));
          });
 
+  // Live updates as server-sent events: one `data:` line per committed write
+  // of this project (docs/api/native.md). A comment line every 15 s keeps
+  // proxies from closing an idle stream.
+  h.Get(std::string(kProject) + "/events", [t](const Request& req, Response& res) {
+    auto p = ProjectOf(req);
+    if (!p.ok()) return SendError(res, p.status());
+    auto project = t->GetProject(p.value());
+    if (!project.ok()) return SendError(res, project.status());
+    uint64_t seq = t->events().LastSeq();
+    if (req.has_header("Last-Event-ID"))
+      seq = std::strtoull(req.get_header_value("Last-Event-ID").c_str(), nullptr, 10);
+    int64_t pid = project->id;
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Accel-Buffering", "no");
+    res.set_chunked_content_provider(
+        "text/event-stream", [t, pid, seq](size_t, httplib::DataSink& sink) mutable {
+          if (t->events().closed()) {
+            sink.done();
+            return true;
+          }
+          bool lagged = false;
+          auto events = t->events().Wait(pid, seq, std::chrono::seconds(15), &seq, &lagged);
+          if (!sink.is_writable()) return false;
+          std::string out;
+          if (lagged) out += "event: reset\ndata: {}\n\n";
+          for (const auto& e : events)
+            out += "id: " + std::to_string(e.seq) + "\ndata: " + e.json + "\n\n";
+          if (out.empty()) out = ": keep-alive\n\n";
+          return sink.write(out.data(), out.size());
+        });
+  });
+
   // Compacts every series now (operations and benchmarks; the background
   // compactor does the same within about a second of idleness).
   h.Post("/api/v1/admin/compact", [t](const Request&, Response& res) {
@@ -393,6 +418,7 @@ void Server::Routes() {
   });
 
   RouteFiles();
+  RouteWeb();
 }
 
 }  // namespace sextant::api

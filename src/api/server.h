@@ -20,6 +20,7 @@ struct ServerOptions {
   size_t max_body_bytes = 64u << 20;       // JSON requests
   uint64_t max_file_bytes = 100ull << 30;  // file uploads
   int threads = 0;                         // 0: 256
+  std::string web_dir;                     // built UI (web/dist); empty: none
 };
 
 class Server {
@@ -36,6 +37,7 @@ class Server {
  private:
   void Routes();
   void RouteFiles();
+  void RouteWeb();
   core::Tracker* tracker_;
   ServerOptions options_;
   std::unique_ptr<httplib::Server> http_;

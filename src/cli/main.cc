@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -35,11 +36,25 @@ constexpr char kUsage[] =
     "  --max-file-gb N    largest file upload (default 100)\n"
     "  --no-fsync         acknowledge writes before fsync (survives a crash of the\n"
     "                     server, not of the machine)\n"
-    "  --threads N        HTTP worker threads (default 256)\n";
+    "  --threads N        HTTP worker threads (default 256)\n"
+    "  --web-dir DIR      the built web UI (default: web/dist beside the build)\n";
 
 int Fail(const std::string& msg) {
   std::fprintf(stderr, "sextant: %s\n", msg.c_str());
   return 2;
+}
+
+// The UI built in the source tree: <repo>/web/dist for a binary at
+// <repo>/build/src/sextant, or ./web/dist.
+std::string DefaultWebDir(const char* argv0) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::canonical("/proc/self/exe", ec);
+  if (ec) exe = fs::absolute(argv0, ec);
+  for (fs::path p : {exe.parent_path() / "../../web/dist", exe.parent_path() / "../share/sextant/web",
+                     fs::path("web/dist")})
+    if (fs::exists(p / "index.html", ec)) return fs::weakly_canonical(p, ec).string();
+  return "";
 }
 
 int Serve(int argc, char** argv) {
@@ -73,10 +88,13 @@ int Serve(int argc, char** argv) {
     else if (a == "--max-body-mb") sopts.max_body_bytes = size_t(number("--max-body-mb", 1, 4096)) << 20;
     else if (a == "--max-file-gb") sopts.max_file_bytes = uint64_t(number("--max-file-gb", 1, 1 << 20)) << 30;
     else if (a == "--no-fsync") topts.fsync_commits = false;
+    else if (a == "--web-dir") sopts.web_dir = value("--web-dir");
     else if (a == "--threads") sopts.threads = static_cast<int>(number("--threads", 1, 4096));
     else if (a == "-h" || a == "--help") { std::fputs(kUsage, stdout); return 0; }
     else return Fail("unknown option '" + a + "'\n" + kUsage);
   }
+
+  if (sopts.web_dir.empty()) sopts.web_dir = DefaultWebDir(argv[0]);
 
   // Signals are taken by one thread with sigwait so that shutdown runs as
   // ordinary code, not inside a signal handler.
@@ -121,6 +139,7 @@ int Serve(int argc, char** argv) {
   std::fprintf(stderr, "sextant: %s received, finishing in-flight requests\n",
                sig == SIGINT ? "SIGINT" : "SIGTERM");
   server.Stop();
+  tracker.value()->events().Close();  // ends live-update streams
   // cpp-httplib only notices the stop between requests, so a thread holding an
   // idle keep-alive connection lingers until its timeout. Wait a bounded time
   // for in-flight requests; then close the store (which finishes every queued

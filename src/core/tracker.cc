@@ -5,6 +5,8 @@
 
 #include <re2/re2.h>
 
+#include <nlohmann/json.hpp>
+
 namespace sextant::core {
 
 int64_t NowMicros() {
@@ -31,7 +33,19 @@ Result<std::unique_ptr<Tracker>> Tracker::Open(const TrackerOptions& options) {
 
 Tracker::~Tracker() { (void)Close(); }
 
+namespace {
+
+std::string RunEvent(const char* type, const storage::RunInfo& r) {
+  nlohmann::json j = {{"type", type},
+                      {"run_id", r.run_id},
+                      {"state", model::RunStateName(r.state)}};
+  return j.dump();
+}
+
+}  // namespace
+
 Status Tracker::Close() {
+  events_.Close();
   {
     std::lock_guard<std::mutex> l(mu_);
     stopping_ = true;
@@ -64,6 +78,10 @@ Result<std::vector<storage::ProjectInfo>> Tracker::ListProjects() {
   return backend_->ListProjects();
 }
 
+Result<storage::ProjectInfo> Tracker::GetProject(const model::ProjectName& p) {
+  return backend_->GetProject(p);
+}
+
 Result<std::pair<storage::RunInfo, bool>> Tracker::CreateRun(const model::ProjectName& p,
                                                              model::CreateRunOp op) {
   RETURN_IF_ERROR(model::ValidateProjectPart(p.workspace, "workspace"));
@@ -79,6 +97,7 @@ Result<std::pair<storage::RunInfo, bool>> Tracker::CreateRun(const model::Projec
       return Status::InvalidArgument("names must be at most 1024 bytes of UTF-8");
   ASSIGN_OR_RETURN(auto r, backend_->CreateOrResumeRun(p, op, NowMicros()));
   catalog_->ApplyRun(r.first);
+  events_.Publish(r.first.project_id, RunEvent(r.second ? "run_created" : "run_resumed", r.first));
   return r;
 }
 
@@ -103,6 +122,14 @@ Result<storage::LogOutcome> Tracker::Log(const model::ProjectName& p, const std:
   int64_t now = NowMicros();
   ASSIGN_OR_RETURN(auto outcome, backend_->Log(run, batch, std::move(encoded), now));
   catalog_->ApplyLog(run, batch, now);
+  nlohmann::json ev = {{"type", "log"}, {"run_id", run.run_id}};
+  nlohmann::json series = nlohmann::json::array();
+  for (const auto& s : batch.series)
+    series.push_back({{"path", s.path}, {"last_step", model::StepToDouble(s.steps.back())}});
+  ev["series"] = std::move(series);
+  ev["configs"] = batch.configs.size();
+  if (batch.state) ev["state"] = model::RunStateName(*batch.state);
+  events_.Publish(run.project_id, ev.dump());
   return outcome;
 }
 
@@ -114,6 +141,7 @@ Result<storage::RunInfo> Tracker::Finish(const model::ProjectName& p, const std:
   catalog_->ApplyState(run, state, now);
   run.state = state;
   run.updated_us = now;
+  events_.Publish(run.project_id, RunEvent("state", run));
   return run;
 }
 

@@ -17,6 +17,7 @@
 
 #include "common/status.h"
 #include "core/catalog.h"
+#include "core/events.h"
 #include "model/operations.h"
 #include "query/downsample.h"
 #include "storage/backend.h"
@@ -63,6 +64,7 @@ class Tracker {
   ~Tracker();
 
   Result<std::vector<storage::ProjectInfo>> ListProjects();
+  Result<storage::ProjectInfo> GetProject(const model::ProjectName& p);
   Result<std::pair<storage::RunInfo, bool>> CreateRun(const model::ProjectName& p,
                                                       model::CreateRunOp op);
   Result<storage::RunInfo> GetRun(const model::ProjectName& p, const std::string& run_id);
@@ -94,6 +96,7 @@ class Tracker {
   Status CompactAll();
 
   const model::Limits& limits() const { return options_.limits; }
+  EventHub& events() { return events_; }
 
  private:
   explicit Tracker(TrackerOptions o) : options_(std::move(o)) {}
@@ -104,6 +107,7 @@ class Tracker {
   std::unique_ptr<storage::Backend> backend_;
   std::unique_ptr<blobs::BlobStore> blobs_;
   std::unique_ptr<Catalog> catalog_;
+  EventHub events_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;  // GUARDED_BY(mu_)

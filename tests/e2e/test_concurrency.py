@@ -160,7 +160,7 @@ def test_connection_burst_of_64_clients(client: Client, proj):
     barrier): every request is answered, none is reset, every point stored."""
     client.create_run(proj, "burst")
     clients = 64
-    rounds = 3
+    rounds = 5
     for rnd in range(rounds):
         def writer(t, rnd=rnd):
             step = rnd * clients + t

@@ -516,3 +516,22 @@ def test_body_size_limit_413(make_server):
     data = b"z" * (3 << 20)
     r = c.put("/projects/e2e/limit/runs/r/files/big.bin", data)
     assert r.status == 200, r
+
+
+def test_admin_compact_keeps_data_and_makes_counts_exact(client, proj):
+    client.create_run(proj, "r")
+    for k in range(5):  # overlapping batches: five level-0 chunks over the same steps
+        client.log(proj, "r", {"series": [{"path": "m", "steps": list(range(k * 10, k * 10 + 100)),
+                                           "values": [float(k)] * 100}]})
+    want = {s: float(min(s // 10, 4)) for s in range(140)}
+    before = client.read_all(proj, "r", "m")
+    assert before["steps"] == sorted(want) and before["values"] == [want[s] for s in sorted(want)]
+    r = client.post("/admin/compact")
+    assert r.status == 200, r
+    assert r.json == {"status": "ok"}
+    after = client.read_all(proj, "r", "m")
+    assert after == before
+    a = client.attributes(proj, "r")["m"]
+    assert a["count"] == 140 and a["last_step"] == 139 and a["last_value"] == 4.0
+    b = client.series(proj, {"runs": ["r"], "path": "m", "step_range": [-0.5, 139.5], "buckets": 14}).json
+    assert b["series"][0]["buckets"]["count"] == [10] * 14

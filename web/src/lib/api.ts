@@ -1,0 +1,169 @@
+// Typed client for the native API v1 (docs/api/native.md). The UI talks to
+// the server only through this module.
+
+/** A float as the API sends it: non-finite values arrive as strings. */
+export type WireFloat = number | "NaN" | "Infinity" | "-Infinity";
+
+export type RunState = "running" | "finished" | "failed" | "stale";
+
+export interface Project {
+  project: string;
+  workspace: string;
+  name: string;
+  runs: number;
+  created_at: number;
+}
+
+export interface Run {
+  project: string;
+  run_id: string;
+  name: string;
+  experiment_name: string;
+  state: RunState;
+  created_at: number;
+  updated_at: number;
+  fork_run_id: string | null;
+  fork_step: number | null;
+  children?: { run_id: string; fork_step: number }[];
+  /** Present on runs returned by the runs query. */
+  attributes?: Record<string, unknown>;
+}
+
+export type AttributeType =
+  | "float" | "int" | "bool" | "string" | "datetime" | "string_set"
+  | "float_series" | "string_series" | "histogram_series" | "file" | "file_series";
+
+export interface Attribute {
+  path: string;
+  type: AttributeType;
+  value?: unknown;
+  last_step?: number;
+  last_value?: unknown;
+  last_timestamp?: number;
+  count?: number;
+}
+
+export interface SortKey { path: string; order: "asc" | "desc" }
+
+export interface RunsQuery {
+  filter?: string;
+  sort?: SortKey[];
+  limit?: number;
+  offset?: number;
+  columns?: string[];
+}
+
+export interface RunsPage { total: number; runs: Run[] }
+
+export interface Buckets {
+  index: number[];
+  first_step: number[];
+  last_step: number[];
+  min: WireFloat[];
+  max: WireFloat[];
+  mean: WireFloat[];
+  count: number[];
+  nan_count: number[];
+  last: WireFloat[];
+}
+
+export interface SeriesResult {
+  run_id: string;
+  type?: AttributeType;
+  buckets?: Buckets;
+  steps?: number[];
+  values?: unknown[];
+  timestamps?: number[];
+  next_after_step?: number | null;
+}
+
+export interface SeriesQuery {
+  runs: string[];
+  path: string;
+  step_range?: [number, number] | null;
+  buckets?: number;
+  limit?: number;
+  after_step?: number | null;
+  lineage?: boolean;
+}
+
+/** An error the server reported (`{"error": {code, message}}`) or a network failure. */
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** Converts a wire float to a JS number (NaN and ±Infinity included). */
+export function toNumber(v: unknown): number {
+  if (typeof v === "number") return v;
+  if (v === "NaN") return NaN;
+  if (v === "Infinity") return Infinity;
+  if (v === "-Infinity") return -Infinity;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  return NaN;
+}
+
+const BASE = "api/v1";
+
+function projectBase(project: string): string {
+  const [ws, name] = splitProject(project);
+  return `${BASE}/projects/${encodeURIComponent(ws)}/${encodeURIComponent(name)}`;
+}
+
+export function splitProject(project: string): [string, string] {
+  const i = project.indexOf("/");
+  return i < 0 ? [project, ""] : [project.slice(0, i), project.slice(i + 1)];
+}
+
+async function request<T>(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      signal,
+      headers: body === undefined ? undefined : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    if ((e as Error).name === "AbortError") throw e;
+    throw new ApiError(0, "unavailable", `cannot reach the server: ${(e as Error).message}`);
+  }
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    // fall through: reported below
+  }
+  if (!res.ok) {
+    const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(res.status, err?.code ?? "http_" + res.status, err?.message ?? (text || res.statusText));
+  }
+  if (json === null) throw new ApiError(res.status, "bad_response", "the server sent no JSON");
+  return json as T;
+}
+
+export const api = {
+  projects(signal?: AbortSignal): Promise<Project[]> {
+    return request<{ projects: Project[] }>("GET", `${BASE}/projects`, undefined, signal).then((r) => r.projects);
+  },
+  queryRuns(project: string, q: RunsQuery, signal?: AbortSignal): Promise<RunsPage> {
+    return request<RunsPage>("POST", `${projectBase(project)}/runs/query`, q, signal);
+  },
+  run(project: string, runId: string, signal?: AbortSignal): Promise<Run> {
+    return request<Run>("GET", `${projectBase(project)}/runs/${encodeURIComponent(runId)}`, undefined, signal);
+  },
+  attributes(project: string, runId: string, signal?: AbortSignal): Promise<Attribute[]> {
+    return request<{ attributes: Attribute[] }>(
+      "GET", `${projectBase(project)}/runs/${encodeURIComponent(runId)}/attributes`, undefined, signal,
+    ).then((r) => r.attributes);
+  },
+  series(project: string, q: SeriesQuery, signal?: AbortSignal): Promise<SeriesResult[]> {
+    return request<{ series: SeriesResult[] }>("POST", `${projectBase(project)}/series`, q, signal).then((r) => r.series);
+  },
+  fileUrl(project: string, runId: string, path: string): string {
+    return `${projectBase(project)}/runs/${encodeURIComponent(runId)}/files/${path.split("/").map(encodeURIComponent).join("/")}`;
+  },
+};

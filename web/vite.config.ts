@@ -1,0 +1,26 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from "vite";
+
+// The UI talks only to the native API under /api. In development, Vite serves
+// the UI and forwards /api to a running `sextant serve` (SEXTANT_URL).
+const target = process.env.SEXTANT_URL ?? "http://127.0.0.1:5050";
+
+export default defineConfig({
+  // Relative asset paths: the built UI works from any mount point, and hash
+  // routing means the server never has to know the UI's routes.
+  base: "./",
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+    sourcemap: false,
+    chunkSizeWarningLimit: 300,
+  },
+  server: {
+    proxy: { "/api": { target, changeOrigin: false } },
+  },
+  test: {
+    include: ["test/**/*.test.ts"],
+    environment: "node",
+  },
+});
