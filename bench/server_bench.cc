@@ -680,6 +680,7 @@ void Ingest(const Options& o, const fs::path& root, bool fsync, Report& rep) {
   const int64_t points_per_req = int64_t(o.ingest_series) * o.ingest_steps;
 
   std::vector<std::vector<double>> lat(static_cast<size_t>(T));
+  std::vector<std::vector<Clock::time_point>> finished(static_cast<size_t>(T));
   std::vector<std::string> errors(static_cast<size_t>(T));
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
@@ -699,7 +700,9 @@ void Ingest(const Options& o, const fs::path& root, bool fsync, Report& rep) {
         for (size_t i = 1; i < bodies.size(); ++i) {
           auto a = Clock::now();
           std::string r = h.Post(log_path, bodies[i]);
-          lat[size_t(t)].push_back(Ms(Clock::now() - a));
+          auto b = Clock::now();
+          lat[size_t(t)].push_back(Ms(b - a));
+          finished[size_t(t)].push_back(b);
           if (r.find("\"points\":" + std::to_string(points_per_req)) == std::string::npos &&
               ParseJson(r, "log").value("points", int64_t(-1)) != points_per_req)
             RecordFailure("log: expected " + std::to_string(points_per_req) + " points acknowledged, got " + r);
@@ -754,9 +757,18 @@ void Ingest(const Options& o, const fs::path& root, bool fsync, Report& rep) {
   for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
   double points = double(points_per_req) * double(all.size());
   double pps = points / wall;
+  // Throughput in the first and the second half of the window, to show a
+  // server that slows down as data accumulates.
+  auto mid = t_start + (t_end - t_start) / 2;
+  double first_half = 0;
+  for (auto& v : finished)
+    for (auto& x : v) first_half += x <= mid ? 1 : 0;
+  double pps_first = first_half * double(points_per_req) / (wall / 2);
+  double pps_second = (double(all.size()) - first_half) * double(points_per_req) / (wall / 2);
   double mbs = double(timed_bytes) * T / wall / 1e6;
   std::string w = fsync ? "1 ingest, fsync" : "1 ingest, --no-fsync";
   rep.Add(w, "points/s", Human(pps), fsync ? "≥ 5 M" : "", fsync ? Verdict(pps >= 5e6) : "");
+  rep.Add(w, "points/s 1st / 2nd half", Fmt("%s / %s", Human(pps_first).c_str(), Human(pps_second).c_str()));
   rep.Add(w, "JSON MB/s", Fmt("%.1f", mbs));
   rep.Add(w, "request latency p50 / p99", Fmt("%.1f / %.1f ms", Percentile(all, 0.5), Percentile(all, 0.99)));
   rep.Add(w, "server CPU / wall", Fmt("%.2f cores", srv_cpu / wall));
@@ -771,6 +783,8 @@ void Ingest(const Options& o, const fs::path& root, bool fsync, Report& rep) {
   rep.j[key] = {{"points", points},
                 {"seconds", wall},
                 {"points_per_s", pps},
+                {"points_per_s_first_half", pps_first},
+                {"points_per_s_second_half", pps_second},
                 {"json_mb_per_s", mbs},
                 {"bytes_per_request", bodies.size() > 1 ? bodies[1].size() : 0},
                 {"p50_ms", Percentile(all, 0.5)},

@@ -2,6 +2,10 @@
 
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <thread>
 
 #include "api/json_writer.h"
@@ -94,16 +98,41 @@ Server::Server(core::Tracker* tracker, ServerOptions options)
 
 Server::~Server() = default;
 
+namespace {
+
+// Debian's cpp-httplib is a compiled library whose listen backlog is 5, so a
+// burst of clients connecting at once (a job starting on many GPUs) sees
+// resets. Calling listen() again on the bound socket raises the backlog; the
+// socket is found by its port since the library does not expose it.
+void RaiseListenBacklog(int port) {
+  for (int fd = 3; fd < 4096; ++fd) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) continue;
+    int listening = 0;
+    socklen_t optlen = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) != 0 || !listening) continue;
+    int bound = addr.ss_family == AF_INET
+                    ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
+                    : addr.ss_family == AF_INET6
+                          ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                          : -1;
+    if (bound == port) listen(fd, SOMAXCONN);
+  }
+}
+
+}  // namespace
+
 Result<int> Server::Bind() {
   if (options_.port == 0) {
     int port = http_->bind_to_any_port(options_.host);
     if (port <= 0) return Status::Unavailable("cannot bind " + options_.host);
     options_.port = port;
-    return port;
-  }
-  if (!http_->bind_to_port(options_.host, options_.port))
+  } else if (!http_->bind_to_port(options_.host, options_.port)) {
     return Status::Unavailable("cannot listen on " + options_.host + ":" +
                                std::to_string(options_.port) + " (in use?)");
+  }
+  RaiseListenBacklog(options_.port);
   return options_.port;
 }
 

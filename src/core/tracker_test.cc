@@ -1,0 +1,222 @@
+// Tracker-level tests: fork lineage, downsampling over partly compacted
+// series against a brute-force reference, and the runs catalogue.
+#include "core/tracker.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <random>
+
+namespace sextant::core {
+namespace {
+
+const model::ProjectName kProject{"ws", "p"};
+
+class TrackerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("sextant-tracker-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    TrackerOptions o;
+    o.data_dir = dir_.string();
+    o.fsync_commits = false;
+    o.background_compaction = false;  // tests decide when to compact
+    auto t = Tracker::Open(o);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    tracker_ = std::move(t).value();
+  }
+  void TearDown() override {
+    tracker_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Create(const std::string& id, std::optional<std::string> parent = {},
+              std::optional<int64_t> fork_step = {}) {
+    model::CreateRunOp op;
+    op.run_id = id;
+    op.fork_run_id = parent;
+    if (fork_step) op.fork_step = *fork_step * model::kStepScale;
+    auto r = tracker_->CreateRun(kProject, op);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  Status Log(const std::string& id, const std::string& path, const std::vector<int64_t>& steps,
+             const std::vector<double>& values) {
+    model::LogBatch b;
+    model::SeriesWrite s;
+    s.path = path;
+    for (size_t i = 0; i < steps.size(); ++i) {
+      s.steps.push_back(steps[i] * model::kStepScale);
+      s.ts.push_back(1'000'000 + steps[i]);
+      s.floats.push_back(values[i]);
+    }
+    b.series.push_back(std::move(s));
+    auto r = tracker_->Log(kProject, id, std::move(b));
+    return r.ok() ? Status::Ok() : r.status();
+  }
+  SeriesResult Read(const std::string& id, SeriesRequest req) {
+    req.run_ids = {id};
+    if (req.path.empty()) req.path = "loss";
+    auto r = tracker_->ReadSeries(kProject, req);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r.value()[0] : SeriesResult{};
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Tracker> tracker_;
+};
+
+TEST_F(TrackerTest, ForkedRunReadsAncestorsUpToForkStep) {
+  Create("parent");
+  std::vector<int64_t> steps;
+  std::vector<double> values;
+  for (int64_t s = 0; s < 100; ++s) {
+    steps.push_back(s);
+    values.push_back(static_cast<double>(s));
+  }
+  ASSERT_TRUE(Log("parent", "loss", steps, values).ok());
+  Create("child", "parent", 49);
+  EXPECT_EQ(Log("child", "loss", {49}, {0.0}).code(), Code::kInvalidArgument);
+  ASSERT_TRUE(Log("child", "loss", {50, 51}, {1000.0, 1001.0}).ok());
+  Create("grandchild", "child", 50);
+  ASSERT_TRUE(Log("grandchild", "loss", {60}, {2000.0}).ok());
+
+  SeriesResult r = Read("grandchild", {});
+  std::vector<int64_t> want_steps;
+  for (int64_t s = 0; s <= 50; ++s) want_steps.push_back(s * model::kStepScale);
+  want_steps.push_back(60 * model::kStepScale);
+  EXPECT_EQ(r.points.steps, want_steps);
+  EXPECT_EQ(r.points.floats[50], 1000.0);  // the child's own point at its fork step
+  EXPECT_EQ(r.points.floats.back(), 2000.0);
+
+  SeriesRequest own;
+  own.lineage = false;
+  EXPECT_EQ(Read("grandchild", own).points.size(), 1u);
+
+  SeriesRequest buckets;
+  buckets.buckets = 1;
+  SeriesResult b = Read("grandchild", buckets);
+  ASSERT_EQ(b.buckets.size(), 1u);
+  EXPECT_EQ(b.buckets[0].count, 52u);
+  EXPECT_EQ(b.buckets[0].max, 2000.0);
+  EXPECT_EQ(b.buckets[0].last_value, 2000.0);
+}
+
+TEST_F(TrackerTest, DownsampleMatchesBruteForceWithOverwritesAndPartialCompaction) {
+  Create("r");
+  std::mt19937_64 rng(3);
+  std::map<int64_t, double> ref;
+  for (int batch = 0; batch < 120; ++batch) {
+    std::vector<int64_t> steps;
+    std::vector<double> values;
+    int64_t base = rng() % 3 == 0 ? static_cast<int64_t>(rng() % 20000) : batch * 200;
+    for (int i = 0; i < 250; ++i) {
+      int64_t s = base + static_cast<int64_t>(rng() % 400);
+      double v = std::normal_distribution<double>(0, 1)(rng);
+      if (rng() % 97 == 0) v = std::numeric_limits<double>::quiet_NaN();
+      if (rng() % 89 == 0) v = std::numeric_limits<double>::infinity();
+      steps.push_back(s);
+      values.push_back(v);
+    }
+    for (size_t i = 0; i < steps.size(); ++i) ref[steps[i]] = values[i];
+    ASSERT_TRUE(Log("r", "loss", steps, values).ok());
+    if (batch == 60) ASSERT_TRUE(tracker_->CompactAll().ok());
+  }
+  for (int n : {1, 7, 100, 3000}) {
+    for (auto [lo, hi] : {std::pair<int64_t, int64_t>{0, 30000}, {1234, 5678}, {19999, 20001}}) {
+      SeriesRequest req;
+      req.buckets = n;
+      req.step_lo = lo * model::kStepScale;
+      req.step_hi = hi * model::kStepScale;
+      SeriesResult got = Read("r", req);
+      // Brute force: bucket b holds floor((s - lo) * n / (hi - lo + 1)).
+      std::map<int, std::tuple<uint64_t, uint64_t, double, double, double>> want;
+      for (auto [s, v] : ref) {
+        int64_t ms = s * model::kStepScale;
+        if (ms < req.step_lo || ms > req.step_hi) continue;
+        int b = static_cast<int>((static_cast<__int128>(ms - req.step_lo) * n) /
+                                 (req.step_hi - req.step_lo + 1));
+        auto& [count, nans, mn, mx, last] = want.try_emplace(b, 0, 0, INFINITY, -INFINITY, 0).first->second;
+        ++count;
+        if (std::isnan(v)) {
+          ++nans;
+        } else {
+          mn = std::min(mn, v);
+          mx = std::max(mx, v);
+        }
+        last = v;
+      }
+      ASSERT_EQ(got.buckets.size(), want.size()) << n << " " << lo;
+      for (const auto& bk : got.buckets) {
+        auto& [count, nans, mn, mx, last] = want.at(bk.index);
+        EXPECT_EQ(bk.count, count);
+        EXPECT_EQ(bk.nan_count, nans);
+        EXPECT_EQ(bk.min, mn);
+        EXPECT_EQ(bk.max, mx);
+        if (std::isnan(last)) EXPECT_TRUE(std::isnan(bk.last_value)); else EXPECT_EQ(bk.last_value, last);
+      }
+    }
+  }
+  ASSERT_TRUE(tracker_->CompactAll().ok());
+  SeriesRequest all;
+  all.limit = 1'000'000;
+  EXPECT_EQ(Read("r", all).points.size(), ref.size());
+}
+
+TEST_F(TrackerTest, RawReadsPageWithAfterStep) {
+  Create("r");
+  std::vector<int64_t> steps;
+  std::vector<double> values;
+  for (int64_t s = 0; s < 1000; ++s) {
+    steps.push_back(s);
+    values.push_back(s * 0.5);
+  }
+  ASSERT_TRUE(Log("r", "loss", steps, values).ok());
+  SeriesRequest req;
+  req.limit = 300;
+  size_t total = 0;
+  for (int page = 0; page < 10; ++page) {
+    SeriesResult r = Read("r", req);
+    total += r.points.size();
+    if (!r.next_after_step) break;
+    req.after_step = r.next_after_step;
+  }
+  EXPECT_EQ(total, 1000u);
+}
+
+TEST_F(TrackerTest, RunsQueryFiltersSortsAndPages) {
+  for (int i = 0; i < 30; ++i) {
+    std::string id = "run-" + std::to_string(i);
+    Create(id);
+    model::LogBatch b;
+    b.configs.push_back({"lr", model::Value::Float(i * 0.001)});
+    if (i % 3) b.configs.push_back({"layers", model::Value::Int(i % 4)});
+    if (i % 5 == 0) b.add_tags = {"five"};
+    ASSERT_TRUE(tracker_->Log(kProject, id, std::move(b)).ok());
+    ASSERT_TRUE(Log(id, "loss", {0, 1}, {1.0, 1.0 / (i + 1)}).ok());
+  }
+  RunsQuery q;
+  q.filter = query::Filter::Parse("lr >= 0.01 and sys/tags contains \"five\"").value();
+  q.sort = {{"loss", false}};
+  auto page = tracker_->QueryRuns(kProject, q);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->total, 4u);  // 10, 15, 20, 25
+  EXPECT_EQ(page->rows[0].run.run_id, "run-25");  // smallest last loss first
+  EXPECT_EQ(page->rows[3].run.run_id, "run-10");
+
+  RunsQuery by_layers;
+  by_layers.sort = {{"layers", true}};
+  by_layers.limit = 5;
+  by_layers.offset = 25;
+  page = tracker_->QueryRuns(kProject, by_layers);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 30u);
+  ASSERT_EQ(page->rows.size(), 5u);
+  for (const auto& row : page->rows)  // runs without `layers` sort last
+    for (const auto& [path, v] : row.attributes) EXPECT_NE(path, "layers");
+}
+
+}  // namespace
+}  // namespace sextant::core

@@ -1,0 +1,344 @@
+// One series chart: asks the server for as many buckets as the chart is wide,
+// draws each run's mean line over a min/max band (so a spike inside a bucket
+// is never averaged away), marks NaN and ±Inf, and reports drag-zoom.
+
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import { api, ApiError } from "../lib/api";
+import { alpha, h, setChildren } from "../lib/dom";
+import { ema } from "../lib/ema";
+import { formatNumber, formatStep } from "../lib/format";
+import {
+  alignColumns, bucketsToPlot, emptyPlotData, pointsToPlot, positiveOnly,
+  type Column, type RunPlotData,
+} from "../lib/plotdata";
+import type { ChartPrefs } from "../lib/url";
+import { limit } from "./queue";
+
+export interface ChartRun {
+  runId: string;
+  label: string;
+  color: string;
+}
+
+export interface ChartSpec {
+  project: string;
+  path: string;
+  runs: ChartRun[];
+  prefs: ChartPrefs;
+  height: number;
+  /** a drag selected [from, to] steps; null on double click (reset) */
+  onZoom(range: [number, number] | null): void;
+  /** called after each load with what the chart found */
+  onInfo?(info: ChartInfo): void;
+}
+
+export interface ChartInfo {
+  points: number;
+  nanCount: number;
+  infCount: number;
+  lastStep: number | null;
+}
+
+const NAN_COLOR = "#d92d20";
+const INF_COLOR = "#b54708";
+
+/** Series layout per run in the uPlot data: max, min, mean[, smoothed]. */
+interface Layout {
+  perRun: number;
+  lineIdx: number[]; // the series a readout reads, per run
+}
+
+export class SeriesChart {
+  private u: uPlot | null = null;
+  private data: RunPlotData[] = [];
+  private abort: AbortController | null = null;
+  private fetchedWidth = 0;
+  private destroyed = false;
+  private layout: Layout = { perRun: 3, lineIdx: [] };
+  private readonly plotEl: HTMLDivElement;
+  private readonly readout: HTMLDivElement;
+  private readonly resize: ResizeObserver;
+
+  constructor(private readonly host: HTMLElement, private spec: ChartSpec) {
+    this.plotEl = h("div", { class: "plot" });
+    this.readout = h("div", { class: "readout" });
+    setChildren(host, this.plotEl, this.readout);
+    this.plotEl.style.height = `${spec.height}px`;
+    this.resize = new ResizeObserver(() => this.onResize());
+    this.resize.observe(host);
+    this.plotEl.addEventListener("dblclick", () => {
+      if (this.spec.prefs.range) this.spec.onZoom(null);
+    });
+  }
+
+  /** Fetches and draws; resolves when drawn (or failed, shown in place). */
+  async load(): Promise<void> {
+    this.abort?.abort();
+    const ctl = new AbortController();
+    this.abort = ctl;
+    const width = this.width();
+    const { project, path, runs, prefs } = this.spec;
+    try {
+      const res = await limit(() =>
+        api.series(project, {
+          runs: runs.map((r) => r.runId),
+          path,
+          buckets: width,
+          step_range: prefs.range,
+        }, ctl.signal),
+      );
+      if (this.destroyed || ctl.signal.aborted) return;
+      this.fetchedWidth = width;
+      this.data = runs.map((r) => {
+        const s = res.find((x) => x.run_id === r.runId);
+        if (s?.buckets) return bucketsToPlot(s.buckets);
+        if (s?.steps && s.values) return pointsToPlot(s.steps, s.values as never);
+        return emptyPlotData();
+      });
+      this.render();
+    } catch (e) {
+      if ((e as Error).name === "AbortError" || this.destroyed) return;
+      this.showError(e instanceof ApiError ? e.message : String(e));
+    }
+  }
+
+  /** New preferences: log/smoothing redraw locally, a new range refetches. */
+  setPrefs(prefs: ChartPrefs): void {
+    const old = this.spec.prefs;
+    this.spec = { ...this.spec, prefs };
+    const sameRange = old.range?.[0] === prefs.range?.[0] && old.range?.[1] === prefs.range?.[1];
+    if (!sameRange) void this.load();
+    else if (old.log !== prefs.log || old.smooth !== prefs.smooth) this.render(true);
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.abort?.abort();
+    this.resize.disconnect();
+    this.u?.destroy();
+    this.u = null;
+  }
+
+  private width(): number {
+    return Math.max(32, Math.floor(this.plotEl.clientWidth || this.host.clientWidth || 400));
+  }
+
+  private onResize(): void {
+    if (!this.u) return;
+    const w = this.width();
+    this.u.setSize({ width: w, height: this.spec.height });
+    // Refetch when the resolution is noticeably off.
+    if (Math.abs(w - this.fetchedWidth) > Math.max(48, this.fetchedWidth * 0.25)) void this.load();
+  }
+
+  private showError(msg: string): void {
+    this.u?.destroy();
+    this.u = null;
+    setChildren(this.plotEl, h("div", { class: "chart-error" }, msg));
+  }
+
+  private columns(): { x: number[]; cols: Column[][] } {
+    const { log, smooth } = this.spec.prefs;
+    const fix = (c: Column) => (log ? positiveOnly(c) : c);
+    const perRun = this.data.map((d) => {
+      const mean = fix(d.mean);
+      const cols: Column[] = [fix(d.max), fix(d.min), mean];
+      if (smooth > 0) cols.push(ema(mean, smooth));
+      return cols;
+    });
+    return alignColumns(this.data.map((d) => d.x), perRun);
+  }
+
+  private render(rebuild = false): void {
+    if (this.destroyed) return;
+    const { runs, prefs } = this.spec;
+    const { x, cols } = this.columns();
+    const aligned: uPlot.AlignedData = [x, ...cols.flat()] as uPlot.AlignedData;
+    const perRun = prefs.smooth > 0 ? 4 : 3;
+    const info: ChartInfo = { points: 0, nanCount: 0, infCount: 0, lastStep: null };
+    for (const d of this.data) {
+      info.points += d.points;
+      info.nanCount += d.nanCount;
+      info.infCount += d.posInfSteps.length + d.negInfSteps.length;
+      if (d.lastStep !== null) info.lastStep = Math.max(info.lastStep ?? -Infinity, d.lastStep);
+    }
+    this.host.dataset.points = String(info.points);
+    this.host.dataset.lastStep = info.lastStep === null ? "" : String(info.lastStep);
+    this.spec.onInfo?.(info);
+
+    if (x.length === 0) {
+      this.u?.destroy();
+      this.u = null;
+      setChildren(this.plotEl, h("div", { class: "chart-empty" }, "no points"));
+      this.setReadout(null);
+      return;
+    }
+    if (this.u && !rebuild && this.layout.perRun === perRun && this.u.series.length === aligned.length) {
+      this.u.setData(aligned);
+      this.setReadout(null);
+      return;
+    }
+    this.u?.destroy();
+    this.plotEl.textContent = "";
+    this.layout = { perRun, lineIdx: runs.map((_, i) => 1 + i * perRun + (perRun === 4 ? 3 : 2)) };
+
+    const series: uPlot.Series[] = [{}];
+    const bands: uPlot.Band[] = [];
+    const single = runs.length === 1;
+    runs.forEach((r, i) => {
+      const base = 1 + i * perRun;
+      const hidden = { stroke: "transparent", width: 0, points: { show: false } };
+      series.push({ label: `${r.label} max`, ...hidden });
+      series.push({ label: `${r.label} min`, ...hidden });
+      series.push({
+        label: r.label,
+        stroke: perRun === 4 ? alpha(r.color, 0.3) : r.color,
+        width: 1.25,
+        points: { show: (u: uPlot) => u.data[0].length < 60, size: 4, fill: r.color },
+      } as uPlot.Series);
+      if (perRun === 4) series.push({ label: `${r.label} (smoothed)`, stroke: r.color, width: 1.5, points: { show: false } });
+      bands.push({ series: [base, base + 1], fill: alpha(r.color, single ? 0.16 : 0.09) });
+    });
+
+    const lineIdx = new Set(this.layout.lineIdx);
+    const axisStyle = { stroke: "#667085", font: "11px system-ui, sans-serif", ticks: { show: false }, grid: { stroke: "#eef0f3", width: 1 } };
+    const opts: uPlot.Options = {
+      width: this.width(),
+      height: this.spec.height,
+      legend: { show: false },
+      padding: [8, 10, 0, 0],
+      series,
+      bands,
+      scales: {
+        x: {
+          time: false,
+          range: (_u, min, max) => {
+            const r = this.spec.prefs.range;
+            if (r) return [r[0], r[1]];
+            return min === max ? [min - 1, max + 1] : [min, max];
+          },
+        },
+        y: prefs.log ? { distr: 3, log: 10 } : { distr: 1 },
+      },
+      axes: [
+        { ...axisStyle, size: 24, space: 60, values: (_u, splits) => splits.map((v) => compactStep(v)) },
+        { ...axisStyle, size: 48, values: (_u, splits) => splits.map((v) => (v == null ? "" : formatNumber(v, 3))) },
+      ],
+      cursor: {
+        drag: { x: true, y: false, setScale: false },
+        points: { size: (_u, si) => (lineIdx.has(si) ? 6 : 0), width: 1.5 },
+        focus: { prox: -1 },
+      },
+      hooks: {
+        setSelect: [(u) => {
+          const sel = u.select;
+          if (sel.width > 3) {
+            const a = u.posToVal(sel.left, "x");
+            const b = u.posToVal(sel.left + sel.width, "x");
+            if (b > a) this.spec.onZoom([roundStep(a), roundStep(b)]);
+          }
+          u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+        }],
+        setCursor: [(u) => this.setReadout(u.cursor.idx ?? null)],
+        draw: [(u) => this.drawMarkers(u)],
+      },
+    };
+    this.u = new uPlot(opts, aligned, this.plotEl);
+    this.setReadout(null);
+  }
+
+  /** NaN as red ticks on the bottom edge, ±Inf as triangles on the top/bottom edges. */
+  private drawMarkers(u: uPlot): void {
+    const ctx = u.ctx;
+    const { left, top, width, height } = u.bbox;
+    const pr = uPlot.pxRatio;
+    ctx.save();
+    const xAt = (s: number) => u.valToPos(s, "x", true);
+    const inView = (px: number) => px >= left - 1 && px <= left + width + 1;
+    for (const d of this.data) {
+      ctx.fillStyle = NAN_COLOR;
+      for (const s of d.nanSteps) {
+        const px = xAt(s);
+        if (inView(px)) ctx.fillRect(px - 1 * pr, top + height - 7 * pr, 2 * pr, 7 * pr);
+      }
+      ctx.fillStyle = INF_COLOR;
+      for (const s of d.posInfSteps) {
+        const px = xAt(s);
+        if (inView(px)) triangle(ctx, px, top, 5 * pr, 1);
+      }
+      for (const s of d.negInfSteps) {
+        const px = xAt(s);
+        if (inView(px)) triangle(ctx, px, top + height, 5 * pr, -1);
+      }
+    }
+    ctx.restore();
+  }
+
+  /** The line under the chart: values at the hovered step, or the last values. */
+  private setReadout(idx: number | null): void {
+    const { runs } = this.spec;
+    const u = this.u;
+    const parts: (HTMLElement | string)[] = [];
+    if (u && idx !== null && idx !== undefined) {
+      const step = u.data[0][idx];
+      parts.push(h("span", { class: "ro-step" }, `step ${formatStep(step)}`));
+      runs.forEach((r, i) => {
+        const si = this.layout.lineIdx[i];
+        const di = u.cursor.idxs?.[si] ?? idx;
+        const v = di === null || di === undefined ? undefined : (u.data[si][di] as number | null | undefined);
+        const base = 1 + i * this.layout.perRun;
+        const lo = di == null ? undefined : (u.data[base + 1][di] as number | null | undefined);
+        const hi = di == null ? undefined : (u.data[base][di] as number | null | undefined);
+        parts.push(readoutItem(r, v, runs.length === 1 ? lo : undefined, runs.length === 1 ? hi : undefined, runs.length > 1));
+      });
+    } else {
+      runs.forEach((r, i) => {
+        const d = this.data[i];
+        if (!d) return;
+        const v = d.lastValue;
+        const item = readoutItem(r, v ?? undefined, undefined, undefined, runs.length > 1);
+        if (d.lastStep !== null) item.append(h("span", { class: "ro-dim" }, ` @${formatStep(d.lastStep)}`));
+        parts.push(item);
+      });
+    }
+    setChildren(this.readout, parts);
+  }
+}
+
+function readoutItem(r: ChartRun, v: number | null | undefined, lo: number | null | undefined, hi: number | null | undefined, named: boolean): HTMLElement {
+  const val = v === undefined ? "–" : v === null ? "gap" : formatNumber(v);
+  return h("span", { class: "ro-item" },
+    h("i", { class: "swatch", style: `background:${r.color}` }),
+    named ? h("span", { class: "ro-name" }, r.label) : null,
+    h("b", null, val),
+    typeof lo === "number" && typeof hi === "number" && lo !== hi
+      ? h("span", { class: "ro-dim" }, ` [${formatNumber(lo)}, ${formatNumber(hi)}]`) : null,
+  );
+}
+
+function triangle(ctx: CanvasRenderingContext2D, x: number, y: number, s: number, dir: 1 | -1): void {
+  ctx.beginPath();
+  ctx.moveTo(x, y);
+  ctx.lineTo(x - s, y + dir * s * 1.6);
+  ctx.lineTo(x + s, y + dir * s * 1.6);
+  ctx.closePath();
+  ctx.fill();
+}
+
+function roundStep(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
+}
+
+/** Axis labels for steps: 500, 12k, 1.5M. */
+export function compactStep(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1e9) return trim(v / 1e9) + "G";
+  if (a >= 1e6) return trim(v / 1e6) + "M";
+  if (a >= 1e4) return trim(v / 1e3) + "k";
+  return formatStep(v);
+}
+
+function trim(v: number): string {
+  return String(Number(v.toFixed(2)));
+}

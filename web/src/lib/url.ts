@@ -1,0 +1,153 @@
+// URL state: every page's visible state lives in the location hash, so a URL
+// can be shared and reloaded. Hash routing keeps the server ignorant of the
+// UI's routes and lets the built files live under any path.
+//
+//   #/                                    projects
+//   #/p/{ws}/{project}?q=&sort=&order=&col=&sel=   runs table
+//   #/p/{ws}/{project}/r/{run}?s=&log=&smooth=&from=&to=   run page
+//   #/p/{ws}/{project}/compare?run=&s=&log=&smooth=&from=&to=   compare
+
+export interface ChartPrefs {
+  /** y axis on a log scale */
+  log: boolean;
+  /** EMA weight in [0, 1) */
+  smooth: number;
+  /** zoomed step range, or null for the whole series */
+  range: [number, number] | null;
+}
+
+export interface SortState { path: string; order: "asc" | "desc" }
+
+export type Route =
+  | { page: "projects" }
+  | {
+      page: "runs";
+      project: string;
+      filter: string;
+      sort: SortState | null;
+      /** null: the default columns */
+      columns: string[] | null;
+      selected: string[];
+    }
+  | { page: "run"; project: string; runId: string; search: string; chart: ChartPrefs }
+  | { page: "compare"; project: string; runs: string[]; search: string; chart: ChartPrefs }
+  | { page: "notfound"; path: string };
+
+export const DEFAULT_CHART: ChartPrefs = { log: false, smooth: 0, range: null };
+
+function seg(s: string): string {
+  return encodeURIComponent(s);
+}
+
+function parseChart(q: URLSearchParams): ChartPrefs {
+  const smooth = Number(q.get("smooth") ?? "0");
+  const from = q.get("from");
+  const to = q.get("to");
+  let range: [number, number] | null = null;
+  if (from !== null && to !== null) {
+    const a = Number(from);
+    const b = Number(to);
+    if (Number.isFinite(a) && Number.isFinite(b) && a < b) range = [a, b];
+  }
+  return {
+    log: q.get("log") === "1",
+    smooth: Number.isFinite(smooth) ? Math.min(Math.max(smooth, 0), 0.999) : 0,
+    range,
+  };
+}
+
+function writeChart(q: URLSearchParams, c: ChartPrefs): void {
+  if (c.log) q.set("log", "1");
+  if (c.smooth > 0) q.set("smooth", String(c.smooth));
+  if (c.range) {
+    q.set("from", String(c.range[0]));
+    q.set("to", String(c.range[1]));
+  }
+}
+
+/** Parses a location hash ("#/p/a/b?q=x" or "" ) into a route. */
+export function parseRoute(hash: string): Route {
+  let h = hash.startsWith("#") ? hash.slice(1) : hash;
+  if (!h.startsWith("/")) h = "/" + h;
+  const qi = h.indexOf("?");
+  const path = qi < 0 ? h : h.slice(0, qi);
+  const q = new URLSearchParams(qi < 0 ? "" : h.slice(qi + 1));
+  let parts: string[];
+  try {
+    parts = path.split("/").filter((p) => p !== "").map(decodeURIComponent);
+  } catch {
+    return { page: "notfound", path };
+  }
+  if (parts.length === 0) return { page: "projects" };
+  if (parts[0] !== "p" || parts.length < 3) return { page: "notfound", path };
+  const project = `${parts[1]}/${parts[2]}`;
+  const rest = parts.slice(3);
+  if (rest.length === 0) {
+    const sortPath = q.get("sort");
+    const cols = q.getAll("col");
+    return {
+      page: "runs",
+      project,
+      filter: q.get("q") ?? "",
+      sort: sortPath ? { path: sortPath, order: q.get("order") === "desc" ? "desc" : "asc" } : null,
+      columns: cols.length > 0 || q.get("cols") === "none" ? cols : null,
+      selected: q.getAll("sel"),
+    };
+  }
+  if (rest[0] === "r" && rest.length === 2) {
+    return { page: "run", project, runId: rest[1], search: q.get("s") ?? "", chart: parseChart(q) };
+  }
+  if (rest[0] === "compare" && rest.length === 1) {
+    return { page: "compare", project, runs: q.getAll("run"), search: q.get("s") ?? "", chart: parseChart(q) };
+  }
+  return { page: "notfound", path };
+}
+
+/** Formats a route as a location hash; parseRoute(formatRoute(r)) equals r. */
+export function formatRoute(r: Route): string {
+  const q = new URLSearchParams();
+  let path: string;
+  switch (r.page) {
+    case "projects":
+      return "#/";
+    case "notfound":
+      return "#" + r.path;
+    case "runs": {
+      const [ws, name] = splitOnce(r.project);
+      path = `/p/${seg(ws)}/${seg(name)}`;
+      if (r.filter) q.set("q", r.filter);
+      if (r.sort) {
+        q.set("sort", r.sort.path);
+        if (r.sort.order === "desc") q.set("order", "desc");
+      }
+      if (r.columns) {
+        if (r.columns.length === 0) q.set("cols", "none");
+        for (const c of r.columns) q.append("col", c);
+      }
+      for (const s of r.selected) q.append("sel", s);
+      break;
+    }
+    case "run": {
+      const [ws, name] = splitOnce(r.project);
+      path = `/p/${seg(ws)}/${seg(name)}/r/${seg(r.runId)}`;
+      if (r.search) q.set("s", r.search);
+      writeChart(q, r.chart);
+      break;
+    }
+    case "compare": {
+      const [ws, name] = splitOnce(r.project);
+      path = `/p/${seg(ws)}/${seg(name)}/compare`;
+      for (const id of r.runs) q.append("run", id);
+      if (r.search) q.set("s", r.search);
+      writeChart(q, r.chart);
+      break;
+    }
+  }
+  const qs = q.toString();
+  return "#" + path + (qs ? "?" + qs : "");
+}
+
+function splitOnce(project: string): [string, string] {
+  const i = project.indexOf("/");
+  return i < 0 ? [project, ""] : [project.slice(0, i), project.slice(i + 1)];
+}
