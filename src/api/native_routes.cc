@@ -80,6 +80,22 @@ Result<simdjson::dom::element> ParseBody(const std::string& body,
   return ParseJsonObject(parser, **keep);
 }
 
+// A POST route with a JSON body: validates the project, reads the body under
+// the limit and parses it, then calls `fn` (or answers the error).
+template <typename Fn>
+auto JsonRoute(size_t limit, Fn fn) {
+  return [limit, fn](const Request& req, Response& res, const ContentReader& reader) {
+    auto p = ProjectOf(req);
+    if (!p.ok()) return SendError(res, p.status());
+    auto body = ReadBody(req, res, reader, limit);
+    if (!body.ok()) return SendError(res, body.status());
+    std::unique_ptr<simdjson::padded_string> keep;
+    auto root = ParseBody(body.value(), &keep);
+    if (!root.ok()) return SendError(res, root.status());
+    fn(req, res, p.value(), root.value());
+  };
+}
+
 void WriteRun(JsonWriter& w, const model::ProjectName& p, const storage::RunInfo& r) {
   w.Key("project").String(p.Full());
   w.Key("run_id").String(r.run_id);
@@ -208,20 +224,14 @@ void Server::Routes() {
   });
 
   h.Post(std::string(kProject) + "/runs",
-         [t, body_limit](const Request& req, Response& res, const ContentReader& reader) {
-           auto p = ProjectOf(req);
-           if (!p.ok()) return SendError(res, p.status());
-           auto body = ReadBody(req, res, reader, body_limit);
-           if (!body.ok()) return SendError(res, body.status());
-           std::unique_ptr<simdjson::padded_string> keep;
-           auto root = ParseBody(body.value(), &keep);
-           if (!root.ok()) return SendError(res, root.status());
-           auto op = DecodeCreateRun(root.value());
+         JsonRoute(body_limit, [t](const Request& req, Response& res,
+                                   const model::ProjectName& project, simdjson::dom::element body) {
+           auto op = DecodeCreateRun(body);
            if (!op.ok()) return SendError(res, op.status());
-           auto r = t->CreateRun(p.value(), std::move(op).value());
+           auto r = t->CreateRun(project, std::move(op).value());
            if (!r.ok()) return SendError(res, r.status());
-           SendJson(res, r->second ? 201 : 200, RunJson(p.value(), r->first));
-         });
+           SendJson(res, r->second ? 201 : 200, RunJson(project, r->first));
+         }));
 
   auto query_runs = [t](const Request& req, Response& res, core::RunsQuery q) {
     auto p = ProjectOf(req);
@@ -283,16 +293,12 @@ void Server::Routes() {
   });
 
   h.Post(std::string(kProject) + "/runs/query",
-         [query_runs, body_limit](const Request& req, Response& res, const ContentReader& reader) {
-           auto body = ReadBody(req, res, reader, body_limit);
-           if (!body.ok()) return SendError(res, body.status());
-           std::unique_ptr<simdjson::padded_string> keep;
-           auto root = ParseBody(body.value(), &keep);
-           if (!root.ok()) return SendError(res, root.status());
-           auto q = DecodeRunsQuery(root.value());
+         JsonRoute(body_limit, [query_runs](const Request& req, Response& res,
+                                            const model::ProjectName&, simdjson::dom::element body) {
+           auto q = DecodeRunsQuery(body);
            if (!q.ok()) return SendError(res, q.status());
            query_runs(req, res, std::move(q).value());
-         });
+         }));
 
   h.Get(std::string(kProject) + "/runs/([^/]+)", [t](const Request& req, Response& res) {
     auto p = ProjectOf(req);
@@ -314,40 +320,28 @@ void Server::Routes() {
   });
 
   h.Post(std::string(kProject) + "/runs/([^/]+)/log",
-         [t, body_limit](const Request& req, Response& res, const ContentReader& reader) {
-           auto p = ProjectOf(req);
-           if (!p.ok()) return SendError(res, p.status());
-           auto body = ReadBody(req, res, reader, body_limit);
-           if (!body.ok()) return SendError(res, body.status());
-           std::unique_ptr<simdjson::padded_string> keep;
-           auto root = ParseBody(body.value(), &keep);
-           if (!root.ok()) return SendError(res, root.status());
-           auto batch = DecodeLogBatch(root.value(), core::NowMicros());
+         JsonRoute(body_limit, [t](const Request& req, Response& res,
+                                   const model::ProjectName& project, simdjson::dom::element body) {
+           auto batch = DecodeLogBatch(body, core::NowMicros());
            if (!batch.ok()) return SendError(res, batch.status());
-           auto out = t->Log(p.value(), req.matches[3], std::move(batch).value());
+           auto out = t->Log(project, req.matches[3], std::move(batch).value());
            if (!out.ok()) return SendError(res, out.status());
            JsonWriter w;
            w.BeginObject().Key("points").Int(out->points).Key("configs").Int(out->configs);
            w.EndObject();
            SendJson(res, 200, w.Take());
-         });
+         }));
 
   h.Post(std::string(kProject) + "/runs/([^/]+)/finish",
-         [t, body_limit](const Request& req, Response& res, const ContentReader& reader) {
-           auto p = ProjectOf(req);
-           if (!p.ok()) return SendError(res, p.status());
-           auto body = ReadBody(req, res, reader, body_limit);
-           if (!body.ok()) return SendError(res, body.status());
-           std::unique_ptr<simdjson::padded_string> keep;
-           auto root = ParseBody(body.value(), &keep);
-           if (!root.ok()) return SendError(res, root.status());
-           auto state = DecodeFinish(root.value());
+         JsonRoute(body_limit, [t](const Request& req, Response& res,
+                                   const model::ProjectName& project, simdjson::dom::element body) {
+           auto state = DecodeFinish(body);
            if (!state.ok()) return SendError(res, state.status());
-           auto r = t->Finish(p.value(), req.matches[3],
+           auto r = t->Finish(project, req.matches[3],
                               state->value_or(model::RunState::kFinished));
            if (!r.ok()) return SendError(res, r.status());
-           SendJson(res, 200, RunJson(p.value(), r.value()));
-         });
+           SendJson(res, 200, RunJson(project, r.value()));
+         }));
 
   h.Get(std::string(kProject) + "/runs/([^/]+)/attributes", [t](const Request& req, Response& res) {
     auto p = ProjectOf(req);
@@ -362,20 +356,14 @@ void Server::Routes() {
   });
 
   h.Post(std::string(kProject) + "/series",
-         [t, body_limit](const Request& req, Response& res, const ContentReader& reader) {
-           auto p = ProjectOf(req);
-           if (!p.ok()) return SendError(res, p.status());
-           auto body = ReadBody(req, res, reader, body_limit);
-           if (!body.ok()) return SendError(res, body.status());
-           std::unique_ptr<simdjson::padded_string> keep;
-           auto root = ParseBody(body.value(), &keep);
-           if (!root.ok()) return SendError(res, root.status());
-           auto sr = DecodeSeriesRequest(root.value());
+         JsonRoute(body_limit, [t](const Request& req, Response& res,
+                                   const model::ProjectName& project, simdjson::dom::element body) {
+           auto sr = DecodeSeriesRequest(body);
            if (!sr.ok()) return SendError(res, sr.status());
-           auto out = t->ReadSeries(p.value(), sr.value());
+           auto out = t->ReadSeries(project, sr.value());
            if (!out.ok()) return SendError(res, out.status());
            SendJson(res, 200, SeriesJson(out.value()));
-         });
+         }));
 
   // Live updates as server-sent events: one `data:` line per committed write
   // of this project (docs/api/native.md). A comment line every 15 s keeps

@@ -1,0 +1,323 @@
+"""Uploads one journal session folder, record by record, in order, moving
+the ack marker after each server acknowledgement. The live sender thread of
+a run and `sextant sync` both use it, so a crashed or offline run is sent
+exactly the way a live one would have been.
+
+Re-sending is safe: the server keeps the last write per (series, step), run
+creation is idempotent on run_id, and files are content-addressed.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import shutil
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional
+
+from . import _journal as J
+from ._errors import ApiError, UnreachableError
+from ._http import RETRYABLE_STATUSES, Http, dumps, quote
+
+DONE, TIMEOUT, FATAL, WAITING = "done", "timeout", "fatal", "waiting"
+
+Warn = Callable[[str], None]
+
+
+class _Retry(Exception):
+    """A transient failure: wait and send the same record again."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
+
+
+class Uploader:
+    """REQUIRES: the caller holds the folder's sender.lock (or knows no one
+    else uploads it). Not thread-safe: one thread drives it."""
+
+    def __init__(self, folder: str, meta: Dict[str, Any], http: Http, warn: Warn, *,
+                 wake: Optional[threading.Event] = None, backoff_max: float = 10.0):
+        self.folder = folder
+        self.project: str = meta["project"]
+        self.run_id: str = meta["run_id"]
+        self.create_body: Dict[str, Any] = meta["create"]
+        self.http = http
+        self.warn = warn
+        self.wake = wake or threading.Event()
+        self.backoff_max = backoff_max
+        self.reader = J.JournalReader(folder)
+        segs = J.list_segments(folder)
+        ack = J.read_ack(folder)
+        self.pos: J.Pos = ack if ack is not None else ((segs[0] if segs else 1), 0)
+        self._created = False
+        self.fatal: Optional[str] = None
+        self.last_error: Optional[str] = None
+        self.failures = 0          # consecutive transient failures
+        self.records_sent = 0
+        self.points_sent = 0
+        self.finished_sent = False
+        self._torn_warned: set = set()
+        self._rejected = 0
+        base = f"/projects/{self.project}/runs/{quote(self.run_id)}"
+        self._run_path = base
+
+    def close(self) -> None:
+        self.reader.close()
+
+    # ------------------------------------------------------------------
+    # Driving
+
+    def run(self, limit: Optional[J.Pos] = None, deadline: Optional[float] = None,
+            writer_alive: Callable[[], bool] = lambda: False) -> str:
+        """Sends every record before `limit` (everything readable when None).
+        Returns DONE, TIMEOUT (deadline passed while retrying), FATAL (the
+        server refused the run itself), or WAITING (the last segment ends on
+        a record still being written by a live writer)."""
+        if self.fatal:
+            return FATAL
+        while True:
+            if limit is not None and self.pos >= limit:
+                return DONE
+            res = self.reader.read(self.pos, limit)
+            for rec in res.records:
+                status = self._deliver(rec, deadline)
+                if status != DONE:
+                    return status
+                self._ack((rec.segment, rec.end))
+            if res.records and not res.torn:
+                continue
+            # The end of what this segment holds now.
+            segs = J.list_segments(self.folder)
+            later = [s for s in segs if s > self.pos[0]]
+            if res.torn:
+                if not later and writer_alive():
+                    return WAITING  # the writer is mid-record
+                if self.pos not in self._torn_warned:
+                    self._torn_warned.add(self.pos)
+                    self.warn(f"skipping a damaged or cut-short record at "
+                              f"{J.segment_name(self.pos[0])}:{self.pos[1]} in {self.folder} "
+                              "(a crash while writing it)")
+            if later and (limit is None or limit[0] > self.pos[0] or res.torn):
+                old = self.pos[0]
+                self._ack((later[0], 0))
+                self._remove_segment(old)
+                continue
+            return DONE
+
+    def _ack(self, pos: J.Pos) -> None:
+        self.pos = pos
+        J.write_ack(self.folder, pos, {"records": self.records_sent, "points": self.points_sent})
+
+    def _remove_segment(self, index: int) -> None:
+        self.reader.close()
+        try:
+            os.remove(os.path.join(self.folder, J.segment_name(index)))
+        except OSError:
+            pass
+
+    def _deliver(self, rec: J.Record, deadline: Optional[float]) -> str:
+        """Sends one record, retrying transient failures until `deadline`."""
+        while True:
+            try:
+                self._ensure_created()
+                self._send(rec)
+                self.failures = 0
+                self.last_error = None
+                self.records_sent += 1
+                return DONE
+            except _Fatal as e:
+                self.fatal = str(e)
+                return FATAL
+            except _Retry as e:
+                self.last_error = e.why
+            except UnreachableError as e:
+                self.last_error = str(e)
+            self.failures += 1
+            if not self._backoff(deadline):
+                return TIMEOUT
+
+    def _backoff(self, deadline: Optional[float]) -> bool:
+        """Exponential backoff with jitter; False when the deadline passed."""
+        delay = min(self.backoff_max, 0.1 * (2 ** min(self.failures, 16)))
+        delay *= 0.5 + random.random() / 2
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            delay = min(delay, left)
+        if self.wake.wait(delay):
+            self.wake.clear()
+        return deadline is None or time.monotonic() < deadline
+
+    # ------------------------------------------------------------------
+    # Requests
+
+    def _ensure_created(self) -> None:
+        if self._created:
+            return
+        r = self.http.request("POST", f"/projects/{self.project}/runs", dumps(self.create_body),
+                              {"Content-Type": "application/json"})
+        if r.status in (200, 201):
+            self._created = True
+            return
+        if r.status in RETRYABLE_STATUSES:
+            raise _Retry(str(r.error("POST", "runs")))
+        raise _Fatal(f"the server refused to create run {self.run_id!r} in {self.project}: "
+                     f"{r.error().code}: {r.error().message}")
+
+    def _send(self, rec: J.Record) -> None:
+        if rec.type == J.CREATE:
+            return  # _ensure_created sent it
+        if rec.type == J.LOG:
+            points, gz = J.split_log_payload(rec.payload)
+            self._post_log(gz, gzipped=True)
+            self.points_sent += points
+        elif rec.type == J.FILE:
+            self._put_file(json.loads(rec.payload))
+        elif rec.type == J.FINISH:
+            r = self.http.request("POST", self._run_path + "/finish", rec.payload,
+                                  {"Content-Type": "application/json"})
+            self._check(r, "finish", json.loads(rec.payload))
+            self.finished_sent = True
+        else:
+            self.warn(f"unknown journal record type {rec.type} in {self.folder}; skipped")
+
+    def _check(self, r: Any, what: str, body: Any) -> bool:
+        """True on success; raises _Retry for transient errors; records a
+        final refusal and returns False."""
+        if 200 <= r.status < 300:
+            return True
+        if r.status in RETRYABLE_STATUSES:
+            raise _Retry(str(r.error("POST", what)))
+        if r.status == 404 and r.error().code == "not_found":
+            # The run is gone (or never made it): create it, then retry.
+            self._created = False
+            raise _Retry(f"{what}: {r.error().message}")
+        self._reject(what, r.error(), body)
+        return False
+
+    def _post_log(self, body: bytes, gzipped: bool) -> None:
+        hdrs = {"Content-Type": "application/json"}
+        if gzipped:
+            hdrs["Content-Encoding"] = "gzip"
+        r = self.http.request("POST", self._run_path + "/log", body, hdrs)
+        if 200 <= r.status < 300:
+            return
+        if r.status in RETRYABLE_STATUSES or (r.status == 404 and r.error().code == "not_found"):
+            self._check(r, "log", None)
+        # Refused for good: send what can be sent, piece by piece.
+        batch = json.loads(gzip.decompress(body) if gzipped else body)
+        self._salvage(batch, r.error())
+
+    def _salvage(self, batch: Dict[str, Any], err: ApiError) -> None:
+        units = split_batch(batch)
+        if len(units) <= 1:
+            self._reject("log", err, batch)
+            return
+        for unit in units:
+            r = self.http.request("POST", self._run_path + "/log", dumps(unit),
+                                  {"Content-Type": "application/json"})
+            if 200 <= r.status < 300:
+                continue
+            if r.status in RETRYABLE_STATUSES or r.status == 404:
+                # Resending the whole record later is safe (last write wins).
+                self._check(r, "log", unit)
+            self._salvage(unit, r.error())
+
+    def _put_file(self, meta: Dict[str, Any]) -> None:
+        blob = os.path.join(self.folder, meta["blob"])
+        query = []
+        if meta.get("step") is not None:
+            query.append("step=" + quote(str(meta["step"])))
+        if meta.get("name"):
+            query.append("name=" + quote(meta["name"]))
+        target = f"{self._run_path}/files/{quote(meta['path'], safe='/')}"
+        if query:
+            target += "?" + "&".join(query)
+        try:
+            f = open(blob, "rb")
+        except FileNotFoundError:
+            if meta.get("uploaded"):
+                return
+            self.warn(f"file {meta['path']!r}: its copy {blob} is missing; not uploaded")
+            return
+        with f:
+            r = self.http.request("PUT", target, f, {
+                "Content-Type": "application/octet-stream",
+                "Content-Length": str(os.fstat(f.fileno()).st_size),
+                "X-Sextant-SHA256": meta["sha256"]})
+        if self._check(r, "file " + meta["path"], {k: meta[k] for k in ("path", "step", "name")}):
+            try:
+                os.remove(blob)
+            except OSError:
+                pass
+
+    def _reject(self, what: str, err: ApiError, body: Any) -> None:
+        self._rejected += 1
+        line = {"time": time.time(), "what": what, "status": err.status, "code": err.code,
+                "message": err.message, "body": body}
+        path = os.path.join(self.folder, "rejected.jsonl")
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(line, separators=(",", ":"), default=str) + "\n")
+        if self._rejected <= 5:
+            self.warn(f"the server refused part of run {self.run_id!r} ({what}): "
+                      f"{err.code}: {err.message} — kept in {path}")
+        elif self._rejected == 6:
+            self.warn(f"more refusals for run {self.run_id!r}; see {path}")
+
+
+class _Fatal(Exception):
+    pass
+
+
+def split_batch(batch: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Splits a log batch into smaller ones that the server judges
+    independently: configs one by one, tags, each series (halved when it
+    has many points)."""
+    units: List[Dict[str, Any]] = []
+    configs = batch.get("configs") or {}
+    if len(configs) > 1 or (configs and len(batch) > 1):
+        units += [{"configs": {k: v}} for k, v in configs.items()]
+    elif configs:
+        units.append({"configs": configs})
+    tags = {k: batch[k] for k in ("add_tags", "remove_tags") if batch.get(k)}
+    if tags:
+        units.append(tags)
+    series = batch.get("series") or []
+    if len(series) > 1:
+        units += [{"series": [s]} for s in series]
+    elif len(series) == 1:
+        s = series[0]
+        n = len(s["steps"])
+        if n > 1 and len(batch) == 1:
+            h = n // 2
+            for lo, hi in ((0, h), (h, n)):
+                part = dict(s)
+                for key in ("steps", "values", "timestamps"):
+                    if key in s:
+                        part[key] = s[key][lo:hi]
+                units.append({"series": [part]})
+        else:
+            units.append({"series": series})
+    if batch.get("state"):
+        units.append({"state": batch["state"]})
+    return units
+
+
+def remove_session(folder: str, root: Optional[str] = None) -> None:
+    """Deletes a fully sent session folder and the empty folders above it
+    up to `root`."""
+    shutil.rmtree(folder, ignore_errors=True)
+    parent = os.path.dirname(os.path.abspath(folder))
+    stop = os.path.abspath(root) if root else None
+    for _ in range(3):
+        if stop is not None and (parent == stop or not parent.startswith(stop)):
+            break
+        try:
+            os.rmdir(parent)
+        except OSError:
+            break
+        parent = os.path.dirname(parent)
