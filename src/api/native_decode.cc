@@ -217,15 +217,29 @@ Status DecodeSeries(element e, const std::string& field, int64_t now_us,
   s->steps.reserve(n);
   s->ts.reserve(n);
   size_t i = 0;
+  // Hot loops: the common case (integer steps, number values) is decoded
+  // inline; a field name for an error message is only built on the slow path.
   for (element st : sa) {
-    ASSIGN_OR_RETURN(int64_t v, StepValue(st, field + ".steps[" + std::to_string(i++) + "]"));
-    s->steps.push_back(v);
+    int64_t v;
+    if (st.type() == element_type::INT64 && std::llabs(v = int64_t(st)) < 9'000'000'000'000LL) {
+      s->steps.push_back(v * model::kStepScale);
+    } else {
+      ASSIGN_OR_RETURN(v, StepValue(st, field + ".steps[" + std::to_string(i) + "]"));
+      s->steps.push_back(v);
+    }
+    ++i;
   }
   if (has_ts) {
     i = 0;
     for (element x : ta) {
-      ASSIGN_OR_RETURN(int64_t v, TimestampValue(x, field + ".timestamps[" + std::to_string(i++) + "]"));
-      s->ts.push_back(v);
+      double d;
+      if (x.type() == element_type::DOUBLE && (d = double(x)) >= 0 && d <= 1e13) {
+        s->ts.push_back(static_cast<int64_t>(std::llround(d * 1e6)));
+      } else {
+        ASSIGN_OR_RETURN(int64_t v, TimestampValue(x, field + ".timestamps[" + std::to_string(i) + "]"));
+        s->ts.push_back(v);
+      }
+      ++i;
     }
   } else {
     s->ts.assign(n, now_us);
@@ -234,8 +248,15 @@ Status DecodeSeries(element e, const std::string& field, int64_t now_us,
   if (s->type == model::AttrType::kFloatSeries) {
     s->floats.reserve(n);
     for (element x : va) {
-      ASSIGN_OR_RETURN(double v, FloatValue(x, field + ".values[" + std::to_string(i++) + "]"));
-      s->floats.push_back(v);
+      if (x.type() == element_type::DOUBLE) {
+        s->floats.push_back(double(x));
+      } else if (x.type() == element_type::INT64) {
+        s->floats.push_back(static_cast<double>(int64_t(x)));
+      } else {
+        ASSIGN_OR_RETURN(double v, FloatValue(x, field + ".values[" + std::to_string(i) + "]"));
+        s->floats.push_back(v);
+      }
+      ++i;
     }
   } else if (s->type == model::AttrType::kStringSeries) {
     for (element x : va) {
@@ -273,10 +294,16 @@ Status RejectUnknown(object o, std::initializer_list<std::string_view> known,
 
 }  // namespace
 
+void ReserveForJson(std::string* body, size_t size) {
+  body->reserve(size + simdjson::SIMDJSON_PADDING);
+}
+
 Result<element> ParseJsonObject(simdjson::dom::parser& parser,
-                                const simdjson::padded_string& padded) {
+                                const std::string& body) {
   element root;
-  auto err = parser.parse(padded).get(root);
+  if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING)
+    return Status::Internal("request body is not padded for parsing");
+  auto err = parser.parse(body.data(), body.size(), /*realloc_if_needed=*/false).get(root);
   if (err)
     return Status::InvalidArgument(std::string("request body is not valid JSON: ") +
                                    simdjson::error_message(err));

@@ -14,10 +14,13 @@
 
 namespace sextant::api {
 
-// Parses a request body as a JSON object; an empty body gives an empty object.
-// `padded` must outlive the returned element.
+// Parses a request body as a JSON object. REQUIRES: body->capacity() is at
+// least body->size() + simdjson::SIMDJSON_PADDING (see ReserveForJson), so the
+// body is parsed in place without a copy. The element lives in `parser`.
 Result<simdjson::dom::element> ParseJsonObject(simdjson::dom::parser& parser,
-                                               const simdjson::padded_string& padded);
+                                               const std::string& body);
+// Grows `body`'s capacity so that ParseJsonObject can read past its end.
+void ReserveForJson(std::string* body, size_t size);
 
 Result<model::CreateRunOp> DecodeCreateRun(simdjson::dom::element body);
 Result<model::LogBatch> DecodeLogBatch(simdjson::dom::element body, int64_t now_us);

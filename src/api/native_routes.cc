@@ -58,6 +58,8 @@ Result<std::string> ReadBody(const Request& req, Response& res, const ContentRea
       std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > limit)
     return too_large();
   std::string body;
+  if (req.has_header("Content-Length"))  // one allocation, with the parser's padding
+    ReserveForJson(&body, std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10));
   bool over = false;
   bool ok = reader([&](const char* data, size_t n) {
     if (body.size() + n > limit) {
@@ -73,11 +75,19 @@ Result<std::string> ReadBody(const Request& req, Response& res, const ContentRea
 }
 
 // Parses `body` into `*root` with this thread's parser.
-Result<simdjson::dom::element> ParseBody(const std::string& body,
-                                         std::unique_ptr<simdjson::padded_string>* keep) {
+// Each worker thread keeps a parser; one that grew for a large body is freed
+// afterwards so 256 threads do not each hold their largest document's tape.
+simdjson::dom::parser& ThreadParser() {
   thread_local simdjson::dom::parser parser;
-  *keep = std::make_unique<simdjson::padded_string>(body.empty() ? std::string("{}") : body);
-  return ParseJsonObject(parser, **keep);
+  return parser;
+}
+constexpr size_t kKeepParserBelow = 1 << 20;
+
+Result<simdjson::dom::element> ParseBody(std::string* body) {
+  if (body->empty()) *body = "{}";
+  if (body->capacity() < body->size() + simdjson::SIMDJSON_PADDING)
+    ReserveForJson(body, body->size());
+  return ParseJsonObject(ThreadParser(), *body);
 }
 
 // A POST route with a JSON body: validates the project, reads the body under
@@ -89,10 +99,10 @@ auto JsonRoute(size_t limit, Fn fn) {
     if (!p.ok()) return SendError(res, p.status());
     auto body = ReadBody(req, res, reader, limit);
     if (!body.ok()) return SendError(res, body.status());
-    std::unique_ptr<simdjson::padded_string> keep;
-    auto root = ParseBody(body.value(), &keep);
+    auto root = ParseBody(&body.value());
     if (!root.ok()) return SendError(res, root.status());
     fn(req, res, p.value(), root.value());
+    if (body->size() >= kKeepParserBelow) ThreadParser() = simdjson::dom::parser();
   };
 }
 

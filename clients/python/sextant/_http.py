@@ -90,9 +90,10 @@ class Http:
             if self._https:
                 self._conn = http.client.HTTPSConnection(
                     self._host, self._port, timeout=self._timeout,
-                    context=ssl.create_default_context())
+                    context=ssl.create_default_context(), blocksize=1 << 20)
             else:
-                self._conn = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+                self._conn = http.client.HTTPConnection(self._host, self._port,
+                                                        timeout=self._timeout, blocksize=1 << 20)
         return self._conn
 
     def request(self, method: str, path: str, body: Body = None,

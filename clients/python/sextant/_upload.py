@@ -48,6 +48,7 @@ class Uploader:
         self.warn = warn
         self.wake = wake or threading.Event()
         self.backoff_max = backoff_max
+        self.deadline: Optional[float] = None
         self.reader = J.JournalReader(folder)
         segs = J.list_segments(folder)
         ack = J.read_ack(folder)
@@ -70,9 +71,11 @@ class Uploader:
     # ------------------------------------------------------------------
     # Driving
 
-    def run(self, limit: Optional[J.Pos] = None, deadline: Optional[float] = None,
+    def run(self, limit: Optional[J.Pos] = None,
             writer_alive: Callable[[], bool] = lambda: False) -> str:
         """Sends every record before `limit` (everything readable when None).
+        Transient failures are retried until `self.deadline` (monotonic
+        seconds; None: forever; it may be set from another thread).
         Returns DONE, TIMEOUT (deadline passed while retrying), FATAL (the
         server refused the run itself), or WAITING (the last segment ends on
         a record still being written by a live writer)."""
@@ -83,7 +86,7 @@ class Uploader:
                 return DONE
             res = self.reader.read(self.pos, limit)
             for rec in res.records:
-                status = self._deliver(rec, deadline)
+                status = self._deliver(rec)
                 if status != DONE:
                     return status
                 self._ack((rec.segment, rec.end))
@@ -118,8 +121,8 @@ class Uploader:
         except OSError:
             pass
 
-    def _deliver(self, rec: J.Record, deadline: Optional[float]) -> str:
-        """Sends one record, retrying transient failures until `deadline`."""
+    def _deliver(self, rec: J.Record) -> str:
+        """Sends one record, retrying transient failures until the deadline."""
         while True:
             try:
                 self._ensure_created()
@@ -136,11 +139,12 @@ class Uploader:
             except UnreachableError as e:
                 self.last_error = str(e)
             self.failures += 1
-            if not self._backoff(deadline):
+            if not self._backoff():
                 return TIMEOUT
 
-    def _backoff(self, deadline: Optional[float]) -> bool:
+    def _backoff(self) -> bool:
         """Exponential backoff with jitter; False when the deadline passed."""
+        deadline = self.deadline
         delay = min(self.backoff_max, 0.1 * (2 ** min(self.failures, 16)))
         delay *= 0.5 + random.random() / 2
         if deadline is not None:
@@ -150,6 +154,7 @@ class Uploader:
             delay = min(delay, left)
         if self.wake.wait(delay):
             self.wake.clear()
+        deadline = self.deadline
         return deadline is None or time.monotonic() < deadline
 
     # ------------------------------------------------------------------

@@ -34,7 +34,7 @@ Status Configure(Db& db, bool fsync) {
   RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode=WAL"));
   RETURN_IF_ERROR(db.Exec(fsync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
   RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=OFF"));
-  RETURN_IF_ERROR(db.Exec("PRAGMA cache_size=-65536"));  // 64 MiB per connection
+  RETURN_IF_ERROR(db.Exec("PRAGMA cache_size=-32768"));  // 32 MiB for the writer
   RETURN_IF_ERROR(db.Exec("PRAGMA temp_store=MEMORY"));
   return Status::Ok();
 }
@@ -98,7 +98,7 @@ Result<std::unique_ptr<SqliteBackend::Reader>> SqliteBackend::AcquireReader() {
   }
   ASSIGN_OR_RETURN(auto db, Db::Open(options_.path, /*readonly=*/false));
   RETURN_IF_ERROR(db->Exec("PRAGMA query_only=ON"));
-  RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-65536"));
+  RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-16384"));  // 16 MiB per reader
   return std::make_unique<Reader>(this, std::move(db));
 }
 

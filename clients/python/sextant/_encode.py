@@ -1,0 +1,222 @@
+"""Turns queued logging calls into log-batch request bodies.
+
+Queued operations are tuples whose first element is the kind (see `Op`).
+Metric calls are stored as ``(M, step, ts, keys, values)`` where `keys` is an
+interned tuple of paths, so calls that log the same keys are transposed into
+columns with one `zip` and encoded once per batch.
+
+Server rules this module keeps: one entry per path in `series`, each config
+once per batch, at most `MAX_SERIES` series and `MAX_POINTS` points per
+request; within a path, points keep call order (the server keeps the last
+write of a step).
+"""
+from __future__ import annotations
+
+import heapq
+import json
+import re
+import zlib
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+# Operation kinds (first tuple element).
+M, S, H, C, TAG_ADD, TAG_REMOVE, FILE, FINISH, BARRIER = range(9)
+
+MAX_POINTS = 100_000          # per request (server: 1,000,000)
+MAX_SERIES = 10_000           # per request (server: 10,000)
+MAX_BYTES = 16 << 20          # approximate JSON bytes per request (server: 64 MiB)
+GZIP_LEVEL = 1
+
+_dumps = json.dumps
+
+
+_NONFINITE = re.compile(r"-?Infinity|NaN")
+
+
+def _quote_token(m: "re.Match[str]") -> str:
+    return '"' + m.group(0) + '"'
+
+
+def _json_floats(values: List[Any]) -> str:
+    """A JSON array of floats; non-finite values as the API's strings."""
+    s = _dumps(values)
+    if "N" in s or "I" in s:  # json.dumps wrote bare NaN / Infinity tokens
+        s = _NONFINITE.sub(_quote_token, s)
+    return s
+
+
+def json_floats(values: List[Any]) -> str:
+    try:
+        out = _json_floats(values)
+    except TypeError:  # an exotic number type slipped past the fast check
+        out = _json_floats([float(v) for v in values])
+    return out
+
+
+class _Group:
+    """Consecutive-or-not metric calls that logged the same key tuple."""
+
+    __slots__ = ("keys", "idx", "steps", "ts", "rows", "_steps_json", "_ts_json", "_cols")
+
+    def __init__(self, keys: Tuple[str, ...]):
+        self.keys = keys
+        self.idx: List[int] = []
+        self.steps: List[Any] = []
+        self.ts: List[float] = []
+        self.rows: List[Tuple[Any, ...]] = []
+        self._steps_json: Optional[str] = None
+        self._ts_json: Optional[str] = None
+        self._cols: Optional[List[Tuple[Any, ...]]] = None
+
+    def columns(self) -> List[Tuple[Any, ...]]:
+        if self._cols is None:
+            self._cols = list(zip(*self.rows))
+        return self._cols
+
+    def steps_json(self) -> str:
+        if self._steps_json is None:
+            self._steps_json = _dumps(self.steps)
+        return self._steps_json
+
+    def ts_json(self) -> str:
+        if self._ts_json is None:
+            self._ts_json = _dumps(self.ts)
+        return self._ts_json
+
+
+class BatchBuilder:
+    """Accumulates operations of one request body. Not thread-safe."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.n_ops = 0
+        self.points = 0
+        self.bytes = 0
+        self.groups: Dict[Tuple[str, ...], _Group] = {}
+        self.order: List[_Group] = []
+        # path -> (type, [(idx, step, ts, value)])
+        self.other: Dict[str, Tuple[str, List[Tuple[int, Any, float, Any]]]] = {}
+        self.configs: Dict[str, Any] = {}
+        self.tags: Dict[str, bool] = {}
+
+    def empty(self) -> bool:
+        return self.n_ops == 0
+
+    def full(self) -> bool:
+        return self.points >= MAX_POINTS or self.bytes >= MAX_BYTES
+
+    def add(self, op: Tuple[Any, ...]) -> None:
+        kind = op[0]
+        i = self.n_ops
+        self.n_ops = i + 1
+        if kind == M:
+            keys = op[3]
+            g = self.groups.get(keys)
+            if g is None:
+                g = self.groups[keys] = _Group(keys)
+                self.order.append(g)
+            g.idx.append(i)
+            g.steps.append(op[1])
+            g.ts.append(op[2])
+            g.rows.append(op[4])
+            n = len(keys)
+            self.points += n
+            self.bytes += 24 * n + 40
+        elif kind == S or kind == H:
+            typ = "string" if kind == S else "histogram"
+            step, ts = op[1], op[2]
+            for path, value in op[3].items():
+                entry = self.other.get(path)
+                if entry is None:
+                    entry = self.other[path] = (typ, [])
+                entry[1].append((i, step, ts, value))
+                self.points += 1
+                self.bytes += (len(value) if kind == S else 24 * len(value["counts"]) + 24) + 48
+        elif kind == C:
+            for path, value in op[1].items():
+                self.configs.pop(path, None)  # keep insertion order = last write
+                self.configs[path] = value
+                self.bytes += 64 + (len(value) if isinstance(value, str) else 16)
+        elif kind == TAG_ADD or kind == TAG_REMOVE:
+            for t in op[1]:
+                self.tags.pop(t, None)
+                self.tags[t] = kind == TAG_ADD
+                self.bytes += len(t) + 4
+        else:
+            raise ValueError(f"BatchBuilder cannot take operation kind {kind}")
+
+    # ------------------------------------------------------------------
+
+    def bodies(self) -> List[Tuple[bytes, int]]:
+        """Encodes the accumulated operations as JSON log bodies within the
+        server's per-request limits; returns [(json bytes, points)]."""
+        series: List[Tuple[str, int, int]] = []  # (json, points, bytes)
+
+        # Float series: each path's points in call order.
+        pieces: Dict[str, List[Tuple[_Group, int]]] = {}
+        for g in self.order:
+            for j, path in enumerate(g.keys):
+                lst = pieces.get(path)
+                if lst is None:
+                    pieces[path] = [(g, j)]
+                else:
+                    lst.append((g, j))
+        for path, lst in pieces.items():
+            if len(lst) == 1:
+                g, j = lst[0]
+                n = len(g.steps)
+                body = ('{"path":' + _dumps(path, ensure_ascii=False) + ',"steps":' + g.steps_json() + ',"values":'
+                        + json_floats(list(g.columns()[j])) + ',"timestamps":' + g.ts_json() + "}")
+            else:
+                merged = list(heapq.merge(*[
+                    zip(g.idx, g.steps, g.ts, g.columns()[j]) for g, j in lst]))
+                n = len(merged)
+                body = ('{"path":' + _dumps(path, ensure_ascii=False) + ',"steps":' + _dumps([m[1] for m in merged])
+                        + ',"values":' + json_floats([m[3] for m in merged])
+                        + ',"timestamps":' + _dumps([m[2] for m in merged]) + "}")
+            series.append((body, n, len(body)))
+
+        for path, (typ, pts) in self.other.items():
+            values = [p[3] for p in pts]
+            body = ('{"path":' + _dumps(path, ensure_ascii=False) + ',"type":"' + typ + '","steps":'
+                    + _dumps([p[1] for p in pts]) + ',"values":' + _dumps(values, allow_nan=False, ensure_ascii=False)
+                    + ',"timestamps":' + _dumps([p[2] for p in pts]) + "}")
+            series.append((body, len(pts), len(body)))
+
+        head_parts = []
+        if self.configs:
+            head_parts.append('"configs":' + _dumps(self.configs, allow_nan=False, ensure_ascii=False))
+        add = [t for t, a in self.tags.items() if a]
+        rem = [t for t, a in self.tags.items() if not a]
+        if add:
+            head_parts.append('"add_tags":' + _dumps(add, ensure_ascii=False))
+        if rem:
+            head_parts.append('"remove_tags":' + _dumps(rem, ensure_ascii=False))
+
+        out: List[Tuple[bytes, int]] = []
+        cur: List[str] = []
+        cur_points = cur_bytes = 0
+        for body, n, nbytes in series:
+            if cur and (len(cur) >= MAX_SERIES or cur_points + n > MAX_POINTS * 2
+                        or cur_bytes + nbytes > MAX_BYTES * 2):
+                out.append((_body(head_parts, cur), cur_points))
+                head_parts, cur, cur_points, cur_bytes = [], [], 0, 0
+            cur.append(body)
+            cur_points += n
+            cur_bytes += nbytes
+        if cur or head_parts:
+            out.append((_body(head_parts, cur), cur_points))
+        return out
+
+
+def _body(head_parts: List[str], series: List[str]) -> bytes:
+    parts = list(head_parts)
+    if series:
+        parts.append('"series":[' + ",".join(series) + "]")
+    return ("{" + ",".join(parts) + "}").encode("utf-8")
+
+
+def gzip_bytes(data: bytes, level: int = GZIP_LEVEL) -> bytes:
+    c = zlib.compressobj(level, zlib.DEFLATED, 31)
+    return c.compress(data) + c.flush()

@@ -1,0 +1,362 @@
+// The runs table: a virtualized list over server-side filter, sort and paging.
+
+import { href, navigate, setCrumbs, setTitle, type Page } from "../app";
+import { api, ApiError, type Run, type RunsQuery } from "../lib/api";
+import {
+  addColumn, attributePaths, cellKind, cellValue, columnLabel, columnWidth, defaultColumns,
+  nextSort, removeColumn, requestColumns, SYS_PATHS,
+} from "../lib/columns";
+import { h, runColor, setChildren } from "../lib/dom";
+import { formatAgo, formatTime, formatValue } from "../lib/format";
+import { live } from "../lib/live";
+import { PAGE_SIZE, RunsStore } from "../lib/runs-store";
+import type { Route } from "../lib/url";
+import { FilterBox } from "./filterbox";
+import { stateBadge, tagChips } from "./widgets";
+
+type RunsRoute = Extract<Route, { page: "runs" }>;
+
+const ROW_H = 30;
+const OVERSCAN = 8;
+const CHECK_W = 36;
+/** Runs fetched whole (every attribute) to learn the project's attribute names. */
+const DISCOVER_LIMIT = 50;
+
+export function runsPage(root: HTMLElement, initial: Route): Page {
+  let route = initial as RunsRoute;
+  const project = route.project;
+  setCrumbs([["Projects", { page: "projects" }], [project, null]]);
+  setTitle(project);
+
+  let discovered: Run[] = [];
+  let known: string[] = [];
+  let queryGen = 0;
+  let firstLoaded = false;
+  let destroyed = false;
+  const ctl = new AbortController();
+
+  const columns = (): string[] => route.columns ?? defaultColumns(discovered);
+  const query = (): RunsQuery => ({
+    filter: route.filter || undefined,
+    sort: route.sort ? [{ path: route.sort.path, order: route.sort.order }] : undefined,
+    columns: requestColumns(columns()),
+  });
+  const fetcherFor = (q: RunsQuery) => (offset: number, limit: number) =>
+    api.queryRuns(project, { ...q, offset, limit }, ctl.signal);
+
+  const store = new RunsStore(fetcherFor(query()), () => scheduleDraw());
+
+  // ---- layout ----
+  const filter = new FilterBox({
+    value: route.filter,
+    names: () => known,
+    onApply: (text) => update({ ...route, filter: text.trim() }),
+  });
+  const countEl = h("span", { class: "run-count" });
+  const compareBtn = h("a", { class: "btn primary", href: "#" }, "Compare");
+  const clearSel = h("button", { class: "btn ghost", onclick: () => update({ ...route, selected: [] }) }, "Clear selection");
+  const colsBtn = h("button", { class: "btn", onclick: () => toggleColumnsMenu() }, "Columns");
+  const colsMenu = h("div", { class: "popover cols-menu", hidden: true });
+  const head = h("div", { class: "thead" });
+  const body = h("div", { class: "tbody" });
+  const empty = h("div", { class: "table-empty", hidden: true });
+  const scroller = h("div", { class: "table-scroll", onscroll: () => scheduleDraw() }, head, body, empty);
+  root.appendChild(h("div", { class: "runs-page" },
+    h("div", { class: "toolbar" },
+      filter.el,
+      h("div", { class: "toolbar-right" }, countEl, h("div", { class: "popover-anchor" }, colsBtn, colsMenu), clearSel, compareBtn),
+    ),
+    scroller,
+  ));
+
+  // ---- state changes ----
+  function update(next: RunsRoute): void {
+    const queryChanged = next.filter !== route.filter || next.sort?.path !== route.sort?.path ||
+      next.sort?.order !== route.sort?.order || JSON.stringify(next.columns) !== JSON.stringify(route.columns);
+    route = next;
+    navigate(route, true);
+    if (queryChanged) void runQuery();
+    drawAll();
+  }
+
+  async function runQuery(): Promise<void> {
+    const gen = ++queryGen;
+    const q = query();
+    try {
+      const first = await api.queryRuns(project, { ...q, offset: 0, limit: PAGE_SIZE }, ctl.signal);
+      if (gen !== queryGen) return;
+      filter.setError(null);
+      firstLoaded = true;
+      store.reset(fetcherFor(q), first);
+      scroller.scrollTop = Math.min(scroller.scrollTop, Math.max(0, first.total * ROW_H - scroller.clientHeight));
+      learn(first.runs);
+      drawAll();
+    } catch (e) {
+      if (gen !== queryGen || (e as Error).name === "AbortError") return;
+      const msg = e instanceof ApiError ? e.message : String(e);
+      if (e instanceof ApiError && e.status === 400) filter.setError(msg.replace(/^filter: /, ""));
+      else filter.setError(msg);
+    }
+  }
+
+  async function discover(): Promise<void> {
+    try {
+      const res = await api.queryRuns(project, { limit: DISCOVER_LIMIT, offset: 0 }, ctl.signal);
+      discovered = res.runs;
+      learn(res.runs);
+      if (route.columns === null) await runQuery();
+      else drawAll();
+    } catch (e) {
+      if ((e as Error).name !== "AbortError") filter.setError(e instanceof ApiError ? e.message : String(e));
+    }
+  }
+
+  function learn(runs: Run[]): void {
+    const s = new Set(known);
+    for (const p of attributePaths(runs)) s.add(p);
+    for (const p of SYS_PATHS) s.add(p);
+    for (const c of columns()) s.add(c);
+    known = Array.from(s).sort();
+  }
+
+  // ---- drawing ----
+  let frame = 0;
+  function scheduleDraw(): void {
+    if (!frame) frame = requestAnimationFrame(() => {
+      frame = 0;
+      drawRows();
+    });
+  }
+
+  function drawAll(): void {
+    if (destroyed) return;
+    drawHeader();
+    drawToolbar();
+    rows.clear();
+    body.textContent = "";
+    drawRows();
+  }
+
+  function totalWidth(): number {
+    return CHECK_W + columns().reduce((a, c) => a + columnWidth(c), 0);
+  }
+
+  function drawToolbar(): void {
+    countEl.textContent = store.total === 1 ? "1 run" : `${store.total.toLocaleString()} runs`;
+    const n = route.selected.length;
+    compareBtn.textContent = n ? `Compare ${n}` : "Compare";
+    compareBtn.classList.toggle("disabled", n === 0);
+    compareBtn.setAttribute("href", n ? href({ page: "compare", project, runs: route.selected, search: "", chart: { log: false, smooth: 0, range: null } }) : "#");
+    clearSel.hidden = n === 0;
+  }
+
+  function drawHeader(): void {
+    const w = totalWidth();
+    head.style.width = body.style.width = `${w}px`;
+    const anySel = route.selected.length > 0;
+    const cells: HTMLElement[] = [h("div", { class: "th th-check", style: `width:${CHECK_W}px` },
+      h("input", {
+        type: "checkbox", checked: anySel, title: anySel ? "Clear selection" : "Select the runs on screen",
+        onclick: (e: Event) => {
+          e.preventDefault();
+          if (anySel) update({ ...route, selected: [] });
+          else {
+            const [a, b] = visibleRange();
+            const ids: string[] = [];
+            for (let i = a; i < b && ids.length < 12; i++) { const r = store.row(i); if (r) ids.push(r.run_id); }
+            update({ ...route, selected: ids });
+          }
+        },
+      }))];
+    for (const c of columns()) {
+      const sorted = route.sort?.path === c ? route.sort.order : null;
+      const slash = c.lastIndexOf("/");
+      const label = columnLabel(c);
+      const isSys = label !== c;
+      cells.push(h("div", {
+        class: "th" + (sorted ? " sorted" : "") + (cellKind(c) === "value" ? " th-num" : ""),
+        style: `width:${columnWidth(c)}px`,
+        title: `${c} — click to sort`,
+        dataset: { path: c },
+        onclick: () => update({ ...route, sort: nextSort(route.sort, c) }),
+      },
+        h("span", { class: "th-label" },
+          !isSys && slash >= 0 ? h("span", { class: "dim" }, c.slice(0, slash + 1)) : null,
+          isSys ? label : c.slice(slash + 1)),
+        h("span", { class: "sort-ind" }, sorted === "asc" ? "▲" : sorted === "desc" ? "▼" : ""),
+        h("button", {
+          class: "th-remove", title: `Remove column ${c}`,
+          onclick: (e: Event) => {
+            e.stopPropagation();
+            update({ ...route, columns: removeColumn(columns(), c) });
+          },
+        }, "×"),
+      ));
+    }
+    setChildren(head, cells);
+  }
+
+  function visibleRange(): [number, number] {
+    const top = scroller.scrollTop;
+    const hgt = scroller.clientHeight || 600;
+    const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
+    const last = Math.min(store.total, Math.ceil((top + hgt) / ROW_H) + OVERSCAN);
+    return [first, last];
+  }
+
+  const rows = new Map<number, { el: HTMLElement; run: Run | undefined }>();
+  function drawRows(): void {
+    if (destroyed) return;
+    body.style.height = `${store.total * ROW_H}px`;
+    drawToolbar();
+    empty.hidden = !firstLoaded || store.total > 0;
+    setChildren(empty, route.filter ? "No runs match the filter." : "No runs in this project yet.");
+    const [first, last] = visibleRange();
+    store.ensure(first, last);
+    for (const [i, r] of rows) {
+      if (i < first || i >= last) {
+        r.el.remove();
+        rows.delete(i);
+      }
+    }
+    const cols = columns();
+    const sel = new Set(route.selected);
+    for (let i = first; i < last; i++) {
+      const run = store.row(i);
+      const have = rows.get(i);
+      if (have && have.run === run && (!run || have.el.classList.contains("selected") === sel.has(run.run_id))) continue;
+      const el = drawRow(i, run, cols, sel);
+      if (have) have.el.replaceWith(el);
+      else body.appendChild(el);
+      rows.set(i, { el, run });
+    }
+  }
+
+  function drawRow(i: number, run: Run | undefined, cols: string[], sel: Set<string>): HTMLElement {
+    const style = `transform:translateY(${i * ROW_H}px)`;
+    if (!run) {
+      return h("div", { class: "tr loading", style },
+        h("div", { class: "td", style: `width:${CHECK_W}px` }),
+        cols.map((c) => h("div", { class: "td", style: `width:${columnWidth(c)}px` }, h("span", { class: "skeleton" }))));
+    }
+    const isSel = sel.has(run.run_id);
+    const selIdx = route.selected.indexOf(run.run_id);
+    const cells: HTMLElement[] = [h("div", { class: "td td-check", style: `width:${CHECK_W}px` },
+      h("input", {
+        type: "checkbox", checked: isSel, "aria-label": `Select ${run.name || run.run_id}`,
+        onchange: (e: Event) => {
+          const on = (e.target as HTMLInputElement).checked;
+          const next = route.selected.filter((x) => x !== run.run_id);
+          if (on) next.push(run.run_id);
+          update({ ...route, selected: next });
+        },
+      }),
+      isSel ? h("i", { class: "swatch", style: `background:${runColor(selIdx)}` }) : null,
+    )];
+    for (const c of cols) cells.push(h("div", { class: `td td-${cellKind(c)}`, style: `width:${columnWidth(c)}px` }, cell(run, c)));
+    return h("div", { class: "tr" + (isSel ? " selected" : "") + (i % 2 ? " odd" : ""), style, dataset: { run: run.run_id } }, cells);
+  }
+
+  function cell(run: Run, c: string): Node | string {
+    const v = cellValue(run, c);
+    switch (cellKind(c)) {
+      case "name":
+        return h("a", { class: "run-link", href: href({ page: "run", project, runId: run.run_id, search: "", chart: { log: false, smooth: 0, range: null } }), title: run.run_id },
+          String(v), run.fork_run_id ? h("span", { class: "fork-mark", title: `forked from ${run.fork_run_id} at step ${run.fork_step}` }, "⑂") : null);
+      case "state":
+        return stateBadge(run.state);
+      case "time":
+        return h("span", { title: formatTime(v as number) }, formatAgo(v as number));
+      case "tags":
+        return tagChips(Array.isArray(v) ? (v as string[]) : [], (t) => update({ ...route, filter: addTagFilter(route.filter, t) }));
+      default: {
+        const s = formatValue(v);
+        return h("span", { class: typeof v === "number" || v === "NaN" || v === "Infinity" || v === "-Infinity" ? "num" : "", title: s }, s);
+      }
+    }
+  }
+
+  // ---- columns menu ----
+  function toggleColumnsMenu(): void {
+    colsMenu.hidden = !colsMenu.hidden;
+    if (!colsMenu.hidden) drawColumnsMenu();
+  }
+  const colSearch = h("input", { class: "input", placeholder: "Search or type a path, Enter to add", oninput: () => drawColumnList(),
+    onkeydown: (e: KeyboardEvent) => {
+      if (e.key === "Enter" && colSearch.value.trim()) {
+        update({ ...route, columns: addColumn(columns(), colSearch.value.trim()) });
+        colSearch.value = "";
+        drawColumnList();
+      } else if (e.key === "Escape") colsMenu.hidden = true;
+    } });
+  const colList = h("div", { class: "cols-list" });
+  function drawColumnsMenu(): void {
+    setChildren(colsMenu,
+      colSearch, colList,
+      h("div", { class: "popover-foot" },
+        h("button", { class: "link", onclick: () => { update({ ...route, columns: null }); drawColumnList(); } }, "Reset to default"),
+        h("button", { class: "link", onclick: () => { colsMenu.hidden = true; } }, "Done")),
+    );
+    drawColumnList();
+    colSearch.focus();
+  }
+  function drawColumnList(): void {
+    const q = colSearch.value.trim().toLowerCase();
+    const cols = columns();
+    const all = Array.from(new Set([...cols, ...known])).filter((p) => p.toLowerCase().includes(q)).slice(0, 300);
+    setChildren(colList, all.map((p) => h("label", { class: "cols-item" },
+      h("input", { type: "checkbox", checked: cols.includes(p), onchange: (e: Event) => {
+        const on = (e.target as HTMLInputElement).checked;
+        update({ ...route, columns: on ? addColumn(columns(), p) : removeColumn(columns(), p) });
+      } }),
+      h("span", null, p))));
+  }
+  const onDocClick = (e: MouseEvent) => {
+    if (!colsMenu.hidden && !(e.target as Element).closest?.(".popover-anchor")) colsMenu.hidden = true;
+  };
+  document.addEventListener("mousedown", onDocClick);
+
+  // ---- live ----
+  let ticks = 0;
+  const unsub = live().subscribe({ kind: "project", project }, async () => {
+    ticks++;
+    const [a, b] = visibleRange();
+    let anyRunning = false;
+    for (let i = a; i < b; i++) if (store.row(i)?.state === "running") anyRunning = true;
+    if (!anyRunning && ticks % 5 !== 0) return; // idle tables refresh every 10 s
+    const before = store.total;
+    await store.refresh(a, Math.max(b, 1));
+    if (store.total !== before) drawAll();
+  });
+
+  drawAll();
+  if (route.columns === null) void discover();
+  else {
+    void runQuery();
+    void discover();
+  }
+
+  return {
+    update(next: Route): boolean {
+      if (next.page !== "runs" || next.project !== project) return false;
+      filter.setValue(next.filter);
+      update(next);
+      return true;
+    },
+    destroy() {
+      destroyed = true;
+      ctl.abort();
+      unsub();
+      cancelAnimationFrame(frame);
+      document.removeEventListener("mousedown", onDocClick);
+    },
+  };
+}
+
+/** Adds `sys/tags contains "t"` to a filter (a tag chip click). */
+export function addTagFilter(filter: string, tag: string): string {
+  const cond = `sys/tags contains ${JSON.stringify(tag)}`;
+  const f = filter.trim();
+  if (f.includes(cond)) return f;
+  return f ? `(${f}) and ${cond}` : cond;
+}

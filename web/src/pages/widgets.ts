@@ -1,0 +1,78 @@
+// Small shared pieces of UI.
+
+import type { RunState } from "../lib/api";
+import { h } from "../lib/dom";
+import type { ChartPrefs } from "../lib/url";
+import { formatStep } from "../lib/format";
+
+export function stateBadge(state: RunState | string): HTMLElement {
+  return h("span", { class: `state state-${state}`, title: state }, h("i", { class: "dot" }), state);
+}
+
+export function tagChips(tags: string[], onClick?: (tag: string) => void): HTMLElement {
+  return h("span", { class: "tags", title: tags.join(", ") }, tags.map((t) =>
+    h("span", {
+      class: "tag" + (onClick ? " clickable" : ""),
+      title: onClick ? `Filter by tag "${t}"` : t,
+      onclick: onClick ? (e: Event) => { e.preventDefault(); e.stopPropagation(); onClick(t); } : undefined,
+    }, t)));
+}
+
+export interface ChartControls {
+  el: HTMLElement;
+  search: HTMLInputElement;
+  set(prefs: ChartPrefs, search: string): void;
+  setCount(shown: number, total: number): void;
+}
+
+/** Search box, log toggle, smoothing slider and zoom chip shared by the run and compare pages. */
+export function chartControls(
+  prefs: ChartPrefs,
+  searchText: string,
+  onPrefs: (p: ChartPrefs) => void,
+  onSearch: (s: string) => void,
+): ChartControls {
+  let cur = prefs;
+  const search = h("input", {
+    class: "input search", type: "search", placeholder: "Search series (words or /regex/)",
+    "aria-label": "Search series", value: searchText, oninput: () => onSearch(search.value),
+  });
+  const log = h("input", { type: "checkbox", checked: prefs.log, onchange: () => onPrefs({ ...cur, log: log.checked }) });
+  const smoothVal = h("span", { class: "smooth-val" });
+  const smooth = h("input", {
+    type: "range", min: "0", max: "0.99", step: "0.01", value: String(prefs.smooth), "aria-label": "Smoothing",
+    oninput: () => {
+      smoothVal.textContent = Number(smooth.value).toFixed(2);
+      onPrefs({ ...cur, smooth: Number(smooth.value) });
+    },
+  });
+  const range = h("span", { class: "range-chip" });
+  const count = h("span", { class: "muted series-count" });
+  const el = h("div", { class: "chart-controls" },
+    search, count,
+    h("span", { class: "spacer" }),
+    range,
+    h("label", { class: "ctl", title: "Logarithmic y axis" }, log, "Log y"),
+    h("label", { class: "ctl", title: "Exponential moving average of the mean line" }, "Smoothing", smooth, smoothVal),
+  );
+  const set = (p: ChartPrefs, s: string) => {
+    cur = p;
+    log.checked = p.log;
+    smooth.value = String(p.smooth);
+    smoothVal.textContent = p.smooth.toFixed(2);
+    if (search.value !== s && document.activeElement !== search) search.value = s;
+    range.textContent = "";
+    range.hidden = !p.range;
+    if (p.range) {
+      range.append(`steps ${formatStep(p.range[0])} – ${formatStep(p.range[1])}`,
+        h("button", { class: "icon-btn", title: "Reset zoom (or double-click a chart)", onclick: () => onPrefs({ ...cur, range: null }) }, "×"));
+    }
+  };
+  set(prefs, searchText);
+  return {
+    el, search, set,
+    setCount(shown, total) {
+      count.textContent = shown === total ? `${total} series` : `${shown} of ${total} series`;
+    },
+  };
+}
