@@ -44,11 +44,6 @@ void SendError(httplib::Response& res, const Status& s) {
   res.set_content(ErrorBody(CodeName(s.code()), s.message()), "application/json");
 }
 
-void SendJson(httplib::Response& res, int status, std::string body) {
-  res.status = status;
-  res.set_content(std::move(body), "application/json");
-}
-
 }  // namespace
 
 Server::Server(core::Tracker* tracker, ServerOptions options)

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <tuple>
 
 namespace sextant::core {
 
@@ -71,39 +73,125 @@ int CompareValues(const Value& a, const Value& b) {
   return a.set < b.set ? -1 : (a.set == b.set ? 0 : 1);
 }
 
-uint32_t Catalog::Project::Intern(const std::string& path) {
-  auto [it, inserted] = path_ids.try_emplace(path, static_cast<uint32_t>(paths.size()));
-  if (inserted) paths.push_back(path);
-  return it->second;
+namespace {
+
+int64_t Bits(double d) {
+  int64_t b;
+  std::memcpy(&b, &d, sizeof b);
+  return b;
+}
+double FromBits(int64_t b) {
+  double d;
+  std::memcpy(&d, &b, sizeof d);
+  return d;
 }
 
-Catalog::Entry& Catalog::Project::Upsert(const storage::RunInfo& run) {
+}  // namespace
+
+void Catalog::Column::Set(size_t run, const Value& v, std::optional<int64_t> last_step) {
+  if (type.size() <= run) {
+    type.resize(run + 1, 0);
+    num.resize(run + 1, 0);
+  }
+  type[run] = static_cast<uint8_t>(v.type);
+  bool is_float = v.type == AttrType::kFloat || v.type == AttrType::kFloatSeries;
+  num[run] = is_float ? Bits(v.f) : v.i;
+  if (last_step) {
+    if (step.size() <= run) step.resize(run + 1, INT64_MIN);
+    step[run] = *last_step;
+  }
+  bool textual = v.type == AttrType::kString || v.type == AttrType::kStringSeries ||
+                 v.type == AttrType::kHistogramSeries || v.type == AttrType::kFile ||
+                 v.type == AttrType::kFileSeries || v.type == AttrType::kStringSet;
+  if (textual) {
+    if (str.size() <= run) str.resize(run + 1);
+    if (v.type == AttrType::kStringSet) {
+      std::string joined;
+      for (size_t k = 0; k < v.set.size(); ++k) {
+        if (k) joined += '\x1f';
+        joined += v.set[k];
+      }
+      str[run] = std::move(joined);
+    } else {
+      str[run] = v.s;
+    }
+  } else if (run < str.size()) {
+    str[run].clear();
+  }
+}
+
+Value Catalog::Column::Get(size_t run) const {
+  Value v;
+  v.type = static_cast<AttrType>(type[run]);
+  if (v.type == AttrType::kFloat || v.type == AttrType::kFloatSeries)
+    v.f = FromBits(num[run]);
+  else
+    v.i = num[run];
+  if (v.type == AttrType::kFile || v.type == AttrType::kFileSeries) v.f = static_cast<double>(v.i);
+  if (run < str.size()) {
+    if (v.type == AttrType::kStringSet) {
+      const std::string& j = str[run];
+      size_t start = 0;
+      while (!j.empty() && start <= j.size()) {
+        size_t sep = j.find('\x1f', start);
+        v.set.push_back(j.substr(start, sep == std::string::npos ? std::string::npos : sep - start));
+        if (sep == std::string::npos) break;
+        start = sep + 1;
+      }
+    } else {
+      v.s = str[run];
+    }
+  }
+  return v;
+}
+
+Catalog::Column& Catalog::Project::ColumnFor(const std::string& path) {
+  auto [it, inserted] = path_ids.try_emplace(path, static_cast<uint32_t>(paths.size()));
+  if (inserted) {
+    paths.push_back(path);
+    columns.emplace_back();
+  }
+  return columns[it->second];
+}
+
+size_t Catalog::Project::Upsert(const storage::RunInfo& run) {
   auto it = by_run_id.find(run.id);
   if (it != by_run_id.end()) {
-    Entry& e = runs[it->second];
-    e.run = run;
-    return e;
+    runs[it->second] = run;
+    return it->second;
   }
   by_run_id[run.id] = runs.size();
-  runs.push_back({run, {}});
-  return runs.back();
+  runs.push_back(run);
+  return runs.size() - 1;
 }
 
 class Catalog::Lookup : public query::AttributeLookup {
  public:
-  Lookup(const Project* p, const Entry* e) : p_(p), e_(e) {}
+  Lookup(const Project* p, size_t run) : p_(p), run_(run) {}
+  void Reset(size_t run) { run_ = run; }
   const Value* Find(std::string_view path) const override {
-    if (BuiltIn(e_->run, path, &scratch_)) return &scratch_;
-    auto id = p_->path_ids.find(std::string(path));
-    if (id == p_->path_ids.end()) return nullptr;
-    auto v = e_->attrs.find(id->second);
-    return v == e_->attrs.end() ? nullptr : &v->second;
+    if (BuiltIn(p_->runs[run_], path, &scratch_)) return &scratch_;
+    const Column* c = ColumnOf(path);
+    if (!c || !c->Has(run_)) return nullptr;
+    scratch_ = c->Get(run_);
+    return &scratch_;
   }
 
  private:
+  // Filters pass the same few path strings for every run: remember their columns.
+  const Column* ColumnOf(std::string_view path) const {
+    for (const auto& [data, size, col] : cache_)
+      if (data == path.data() && size == path.size()) return col;
+    auto it = p_->path_ids.find(std::string(path));
+    const Column* col = it == p_->path_ids.end() ? nullptr : &p_->columns[it->second];
+    if (cache_.size() < 16) cache_.push_back({path.data(), path.size(), col});
+    return col;
+  }
+
   const Project* p_;
-  const Entry* e_;
+  size_t run_;
   mutable Value scratch_;
+  mutable std::vector<std::tuple<const char*, size_t, const Column*>> cache_;
 };
 
 Catalog::Project* Catalog::Get(int64_t project_id) {
@@ -122,12 +210,12 @@ Status Catalog::EnsureLoaded(int64_t project_id, Project* p) {
   if (p->loaded) return Status::Ok();
   ASSIGN_OR_RETURN(auto runs, backend_->LoadProject(project_id));
   for (auto& r : runs) {
-    Entry& e = p->Upsert(r.run);
+    size_t idx = p->Upsert(r.run);
     for (auto& a : r.attributes) {
-      Value v = std::move(a.value);
+      std::optional<int64_t> step;
       if (model::IsSeries(a.type) || a.type == AttrType::kFileSeries)
-        v.i = a.last_step.value_or(INT64_MIN);
-      e.attrs[p->Intern(a.path)] = std::move(v);
+        step = a.last_step.value_or(INT64_MIN);
+      p->ColumnFor(a.path).Set(idx, a.value, step);
     }
   }
   p->loaded = true;
@@ -144,9 +232,9 @@ void Catalog::ApplyState(const storage::RunInfo& run, model::RunState state, int
   Project* p = Get(run.project_id);
   std::lock_guard<std::mutex> l(p->mu);
   if (!p->loaded) return;
-  Entry& e = p->Upsert(run);
-  e.run.state = state;
-  e.run.updated_us = now_us;
+  size_t idx = p->Upsert(run);
+  p->runs[idx].state = state;
+  p->runs[idx].updated_us = now_us;
 }
 
 void Catalog::ApplyLog(const storage::RunInfo& run, const model::LogBatch& batch,
@@ -154,35 +242,38 @@ void Catalog::ApplyLog(const storage::RunInfo& run, const model::LogBatch& batch
   Project* p = Get(run.project_id);
   std::lock_guard<std::mutex> l(p->mu);
   if (!p->loaded) return;
-  Entry& e = p->Upsert(run);
-  e.run.updated_us = now_us;
-  if (batch.state) e.run.state = *batch.state;
+  size_t idx = p->Upsert(run);
+  storage::RunInfo& info = p->runs[idx];
+  info.updated_us = now_us;
+  if (batch.state) info.state = *batch.state;
   for (const auto& [path, value] : batch.configs) {
-    e.attrs[p->Intern(path)] = value;
-    if (path == "sys/name" && value.type == AttrType::kString) e.run.name = value.s;
+    p->ColumnFor(path).Set(idx, value, std::nullopt);
+    if (path == "sys/name" && value.type == AttrType::kString) info.name = value.s;
   }
   if (!batch.add_tags.empty() || !batch.remove_tags.empty()) {
-    Value& tags = e.attrs[p->Intern("sys/tags")];
-    std::vector<std::string> set = tags.type == AttrType::kStringSet ? tags.set
-                                                                     : std::vector<std::string>{};
+    Column& col = p->ColumnFor("sys/tags");
+    std::vector<std::string> set;
+    if (col.Has(idx) && col.type[idx] == static_cast<uint8_t>(AttrType::kStringSet))
+      set = col.Get(idx).set;
     set.insert(set.end(), batch.add_tags.begin(), batch.add_tags.end());
-    tags = Value::StringSet(std::move(set));
+    Value tags = Value::StringSet(std::move(set));
     std::erase_if(tags.set, [&](const std::string& t) {
       return std::find(batch.remove_tags.begin(), batch.remove_tags.end(), t) !=
              batch.remove_tags.end();
     });
+    col.Set(idx, tags, std::nullopt);
   }
   for (const auto& s : batch.series) {
-    auto [it, inserted] = e.attrs.try_emplace(p->Intern(s.path));
-    Value& v = it->second;
+    Column& col = p->ColumnFor(s.path);
     size_t last = s.size() - 1;
-    if (!inserted && v.i > s.steps[last]) continue;
+    if (col.Has(idx) && idx < col.step.size() && col.step[idx] > s.steps[last]) continue;
+    Value v;
     v.type = s.type;
-    v.i = s.steps[last];
     if (s.type == AttrType::kFloatSeries)
       v.f = s.floats[last];
     else
       v.s = s.bytes[last];
+    col.Set(idx, v, s.steps[last]);
   }
 }
 
@@ -191,11 +282,12 @@ void Catalog::ApplyFile(const storage::RunInfo& run, const std::string& path, At
   Project* p = Get(run.project_id);
   std::lock_guard<std::mutex> l(p->mu);
   if (!p->loaded) return;
-  Entry& e = p->Upsert(run);
-  Value& v = e.attrs[p->Intern(path)];
+  size_t idx = p->Upsert(run);
+  Value v;
   v.type = type;
   v.s = digest;
-  v.f = static_cast<double>(size);
+  v.i = size;
+  p->ColumnFor(path).Set(idx, v, std::nullopt);
 }
 
 Result<RunsPage> Catalog::Query(int64_t project_id, const RunsQuery& q) {
@@ -203,19 +295,22 @@ Result<RunsPage> Catalog::Query(int64_t project_id, const RunsQuery& q) {
   std::lock_guard<std::mutex> l(p->mu);
   RETURN_IF_ERROR(EnsureLoaded(project_id, p));
 
-  std::vector<const Entry*> hits;
+  std::vector<uint32_t> hits;
   hits.reserve(p->runs.size());
-  for (const Entry& e : p->runs)
-    if (q.filter.MatchesAll() || q.filter.Matches(Lookup(p, &e))) hits.push_back(&e);
+  Lookup lk(p, 0);
+  for (uint32_t i = 0; i < p->runs.size(); ++i) {
+    lk.Reset(i);
+    if (q.filter.MatchesAll() || q.filter.Matches(lk)) hits.push_back(i);
+  }
 
   RunsPage page;
   page.total = hits.size();
-  // Resolve sort keys once: a value pointer per hit and key, null when absent.
+  // Resolve sort keys once per hit and key; absent keys sort last.
   size_t nk = q.sort.size();
   std::vector<Value> keyvals(hits.size() * nk);
   std::vector<char> present(hits.size() * nk, 0);
   for (size_t i = 0; i < hits.size(); ++i) {
-    Lookup lk(p, hits[i]);
+    lk.Reset(hits[i]);
     for (size_t k = 0; k < nk; ++k)
       if (const Value* v = lk.Find(q.sort[k].path)) {
         keyvals[i * nk + k] = *v;
@@ -227,29 +322,31 @@ Result<RunsPage> Catalog::Query(int64_t project_id, const RunsQuery& q) {
   auto less = [&](uint32_t a, uint32_t b) {
     for (size_t k = 0; k < nk; ++k) {
       bool pa = present[a * nk + k], pb = present[b * nk + k];
-      if (pa != pb) return pa;  // runs without the attribute sort last
+      if (pa != pb) return pa;
       if (!pa) continue;
       int c = CompareValues(keyvals[a * nk + k], keyvals[b * nk + k]);
       if (c != 0) return q.sort[k].descending ? c > 0 : c < 0;
     }
     // Tie-break: newest first, then internal id, so pages are stable.
-    if (hits[a]->run.created_us != hits[b]->run.created_us)
-      return hits[a]->run.created_us > hits[b]->run.created_us;
-    return hits[a]->run.id > hits[b]->run.id;
+    const auto& ra = p->runs[hits[a]];
+    const auto& rb = p->runs[hits[b]];
+    if (ra.created_us != rb.created_us) return ra.created_us > rb.created_us;
+    return ra.id > rb.id;
   };
   size_t end = std::min(order.size(), q.offset + q.limit);
   if (q.offset < order.size()) {
     std::partial_sort(order.begin(), order.begin() + end, order.end(), less);
     for (size_t i = q.offset; i < end; ++i) {
-      const Entry* e = hits[order[i]];
+      uint32_t idx = hits[order[i]];
       RunRow row;
-      row.run = e->run;
+      row.run = p->runs[idx];
       if (q.columns) {
-        Lookup lk(p, e);
+        lk.Reset(idx);
         for (const auto& c : *q.columns)
           if (const Value* v = lk.Find(c)) row.attributes.push_back({c, *v});
       } else {
-        for (const auto& [id, v] : e->attrs) row.attributes.push_back({p->paths[id], v});
+        for (uint32_t c = 0; c < p->columns.size(); ++c)
+          if (p->columns[c].Has(idx)) row.attributes.push_back({p->paths[c], p->columns[c].Get(idx)});
       }
       std::sort(row.attributes.begin(), row.attributes.end(),
                 [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import heapq
 import json
+import math
 import re
 import zlib
+from array import array
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 # Operation kinds (first tuple element).
@@ -44,12 +46,22 @@ def _json_floats(values: List[Any]) -> str:
     return s
 
 
-def json_floats(values: List[Any]) -> str:
+def json_floats(values: Any) -> str:
+    """Float values as a JSON array. Everything becomes a double first
+    (ints of any size, bools, float subclasses), so the server never sees an
+    integer it cannot parse or a boolean."""
     try:
-        out = _json_floats(values)
-    except TypeError:  # an exotic number type slipped past the fast check
-        out = _json_floats([float(v) for v in values])
-    return out
+        floats = array("d", values).tolist()
+    except (TypeError, OverflowError):  # exotic numbers that passed the call-site check
+        floats = [_to_float(v) for v in values]
+    return _json_floats(floats)
+
+
+def _to_float(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError, OverflowError):
+        return math.nan
 
 
 class _Group:
@@ -167,7 +179,7 @@ class BatchBuilder:
                 g, j = lst[0]
                 n = len(g.steps)
                 body = ('{"path":' + _dumps(path, ensure_ascii=False) + ',"steps":' + g.steps_json() + ',"values":'
-                        + json_floats(list(g.columns()[j])) + ',"timestamps":' + g.ts_json() + "}")
+                        + json_floats(g.columns()[j]) + ',"timestamps":' + g.ts_json() + "}")
             else:
                 merged = list(heapq.merge(*[
                     zip(g.idx, g.steps, g.ts, g.columns()[j]) for g, j in lst]))

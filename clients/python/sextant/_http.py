@@ -51,7 +51,7 @@ class Response:
         self.body = body
 
     def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8")) if self.body else None
+        return loads(self.body) if self.body else None
 
     def error(self, method: str = "", target: str = "") -> ApiError:
         code, message = "http_error", self.body[:300].decode("utf-8", "replace")
@@ -160,11 +160,22 @@ def _default(o: Any) -> Any:
     raise TypeError(f"{type(o).__name__} is not JSON serializable")
 
 
+def _parse_int(s: str) -> Any:
+    return -0.0 if s == "-0" else int(s)  # the server prints -0.0 as "-0"
+
+
+def loads(body: bytes) -> Any:
+    return json.loads(body.decode("utf-8"), parse_int=_parse_int)
+
+
+_NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
 def api_float(x: Any) -> float:
     """A float from the API: a number or "NaN" / "Infinity" / "-Infinity"."""
     if isinstance(x, str):
-        return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}.get(x, math.nan)
-    return x
+        return _NONFINITE.get(x, math.nan)
+    return float(x) if x is not None else math.nan
 
 
 def is_transport_error(e: BaseException) -> bool:

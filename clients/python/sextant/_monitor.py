@@ -216,9 +216,14 @@ def source_context(max_diff_bytes: int = MAX_DIFF_BYTES) -> Dict[str, Any]:
     out["source/python_executable"] = sys.executable or ""
     out["source/platform"] = platform.platform()
     script = argv[0] if argv else ""
-    cwd = os.path.dirname(os.path.abspath(script)) if script and os.path.isfile(script) else os.getcwd()
+    candidates = [os.path.dirname(os.path.abspath(script))] if script and os.path.isfile(script) else []
+    candidates.append(os.getcwd())
     if shutil.which("git"):
-        commit = _git(["rev-parse", "HEAD"], cwd)
+        commit, cwd = None, candidates[-1]
+        for cwd in candidates:  # the script's repository, else the working folder's
+            commit = _git(["rev-parse", "HEAD"], cwd)
+            if commit:
+                break
         if commit:
             out["source/git/commit"] = commit.strip()
             branch = _git(["rev-parse", "--abbrev-ref", "HEAD"], cwd)

@@ -21,12 +21,18 @@ export interface ChartRun {
   color: string;
 }
 
+export interface StepMarker {
+  step: number;
+  label: string;
+}
+
 export interface ChartSpec {
   project: string;
   path: string;
   runs: ChartRun[];
   prefs: ChartPrefs;
   height: number;
+  markers?: StepMarker[];
   /** a drag selected [from, to] steps; null on double click (reset) */
   onZoom(range: [number, number] | null): void;
   /** called after each load with what the chart found */
@@ -41,6 +47,10 @@ export interface ChartInfo {
 }
 
 const NAN_COLOR = "#d92d20";
+
+/** Axis tick increments from 1e-30 to 1e300: uPlot's defaults stop near 1e16, and a diverged loss goes far beyond. */
+const NUM_INCRS: number[] = [];
+for (let e = -30; e <= 300; e++) for (const m of [1, 2, 2.5, 5]) NUM_INCRS.push(Number(`${m}e${e}`));
 const INF_COLOR = "#b54708";
 
 /** Series layout per run in the uPlot data: max, min, mean[, smoothed]. */
@@ -207,7 +217,7 @@ export class SeriesChart {
       width: this.width(),
       height: this.spec.height,
       legend: { show: false },
-      padding: [8, 10, 0, 0],
+      padding: [8, 18, 0, 0],
       series,
       bands,
       scales: {
@@ -223,7 +233,7 @@ export class SeriesChart {
       },
       axes: [
         { ...axisStyle, size: 24, space: 60, values: (_u, splits) => splits.map((v) => compactStep(v)) },
-        { ...axisStyle, size: 48, values: (_u, splits) => splits.map((v) => (v == null ? "" : formatNumber(v, 3))) },
+        { ...axisStyle, size: 48, incrs: NUM_INCRS, values: (_u, splits) => splits.map((v) => (v == null ? "" : formatNumber(v, 3))) },
       ],
       cursor: {
         drag: { x: true, y: false, setScale: false },
@@ -256,6 +266,18 @@ export class SeriesChart {
     ctx.save();
     const xAt = (s: number) => u.valToPos(s, "x", true);
     const inView = (px: number) => px >= left - 1 && px <= left + width + 1;
+    for (const m of this.spec.markers ?? []) {
+      const px = Math.round(xAt(m.step));
+      if (!inView(px)) continue;
+      ctx.strokeStyle = "#98a2b3";
+      ctx.lineWidth = pr;
+      ctx.setLineDash([4 * pr, 3 * pr]);
+      ctx.beginPath();
+      ctx.moveTo(px, top);
+      ctx.lineTo(px, top + height);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
     for (const d of this.data) {
       ctx.fillStyle = NAN_COLOR;
       for (const s of d.nanSteps) {
@@ -298,7 +320,7 @@ export class SeriesChart {
         if (!d) return;
         const v = d.lastValue;
         const item = readoutItem(r, v ?? undefined, undefined, undefined, runs.length > 1);
-        if (d.lastStep !== null) item.append(h("span", { class: "ro-dim" }, ` @${formatStep(d.lastStep)}`));
+        if (d.lastStep !== null && runs.length === 1) item.append(h("span", { class: "ro-dim" }, ` @${formatStep(d.lastStep)}`));
         parts.push(item);
       });
     }

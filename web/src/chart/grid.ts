@@ -5,13 +5,11 @@
 
 import { h, setChildren } from "../lib/dom";
 import type { ChartPrefs } from "../lib/url";
-import { SeriesChart, type ChartInfo, type ChartRun } from "./chart";
+import { SeriesChart, type ChartInfo, type ChartRun, type StepMarker } from "./chart";
 import { LogView } from "./log";
+import { groupItems, groupOf, type GridItem } from "../lib/search";
 
-export interface GridItem {
-  path: string;
-  kind: "float" | "string";
-}
+export { matchSearch, type GridItem } from "../lib/search";
 
 export interface GridSpec {
   project: string;
@@ -19,6 +17,8 @@ export interface GridSpec {
   prefs: ChartPrefs;
   onZoom(range: [number, number] | null): void;
   chartHeight?: number;
+  /** vertical lines at these steps (e.g. fork points) */
+  markers?: StepMarker[];
 }
 
 interface Mounted {
@@ -36,7 +36,7 @@ interface Card {
 }
 
 /** Groups larger than this start collapsed, so the page stays light. */
-const COLLAPSE_ABOVE = 200;
+const COLLAPSE_ABOVE = 20000;
 
 export class ChartGrid {
   readonly el: HTMLDivElement;
@@ -63,6 +63,11 @@ export class ChartGrid {
   setPrefs(prefs: ChartPrefs): void {
     this.spec = { ...this.spec, prefs };
     for (const c of this.cards.values()) c.mounted?.setPrefs?.(prefs);
+  }
+
+  setMarkers(markers: StepMarker[]): void {
+    this.spec = { ...this.spec, markers };
+    this.rebuild();
   }
 
   setRuns(runs: ChartRun[]): void {
@@ -163,6 +168,7 @@ export class ChartGrid {
       runs: this.spec.runs,
       prefs: this.spec.prefs,
       height: this.spec.chartHeight ?? 180,
+      markers: this.spec.markers,
       onZoom: (r) => this.spec.onZoom(r),
       onInfo: (info) => setBadges(card.badges, info),
     });
@@ -176,37 +182,4 @@ function setBadges(el: HTMLElement, info: ChartInfo): void {
     info.nanCount > 0 ? h("span", { class: "badge-nan", title: `${info.nanCount} NaN points (red ticks at the bottom)` }, `NaN ×${info.nanCount}`) : null,
     info.infCount > 0 ? h("span", { class: "badge-inf", title: "buckets reaching ±Infinity (triangles at the edges)" }, `Inf ×${info.infCount}`) : null,
   );
-}
-
-export function groupOf(path: string): string {
-  const i = path.indexOf("/");
-  return i < 0 ? "" : path.slice(0, i);
-}
-
-/** Items grouped by first segment; groups and items in path order, root-level paths first. */
-export function groupItems(items: readonly GridItem[]): Map<string, GridItem[]> {
-  const sorted = items.slice().sort((a, b) => (a.kind === b.kind ? (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) : a.kind === "float" ? -1 : 1));
-  const groups = new Map<string, GridItem[]>();
-  for (const it of sorted) {
-    const g = it.kind === "string" ? "text logs" : groupOf(it.path);
-    let list = groups.get(g);
-    if (!list) groups.set(g, (list = []));
-    list.push(it);
-  }
-  return groups;
-}
-
-/** Filters paths by a search string: space-separated terms, all must match (case-insensitive); `/re/` is a regex. */
-export function matchSearch(path: string, search: string): boolean {
-  const s = search.trim();
-  if (!s) return true;
-  if (s.length > 2 && s.startsWith("/") && s.endsWith("/")) {
-    try {
-      return new RegExp(s.slice(1, -1), "i").test(path);
-    } catch {
-      return false;
-    }
-  }
-  const p = path.toLowerCase();
-  return s.toLowerCase().split(/\s+/).every((t) => p.includes(t));
 }

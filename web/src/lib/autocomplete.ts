@@ -118,7 +118,8 @@ export function complete(text: string, cursor: number, names: readonly string[],
 
   // Inside an unterminated string: a value. Offer run states for sys/state.
   if (last && last.kind === "str" && !last.closed) {
-    const path = prev && COMPARE.has(prev.text) ? prev2 : undefined;
+    const op = before[before.length - 2];
+    const path = op && COMPARE.has(op.text) ? before[before.length - 3] : undefined;
     if (path && unquote(path) === "sys/state") {
       const p = last.text.slice(1).toLowerCase();
       const items = STATES.filter((s) => s.startsWith(p) && s !== p).map((s) => ({ label: s, insert: `"${s}" `, kind: "value" as const }));

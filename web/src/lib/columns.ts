@@ -48,7 +48,7 @@ export function columnWidth(path: string): number {
     case "state": return 96;
     case "time": return 132;
     case "tags": return 180;
-    default: return Math.min(170, Math.max(96, 8 + 7 * lastSegment(path).length));
+    default: return Math.min(190, Math.max(92, 34 + 7.2 * lastSegment(path).length));
   }
 }
 
@@ -74,7 +74,13 @@ export function attributePaths(runs: readonly Run[]): string[] {
 export function defaultColumns(runs: readonly Run[]): string[] {
   const paths = attributePaths(runs).filter((p) => !p.startsWith("sys/"));
   const configs = paths.filter(isConfigPath);
-  const others = paths.filter((p) => !isConfigPath(p));
+  // Metrics: small groups first (train/loss, eval/acc), large families
+  // (grads/layer_00 … layer_99) last, so the cap keeps the summary metrics.
+  const groupSize = new Map<string, number>();
+  const group = (p: string) => (p.includes("/") ? p.slice(0, p.indexOf("/")) : "");
+  for (const p of paths) groupSize.set(group(p), (groupSize.get(group(p)) ?? 0) + 1);
+  const others = paths.filter((p) => !isConfigPath(p))
+    .sort((a, b) => groupSize.get(group(a))! - groupSize.get(group(b))! || (a < b ? -1 : a > b ? 1 : 0));
   const cols = [...DEFAULT_SYS_COLUMNS, ...configs, ...others];
   return cols.slice(0, Math.max(MAX_DEFAULT_COLUMNS, DEFAULT_SYS_COLUMNS.length));
 }

@@ -24,6 +24,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
       else if (k.startsWith("on") && typeof v === "function") {
         el.addEventListener(k.slice(2).toLowerCase(), v as EventListener);
       } else if (k === "value" && "value" in el) (el as HTMLInputElement).value = String(v);
+      else if (k === "indeterminate") (el as HTMLInputElement).indeterminate = true;
       else if (k === "checked" && "checked" in el) (el as HTMLInputElement).checked = Boolean(v);
       else el.setAttribute(k, v === true ? "" : String(v));
     }

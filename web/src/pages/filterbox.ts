@@ -3,6 +3,7 @@
 
 import { complete, type Completion } from "../lib/autocomplete";
 import { h, setChildren } from "../lib/dom";
+import { icon } from "./widgets";
 
 export interface FilterBoxOptions {
   value: string;
@@ -45,7 +46,7 @@ export class FilterBox {
       },
     }, "×");
     this.el = h("div", { class: "filter-box" },
-      h("div", { class: "filter-field" }, h("span", { class: "filter-icon" }, "⧩"), this.input, clear, this.menu),
+      h("div", { class: "filter-field" }, h("span", { class: "filter-icon" }, icon("filter")), this.input, clear, this.menu),
       this.errorEl,
     );
     this.close();

@@ -7,7 +7,7 @@ import { debounce, h, runColor, setChildren } from "../lib/dom";
 import { formatAgo, formatStep, formatTime, formatValue } from "../lib/format";
 import { live } from "../lib/live";
 import type { ChartPrefs, Route } from "../lib/url";
-import { chartControls, stateBadge, tagChips } from "./widgets";
+import { chartControls, icon, stateBadge, tagChips } from "./widgets";
 
 type RunRoute = Extract<Route, { page: "run" }>;
 
@@ -70,16 +70,16 @@ export function runPage(root: HTMLElement, initial: Route): Page {
     setCrumbs([["Projects", { page: "projects" }], [project, runsRoute(project)], [r.name || r.run_id, null]]);
     const tags = attrs.find((a) => a.path === "sys/tags")?.value as string[] | undefined;
     const lastStep = attrs.reduce((m, a) => (a.type === "float_series" && typeof a.last_step === "number" ? Math.max(m, a.last_step) : m), -Infinity);
-    const lineage: (HTMLElement | string)[] = [];
+    const lineage: (Element | string)[] = [];
     if (ancestors.length) {
-      lineage.push(h("span", { class: "muted" }, "⑂ forked from "));
+      lineage.push(icon("fork"), h("span", { class: "muted" }, "forked from "));
       ancestors.slice().reverse().forEach((a, i, arr) => {
         const forkStep = i + 1 < arr.length ? arr[i + 1].fork_step : r.fork_step;
         lineage.push(runLink(project, a), h("span", { class: "muted" }, ` @ step ${formatStep(forkStep ?? 0)}`));
         if (i + 1 < arr.length) lineage.push(h("span", { class: "muted" }, " ▸ "));
       });
     } else if (r.fork_run_id) {
-      lineage.push(h("span", { class: "muted" }, "⑂ forked from "), h("a", { href: href({ ...runRoute(project, r.fork_run_id) }) }, r.fork_run_id),
+      lineage.push(icon("fork"), h("span", { class: "muted" }, "forked from "), h("a", { href: href({ ...runRoute(project, r.fork_run_id) }) }, r.fork_run_id),
         h("span", { class: "muted" }, ` @ step ${formatStep(r.fork_step ?? 0)}`));
     }
     const children = r.children ?? [];
@@ -127,6 +127,7 @@ export function runPage(root: HTMLElement, initial: Route): Page {
       attrs = a;
       drawHead();
       drawTree();
+      if (r.fork_step !== null) grid.setMarkers([{ step: r.fork_step, label: `fork of ${r.fork_run_id}` }]);
       drawGrid();
       void loadAncestors();
     } catch (e) {
@@ -145,6 +146,11 @@ export function runPage(root: HTMLElement, initial: Route): Page {
       parent = p.fork_run_id;
     }
     ancestors = chain;
+    if (run?.fork_step != null) {
+      const markers = [{ step: run.fork_step, label: `fork of ${run.fork_run_id}` }];
+      chain.forEach((a) => { if (a.fork_step !== null) markers.push({ step: a.fork_step, label: `fork of ${a.fork_run_id}` }); });
+      grid.setMarkers(markers);
+    }
     drawHead();
   }
 

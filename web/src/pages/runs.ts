@@ -12,7 +12,7 @@ import { live } from "../lib/live";
 import { PAGE_SIZE, RunsStore } from "../lib/runs-store";
 import type { Route } from "../lib/url";
 import { FilterBox } from "./filterbox";
-import { stateBadge, tagChips } from "./widgets";
+import { icon, stateBadge, tagChips } from "./widgets";
 
 type RunsRoute = Extract<Route, { page: "runs" }>;
 
@@ -35,7 +35,12 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   let destroyed = false;
   const ctl = new AbortController();
 
-  const columns = (): string[] => route.columns ?? defaultColumns(discovered);
+  const columns = (): string[] => {
+    if (route.columns) return route.columns;
+    const cols = defaultColumns(discovered);
+    // Sorting by a hidden attribute shows it.
+    return route.sort && !cols.includes(route.sort.path) ? [...cols, route.sort.path] : cols;
+  };
   const query = (): RunsQuery => ({
     filter: route.filter || undefined,
     sort: route.sort ? [{ path: route.sort.path, order: route.sort.order }] : undefined,
@@ -156,7 +161,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     const anySel = route.selected.length > 0;
     const cells: HTMLElement[] = [h("div", { class: "th th-check", style: `width:${CHECK_W}px` },
       h("input", {
-        type: "checkbox", checked: anySel, title: anySel ? "Clear selection" : "Select the runs on screen",
+        type: "checkbox", checked: anySel && route.selected.length >= store.total, indeterminate: anySel && route.selected.length < store.total, title: anySel ? "Clear selection" : "Select the runs on screen",
         onclick: (e: Event) => {
           e.preventDefault();
           if (anySel) update({ ...route, selected: [] });
@@ -181,8 +186,8 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
         onclick: () => update({ ...route, sort: nextSort(route.sort, c) }),
       },
         h("span", { class: "th-label" },
-          !isSys && slash >= 0 ? h("span", { class: "dim" }, c.slice(0, slash + 1)) : null,
-          isSys ? label : c.slice(slash + 1)),
+          h("span", { class: "th-group" }, !isSys && slash >= 0 ? c.slice(0, slash) : ""),
+          h("span", { class: "th-name" }, isSys ? label : c.slice(slash + 1))),
         h("span", { class: "sort-ind" }, sorted === "asc" ? "▲" : sorted === "desc" ? "▼" : ""),
         h("button", {
           class: "th-remove", title: `Remove column ${c}`,
@@ -262,7 +267,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     switch (cellKind(c)) {
       case "name":
         return h("a", { class: "run-link", href: href({ page: "run", project, runId: run.run_id, search: "", chart: { log: false, smooth: 0, range: null } }), title: run.run_id },
-          String(v), run.fork_run_id ? h("span", { class: "fork-mark", title: `forked from ${run.fork_run_id} at step ${run.fork_step}` }, "⑂") : null);
+          String(v), run.fork_run_id ? h("span", { class: "fork-mark", title: `forked from ${run.fork_run_id} at step ${run.fork_step}` }, icon("fork")) : null);
       case "state":
         return stateBadge(run.state);
       case "time":

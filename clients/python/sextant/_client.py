@@ -1,0 +1,291 @@
+"""`Client`: reading runs, attributes, series and files back.
+
+Results are plain Python structures (lists and dicts); each result type
+also has ``to_pandas()`` when pandas is installed. Floats that are not
+finite come back as float("nan") / float("inf").
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import threading
+import urllib.parse
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+from ._errors import ApiError, ValidationError
+from ._http import Http, api_float, quote, resolve_token, resolve_url
+from . import _validate as V
+
+_MAX_RUNS_PAGE = 10_000
+_SERIES_PAGE = 100_000
+
+
+def _pandas() -> Any:
+    try:
+        import pandas  # noqa: PLC0415 - optional, imported only when asked for
+    except ImportError:
+        raise ImportError("to_pandas() needs pandas: pip install pandas") from None
+    return pandas
+
+
+class Runs(List[Dict[str, Any]]):
+    """The runs table: a list of run dicts (``run_id``, ``name``, ``state``,
+    ... and ``attributes``: {path: value}). `total` counts every run that
+    matched the filter."""
+
+    total: int = 0
+
+    def to_pandas(self) -> Any:
+        """One row per run: the run's fields, then one column per attribute."""
+        pd = _pandas()
+        rows = []
+        for r in self:
+            row = {k: v for k, v in r.items() if k != "attributes"}
+            row.update(r.get("attributes", {}))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+class Attributes(Dict[str, Dict[str, Any]]):
+    """{path: attribute dict} of one run, as the server describes each
+    (``type``, ``value`` or ``last_value``/``last_step``/``count``, ...)."""
+
+    def to_pandas(self) -> Any:
+        pd = _pandas()
+        return pd.DataFrame([{"path": p, **a} for p, a in self.items()])
+
+
+class SeriesSet(List[Dict[str, Any]]):
+    """One entry per requested run: ``{"run_id", "type", "steps", "values",
+    "timestamps"}`` for raw points, or ``{"run_id", "type", "buckets": {...}}``
+    (index, first_step, last_step, min, max, mean, count, nan_count, last)
+    when downsampled."""
+
+    def by_run(self) -> Dict[str, Dict[str, Any]]:
+        return {s["run_id"]: s for s in self}
+
+    def to_pandas(self) -> Any:
+        """Long form: one row per point (run_id, step, value, timestamp) or
+        per bucket (run_id and the bucket columns)."""
+        pd = _pandas()
+        frames = []
+        for s in self:
+            if "buckets" in s:
+                df = pd.DataFrame(s["buckets"])
+            else:
+                df = pd.DataFrame({"step": s["steps"], "value": s["values"],
+                                   "timestamp": pd.to_datetime(s["timestamps"], unit="s", utc=True)})
+            df.insert(0, "run_id", s["run_id"])
+            frames.append(df)
+        if not frames:
+            return pd.DataFrame()
+        return pd.concat(frames, ignore_index=True)
+
+
+def _floats(xs: Iterable[Any]) -> List[float]:
+    return [api_float(x) for x in xs]
+
+
+def _attr_value(a: Dict[str, Any]) -> Dict[str, Any]:
+    t = a.get("type")
+    if t in ("float", "float_series"):
+        for k in ("value", "last_value"):
+            if k in a:
+                a[k] = api_float(a[k])
+    return a
+
+
+class Client:
+    """Reads from a Sextant server.
+
+    >>> c = sextant.Client()                       # doctest: +SKIP
+    >>> c.runs("team/llm", filter="lr < 1e-3", sort="-train/loss", limit=10)  # doctest: +SKIP
+
+    `url` defaults to $SEXTANT_URL (else http://127.0.0.1:5050), `token` to
+    $SEXTANT_API_TOKEN. Thread-safe: each thread gets its own connection.
+    """
+
+    def __init__(self, *, url: Optional[str] = None, token: Optional[str] = None,
+                 timeout: float = 120.0) -> None:
+        self.url = resolve_url(url)
+        self._token = resolve_token(token)
+        self._timeout = timeout
+        self._local = threading.local()
+
+    def _http(self) -> Http:
+        h = getattr(self._local, "http", None)
+        if h is None:
+            h = self._local.http = Http(self.url, self._token, timeout=self._timeout)
+        return h
+
+    def close(self) -> None:
+        h = getattr(self._local, "http", None)
+        if h is not None:
+            h.close()
+            self._local.http = None
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------
+
+    def health(self) -> Dict[str, Any]:
+        return self._http().json("GET", "/health")
+
+    def projects(self) -> List[Dict[str, Any]]:
+        """Every project: ``{"project", "workspace", "name", "runs", "created_at"}``."""
+        return self._http().json("GET", "/projects")["projects"]
+
+    def run(self, project: str, run_id: str) -> Dict[str, Any]:
+        """One run object (state, fork parent, children, ...)."""
+        V.project_name(project)
+        return self._http().json("GET", f"/projects/{project}/runs/{quote(run_id)}")
+
+    def runs(self, project: str, *, filter: Optional[str] = None,
+             columns: Optional[Sequence[str]] = None,
+             sort: Optional[Union[str, Sequence[str]]] = None,
+             limit: Optional[int] = None, offset: int = 0) -> Runs:
+        """The runs table of a project (docs/query.md for `filter`).
+
+        `sort`: "path" / "-path" (descending), or a list of them.
+        `limit`: at most this many runs (None: every run, fetched in pages).
+        """
+        V.project_name(project)
+        sort_keys: List[Dict[str, str]] = []
+        for s in ([sort] if isinstance(sort, str) else (sort or [])):
+            desc = s.startswith("-")
+            sort_keys.append({"path": s.lstrip("+-"), "order": "desc" if desc else "asc"})
+        out = Runs()
+        while True:
+            page = _MAX_RUNS_PAGE if limit is None else min(_MAX_RUNS_PAGE, limit - len(out))
+            body: Dict[str, Any] = {"limit": page, "offset": offset + len(out)}
+            if filter:
+                body["filter"] = filter
+            if columns is not None:
+                body["columns"] = list(columns)
+            if sort_keys:
+                body["sort"] = sort_keys
+            r = self._http().json("POST", f"/projects/{project}/runs/query", body, ok=(200,))
+            rows = r["runs"]
+            for row in rows:
+                attrs = row.get("attributes") or {}
+                for k, v in attrs.items():
+                    if isinstance(v, str) and v in ("NaN", "Infinity", "-Infinity"):
+                        attrs[k] = api_float(v)
+            out.extend(rows)
+            out.total = r["total"]
+            if not rows or len(out) + offset >= r["total"] or (limit is not None and len(out) >= limit):
+                return out
+
+    def attributes(self, project: str, run_id: str, *, pattern: Optional[str] = None) -> Attributes:
+        """Every attribute of a run (or those whose path matches the RE2
+        regex `pattern` anywhere)."""
+        V.project_name(project)
+        target = f"/projects/{project}/runs/{quote(run_id)}/attributes"
+        if pattern is not None:
+            target += "?pattern=" + quote(pattern)
+        r = self._http().json("GET", target)
+        return Attributes((a["path"], _attr_value(a)) for a in r["attributes"])
+
+    def series(self, project: str, run_ids: Union[str, Sequence[str]], path: str, *,
+               step_range: Optional[Tuple[Optional[float], Optional[float]]] = None,
+               time_range: Optional[Tuple[Optional[float], Optional[float]]] = None,
+               buckets: Optional[int] = None, lineage: bool = True) -> SeriesSet:
+        """One series of one or more runs.
+
+        Without `buckets`: every raw point (paged automatically). With
+        `buckets` (1-100,000): the range cut into equal buckets with
+        min/max/mean/count/last each. A forked run includes its ancestors'
+        points up to each fork step unless `lineage=False`.
+        """
+        V.project_name(project)
+        ids = [run_ids] if isinstance(run_ids, str) else list(run_ids)
+        base: Dict[str, Any] = {"path": path, "lineage": lineage}
+        if step_range is not None:
+            base["step_range"] = list(step_range)
+        if time_range is not None:
+            base["time_range"] = list(time_range)
+        if buckets is not None:
+            base["buckets"] = buckets
+            r = self._post_series(project, {**base, "runs": ids})
+            out = SeriesSet()
+            for s in r:
+                b = s.get("buckets") or {}
+                for k in ("min", "max", "mean", "last"):
+                    if k in b:
+                        b[k] = _floats(b[k])
+                out.append({"run_id": s["run_id"], "type": s.get("type"), "buckets": b})
+            return out
+        result = {rid: {"run_id": rid, "type": None, "steps": [], "values": [], "timestamps": []}
+                  for rid in ids}
+        pending: List[Tuple[str, Any]] = []
+        first = self._post_series(project, {**base, "runs": ids, "limit": _SERIES_PAGE})
+        for s in first:
+            self._append_points(result[s["run_id"]], s)
+            if s.get("next_after_step") is not None:
+                pending.append((s["run_id"], s["next_after_step"]))
+        for rid, after in pending:
+            while after is not None:
+                page = self._post_series(project, {**base, "runs": [rid], "limit": _SERIES_PAGE,
+                                                   "after_step": after})
+                s = page[0]
+                self._append_points(result[rid], s)
+                after = s.get("next_after_step")
+        return SeriesSet(result[rid] for rid in ids)
+
+    def _post_series(self, project: str, body: Dict[str, Any]) -> List[Dict[str, Any]]:
+        return self._http().json("POST", f"/projects/{project}/series", body, ok=(200,))["series"]
+
+    @staticmethod
+    def _append_points(acc: Dict[str, Any], s: Dict[str, Any]) -> None:
+        if s.get("type"):
+            acc["type"] = s["type"]
+        acc["steps"].extend(s["steps"])
+        vals = s["values"]
+        acc["values"].extend(_floats(vals) if s.get("type") in (None, "float_series") else vals)
+        acc["timestamps"].extend(s.get("timestamps", []))
+
+    def download(self, project: str, run_id: str, path: str,
+                 destination: Union[str, "os.PathLike[str]"] = ".", *,
+                 step: Optional[float] = None) -> str:
+        """Downloads a file attribute (or one point of a file series with
+        `step`). `destination` is a file path, or an existing folder to put
+        the file in under its original name. Returns the file's path."""
+        V.project_name(project)
+        target = f"/projects/{project}/runs/{quote(run_id)}/files/{quote(path, safe='/')}"
+        if step is not None:
+            target += "?step=" + quote(str(V.step_value(step)))
+        dest = os.fspath(destination)
+        folder = dest if os.path.isdir(dest) else (os.path.dirname(os.path.abspath(dest)) or ".")
+        fd, tmp = tempfile.mkstemp(prefix=".sextant-download-", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                r = self._http().request("GET", target, stream_to=f)
+            if r.status != 200:
+                raise r.error("GET", target)
+            if os.path.isdir(dest):
+                name = _disposition_name(r.headers.get("Content-Disposition")) or path.rsplit("/", 1)[-1]
+                dest = os.path.join(dest, name)
+            os.replace(tmp, dest)
+        except BaseException:
+            try:
+                os.remove(tmp)
+            except OSError:
+                pass
+            raise
+        return dest
+
+
+def _disposition_name(header: Optional[str]) -> Optional[str]:
+    if not header:
+        return None
+    m = re.search(r'filename="([^"]*)"', header)
+    if not m:
+        return None
+    name = os.path.basename(m.group(1))
+    return name if name not in ("", ".", "..") else None

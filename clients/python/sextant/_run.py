@@ -1,0 +1,895 @@
+"""`Run`: the logging side of the SDK.
+
+A logging call validates its arguments and appends one tuple to an
+in-memory queue; that is all the training thread does. Background threads:
+
+- writer: every `flush_interval` seconds (sooner when the queue is long)
+  turns queued calls into log batches, gzips them and appends them to the
+  journal (`_journal.py`);
+- sender (mode "async"): uploads journal records in order and moves the ack
+  marker (`_upload.py`); retries with backoff while the server is away;
+- files: copies logged files into the journal folder (hashing them);
+- monitor: system metrics, heartbeat, source context.
+
+Thread-safety: every public method may be called from any thread.
+"""
+from __future__ import annotations
+
+import atexit
+import hashlib
+import os
+import secrets
+import sys
+import threading
+import time
+import traceback
+import uuid
+import weakref
+from collections import deque
+from typing import Any, Deque, Dict, List, Mapping, Optional, Tuple, Union
+
+from . import _encode as E
+from . import _journal as J
+from . import _monitor
+from . import _validate as V
+from ._errors import RunClosedError, TypeConflictError, ValidationError
+from ._http import Http, resolve_token, resolve_url
+from ._upload import DONE, FATAL, Uploader, remove_session
+from ._version import __version__
+
+PathLike = Union[str, "os.PathLike[str]"]
+MODES = ("async", "offline", "disabled")
+
+_float = float
+_int = int
+_tuple = tuple
+_sum = sum
+_time = time.time
+
+DEFAULT_JOURNAL_DIR = ".sextant"
+KICK_AT = 2_000            # queued calls that wake the writer early
+MAX_QUEUE = 200_000        # queued calls past which the caller writes the journal itself
+MAX_KEY_SETS = 10_000      # cached validated key tuples of log_metrics
+MONITOR_JOIN_S = 10.0      # close() waits this long for the source context
+
+
+def _warn(msg: str) -> None:
+    stream = _monitor.real_stream(sys.stderr) or sys.__stderr__
+    try:
+        stream.write(f"sextant: {msg}\n")
+        stream.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _session_name() -> str:
+    return f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id, made client-side so that an offline
+    journal names its run before the server has seen it."""
+    return f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{secrets.token_hex(4)}"
+
+
+def run_folder(journal_dir: str, project: str, run_id: str) -> str:
+    ws, name = project.split("/")
+    return os.path.join(journal_dir, ws, name, run_id.replace(":", "%3A"))
+
+
+class _MonoClock:
+    """Strictly increasing Unix micro-seconds, formatted as a decimal step:
+    steps of monitoring/ series, so that a resumed run appends to them."""
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def step(self) -> Tuple[str, float]:
+        now = time.time()
+        with self._lock:
+            us = max(int(now * 1e6), self._last + 1)
+            self._last = us
+        return f"{us // 1_000_000}.{us % 1_000_000:06d}", now
+
+
+class Run:
+    """One run: log to it, then close it (or use ``with``).
+
+    >>> with sextant.Run(project="team/llm", mode="offline") as run:  # doctest: +SKIP
+    ...     run.log_configs({"lr": 3e-4})
+    ...     run.log_metrics({"train/loss": 0.5}, step=0)
+
+    Arguments (all keyword-only):
+
+    - project: "workspace/project" (default: $SEXTANT_PROJECT).
+    - run_id: resume or name the run; generated when None.
+    - name, experiment_name: shown in the runs table.
+    - fork_run_id, fork_step: start as a fork of another run at a step;
+      this run's own steps must then be greater than fork_step.
+    - mode: "async" (journal, then send in the background), "offline"
+      (journal only; upload later with `sextant sync`) or "disabled"
+      (validate, keep nothing).
+    - url, token: the server (default $SEXTANT_URL, else
+      http://127.0.0.1:5050) and bearer token (default $SEXTANT_API_TOKEN).
+    - journal_dir: where journals go (default $SEXTANT_JOURNAL_DIR, else
+      ./.sextant).
+    - capture_stdout, capture_stderr, capture_system_metrics,
+      capture_heartbeat, capture_source, capture_traceback: automatic
+      monitoring, each on by default; monitoring_interval in seconds.
+    - flush_interval: how long calls may wait in memory before the writer
+      journals them (seconds).
+    - close_timeout: how long close() waits for the upload (seconds).
+    - keep_journal: keep the journal folder after everything is uploaded.
+    """
+
+    def __init__(
+        self,
+        *,
+        project: Optional[str] = None,
+        run_id: Optional[str] = None,
+        name: Optional[str] = None,
+        experiment_name: Optional[str] = None,
+        fork_run_id: Optional[str] = None,
+        fork_step: Optional[Union[int, float]] = None,
+        mode: str = "async",
+        url: Optional[str] = None,
+        token: Optional[str] = None,
+        journal_dir: Optional[PathLike] = None,
+        capture_stdout: bool = True,
+        capture_stderr: bool = True,
+        capture_system_metrics: bool = True,
+        capture_heartbeat: bool = True,
+        capture_source: bool = True,
+        capture_traceback: bool = True,
+        monitoring_interval: float = 5.0,
+        flush_interval: float = 0.2,
+        close_timeout: float = 60.0,
+        keep_journal: bool = False,
+    ) -> None:
+        if mode not in MODES:
+            raise ValidationError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+        self._project = V.project_name(project or os.environ.get("SEXTANT_PROJECT"))
+        self._run_id = V.run_id(run_id) if run_id is not None else new_run_id()
+        name = V.optional_text(name, "name")
+        experiment_name = V.optional_text(experiment_name, "experiment_name")
+        if (fork_run_id is None) != (fork_step is None):
+            raise ValidationError("fork_run_id and fork_step go together")
+        self._fork_step: Optional[Union[int, float]] = None
+        if fork_run_id is not None:
+            V.run_id(fork_run_id, "fork_run_id")
+            self._fork_step = V.step_value(fork_step)
+        for what, v in (("monitoring_interval", monitoring_interval), ("flush_interval", flush_interval),
+                        ("close_timeout", close_timeout)):
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0:
+                raise ValidationError(f"{what} must be a positive number of seconds")
+        self._mode = mode
+        self._url = resolve_url(url)
+        self._token = resolve_token(token)
+        self._flush_interval = float(flush_interval)
+        self._close_timeout = float(close_timeout)
+        self._keep_journal = keep_journal
+        self._capture_traceback = capture_traceback
+
+        # Call-site state (see log_metrics).
+        self._q: Deque[Tuple[Any, ...]] = deque()
+        self._metric_keys: Dict[Tuple[Any, ...], Tuple[str, ...]] = {}
+        self._types: Dict[str, str] = {}
+        self._next_step: Union[int, float] = 0
+        lo = -V.MAX_ABS_STEP if self._fork_step is None else self._fork_step
+        self._step_lo, self._step_hi = lo, V.MAX_ABS_STEP
+        self._closed = False
+        self._kick_at = KICK_AT
+        self._behind_warned = False
+        self._clock = _MonoClock()
+
+        create: Dict[str, Any] = {"run_id": self._run_id, "created_at": round(time.time(), 6)}
+        if name is not None:
+            create["name"] = name
+        if experiment_name is not None:
+            create["experiment_name"] = experiment_name
+        if fork_run_id is not None:
+            create["fork_run_id"] = fork_run_id
+            create["fork_step"] = self._fork_step
+        self._create_body = create
+
+        self._session_dir: Optional[str] = None
+        self._journal_root: Optional[str] = None
+        self._threads: List[threading.Thread] = []
+        self._tees: List[Tuple[str, _monitor.Tee]] = []
+        if mode == "disabled":
+            return
+
+        self._journal_root = os.path.abspath(os.fspath(
+            journal_dir or os.environ.get("SEXTANT_JOURNAL_DIR") or DEFAULT_JOURNAL_DIR))
+        self._session_dir = os.path.join(run_folder(self._journal_root, self._project, self._run_id),
+                                         _session_name())
+        os.makedirs(os.path.join(self._session_dir, "blobs"), exist_ok=True)
+        meta = {"format": J.VERSION, "project": self._project, "run_id": self._run_id,
+                "url": self._url, "mode": mode, "pid": os.getpid(), "sdk": __version__,
+                "created_at": create["created_at"], "create": create}
+        J.write_json_atomic(os.path.join(self._session_dir, "session.json"), meta, fsync=True)
+        self._meta = meta
+        self._writer_lock = J.FileLock(os.path.join(self._session_dir, "writer.lock"))
+        self._writer_lock.try_acquire()
+        self._sender_lock: Optional[J.FileLock] = None
+        if mode == "async":
+            self._sender_lock = J.FileLock(os.path.join(self._session_dir, "sender.lock"))
+            self._sender_lock.try_acquire()
+        self._journal = J.JournalWriter(self._session_dir)
+        self._journal.append(J.CREATE, E._dumps(create).encode("utf-8"))
+        self._journal.flush(fsync=False)
+
+        self._drain_lock = threading.RLock()
+        self._builder = E.BatchBuilder()
+        self._writer_wake = threading.Event()
+        self._stopping = False
+        self._written: J.Pos = self._journal.position
+        self._points_journaled = 0
+        self._ack_cond = threading.Condition()
+        self._acked: J.Pos = (0, 0)
+        self._points_acked = 0
+        self._sender_done = threading.Event()
+        self._uploader: Optional[Uploader] = None
+        self._sender_wake = threading.Event()
+        self._file_q: Deque[Tuple[Any, ...]] = deque()
+        self._file_wake = threading.Event()
+        self._files_idle = threading.Event()
+        self._files_idle.set()
+
+        self._start_thread(self._writer_loop, "writer")
+        self._start_thread(self._files_loop, "files")
+        if mode == "async":
+            self._start_thread(self._sender_loop, "sender")
+        else:
+            self._sender_done.set()
+
+        # Monitoring.
+        for stream_name, on in (("stdout", capture_stdout), ("stderr", capture_stderr)):
+            if on:
+                self._capture(stream_name)
+        self._monitor_stop = threading.Event()
+        self._monitor_thread: Optional[threading.Thread] = None
+        if capture_system_metrics or capture_heartbeat or capture_source:
+            self._start_thread(lambda: self._monitor_loop(
+                capture_system_metrics, capture_heartbeat, capture_source,
+                float(monitoring_interval)), "monitor")
+            self._monitor_thread = self._threads[-1]
+        _register(self)
+
+    # ------------------------------------------------------------------
+    # Properties
+
+    @property
+    def project(self) -> str:
+        return self._project
+
+    @property
+    def run_id(self) -> str:
+        return self._run_id
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @property
+    def url(self) -> str:
+        """The server this run sends to."""
+        return self._url
+
+    @property
+    def journal_path(self) -> Optional[str]:
+        """This process's journal folder for the run (None when disabled)."""
+        return self._session_dir
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __repr__(self) -> str:
+        return f"<sextant.Run {self._project}/{self._run_id} mode={self._mode}{' closed' if self._closed else ''}>"
+
+    # ------------------------------------------------------------------
+    # Logging calls
+
+    def log_metrics(self, data: Mapping[str, Any], *, step: Optional[Union[int, float]] = None,
+                    timestamp: Optional[Union[float, Any]] = None) -> None:
+        """Appends one point to each float series in `data` ({path: number}).
+
+        `step` defaults to one more than the previous step logged through
+        this Run (0 at first); `timestamp` (Unix seconds or datetime)
+        defaults to now. Numbers may be int, float, or numpy/torch scalars.
+        """
+        # The fast path: a key tuple validated before, exact floats (or ints:
+        # sum() stays a float), an int step in range. Anything else takes
+        # the slow path, which validates, converts or raises.
+        try:
+            keys = self._metric_keys[_tuple(data)]
+            values = _tuple(data.values())
+            if type(_sum(values, 0.0)) is not _float:
+                raise TypeError
+        except (KeyError, TypeError, AttributeError, OverflowError):
+            keys, values = self._metrics_slow(data)
+            if not keys:
+                return
+        if step is None:
+            step = self._next_step
+        elif type(step) is not _int or not self._step_lo < step < self._step_hi:
+            step = self._step_slow(step)
+        self._next_step = step + 1
+        if self._closed:
+            raise RunClosedError(f"run {self._run_id} is closed")
+        q = self._q
+        q.append((0, step, _time() if timestamp is None else V.timestamp_value(timestamp), keys, values))
+        if len(q) >= self._kick_at:
+            self._kick()
+
+    def _metrics_slow(self, data: Any) -> Tuple[Tuple[str, ...], Tuple[float, ...]]:
+        if not isinstance(data, Mapping):
+            raise ValidationError(f"log_metrics takes a dict of {{path: number}}, got {type(data).__name__}")
+        keys: List[str] = []
+        values: List[float] = []
+        for k, v in data.items():
+            self._register(k, "float_series")
+            keys.append(k)
+            values.append(V.float_value(v, f"metric {k!r}"))
+        kt = tuple(keys)
+        if kt:
+            if len(self._metric_keys) >= MAX_KEY_SETS:
+                self._metric_keys.clear()
+            self._metric_keys[kt] = kt
+        return kt, tuple(values)
+
+    def _step_slow(self, step: Any) -> Union[int, float]:
+        s = V.step_value(step)
+        if self._fork_step is not None and s <= self._fork_step:
+            raise ValidationError(f"this run is forked at step {self._fork_step}; "
+                                  f"its own steps must be greater, got {s}")
+        return s
+
+    def _step_ts(self, step: Any, timestamp: Any) -> Tuple[Union[int, float], float]:
+        if step is None:
+            step = self._next_step
+        else:
+            step = self._step_slow(step)
+        self._next_step = step + 1
+        return step, (_time() if timestamp is None else V.timestamp_value(timestamp))
+
+    def _register(self, path: Any, kind: str) -> None:
+        have = self._types.get(path)
+        if have == kind:
+            return
+        if have is not None:
+            raise TypeConflictError(
+                f"{path!r} was logged as {have} in this run; it cannot become {kind} "
+                "(an attribute keeps its first type)")
+        V.path(path, series=kind.endswith("_series"))
+        self._types[path] = kind
+
+    def log_string_series(self, data: Mapping[str, str], *, step: Optional[Union[int, float]] = None,
+                          timestamp: Optional[Union[float, Any]] = None) -> None:
+        """Appends one text point to each string series ({path: str})."""
+        items = self._check_mapping(data, "log_string_series")
+        out = {}
+        for k, v in items:
+            self._register(k, "string_series")
+            out[k] = V.string_value(v, f"string series {k!r}")
+        step, ts = self._step_ts(step, timestamp)
+        if out:
+            self._put((E.S, step, ts, out))
+
+    def log_histograms(self, data: Mapping[str, V.Histogram], *,
+                       step: Optional[Union[int, float]] = None,
+                       timestamp: Optional[Union[float, Any]] = None) -> None:
+        """Appends one histogram to each histogram series ({path: sextant.Histogram})."""
+        items = self._check_mapping(data, "log_histograms")
+        out = {}
+        for k, v in items:
+            self._register(k, "histogram_series")
+            if not isinstance(v, V.Histogram):
+                raise ValidationError(f"histogram {k!r}: expected sextant.Histogram, got {type(v).__name__}")
+            out[k] = v.to_json()
+        step, ts = self._step_ts(step, timestamp)
+        if out:
+            self._put((E.H, step, ts, out))
+
+    def log_configs(self, data: Mapping[str, Any]) -> None:
+        """Sets configs (one value per path, last write wins). Nested dicts
+        flatten to paths: {"model": {"layers": 24}} sets model/layers.
+        Values: int, float, bool, str, datetime, a set of str (string set);
+        lists and None are stored as text."""
+        flat = V.flatten(data)
+        out = {}
+        for k, v in flat.items():
+            typ, value = V.config_value(v, f"config {k!r}")
+            have = self._types.get(k)
+            if have == "float" and typ == "int":  # lr=1 after lr=0.5 stays a float
+                typ, value = "float", float(value)
+            self._register(k, typ)
+            out[k] = value
+        if out:
+            self._put((E.C, out))
+
+    def add_tags(self, tags: Union[str, List[str]]) -> None:
+        """Adds tags to the run (sys/tags)."""
+        t = V.tags(tags)
+        if t:
+            self._put((E.TAG_ADD, t))
+
+    def remove_tags(self, tags: Union[str, List[str]]) -> None:
+        """Removes tags from the run."""
+        t = V.tags(tags)
+        if t:
+            self._put((E.TAG_REMOVE, t))
+
+    def assign_files(self, data: Mapping[str, Union[PathLike, bytes]]) -> None:
+        """Sets file attributes ({path: local file or bytes}). The file is
+        copied into the journal in the background, shortly after the call."""
+        for k, v in self._check_mapping(data, "assign_files"):
+            src, name = self._file_source(k, v, "file")
+            self._put_file((E.FILE, k, None, src, name))
+
+    def log_files(self, data: Mapping[str, Union[PathLike, bytes]], *,
+                  step: Optional[Union[int, float]] = None) -> None:
+        """Appends one file to each file series ({path: local file or bytes})."""
+        items = self._check_mapping(data, "log_files")
+        checked = [(k,) + self._file_source(k, v, "file_series") for k, v in items]
+        step, _ = self._step_ts(step, None)
+        for k, src, name in checked:
+            self._put_file((E.FILE, k, step, src, name))
+
+    def _file_source(self, path: str, v: Any, kind: str) -> Tuple[Union[str, bytes], str]:
+        self._register(path, kind)
+        if isinstance(v, (bytes, bytearray, memoryview)):
+            return bytes(v), path.rsplit("/", 1)[-1]
+        if isinstance(v, (str, os.PathLike)):
+            p = os.path.abspath(os.fspath(v))
+            if not os.path.isfile(p):
+                raise ValidationError(f"file {path!r}: {os.fspath(v)!r} is not a readable file")
+            return p, os.path.basename(p)
+        raise ValidationError(f"file {path!r}: expected a file path or bytes, got {type(v).__name__}")
+
+    def _check_mapping(self, data: Any, what: str) -> List[Tuple[str, Any]]:
+        if self._closed:
+            raise RunClosedError(f"run {self._run_id} is closed")
+        if not isinstance(data, Mapping):
+            raise ValidationError(f"{what} takes a dict, got {type(data).__name__}")
+        return list(data.items())
+
+    def _put(self, op: Tuple[Any, ...]) -> None:
+        if self._closed:
+            raise RunClosedError(f"run {self._run_id} is closed")
+        q = self._q
+        q.append(op)
+        if len(q) >= self._kick_at:
+            self._kick()
+
+    def _put_file(self, op: Tuple[Any, ...]) -> None:
+        if self._closed:
+            raise RunClosedError(f"run {self._run_id} is closed")
+        if self._mode == "disabled":
+            return
+        self._files_idle.clear()
+        self._file_q.append(op)
+        self._file_wake.set()
+
+    def _kick(self) -> None:
+        """The queue is long: wake the writer; past MAX_QUEUE, journal from
+        this thread (memory stays bounded, nothing is dropped)."""
+        if self._mode == "disabled":
+            self._q.clear()
+            return
+        if not self._writer_wake.is_set():
+            self._writer_wake.set()
+        if len(self._q) >= MAX_QUEUE:
+            if not self._behind_warned:
+                self._behind_warned = True
+                _warn(f"run {self._run_id}: logging is outpacing the background writer "
+                      f"({len(self._q)} calls queued); the logging thread now writes them to the "
+                      "journal itself until it catches up. Nothing is dropped.")
+            self._drain()
+
+    # ------------------------------------------------------------------
+    # Writer
+
+    def _start_thread(self, target: Any, what: str) -> None:
+        t = threading.Thread(target=self._guard(target, what), name=f"sextant-{what}-{self._run_id}",
+                             daemon=True)
+        self._threads.append(t)
+        t.start()
+
+    def _guard(self, target: Any, what: str) -> Any:
+        def run() -> None:
+            try:
+                target()
+            except BaseException:  # noqa: BLE001 - say why a background thread died
+                _warn(f"run {self._run_id}: the {what} thread failed:\n{traceback.format_exc()}")
+                if what == "sender":
+                    self._sender_done.set()
+        return run
+
+    def _writer_loop(self) -> None:
+        while True:
+            self._writer_wake.wait(self._flush_interval)
+            self._writer_wake.clear()
+            self._drain()
+            if self._stopping and not self._q:
+                break
+        with self._drain_lock:
+            self._journal.close()
+            self._written = self._journal.position
+        self._sender_wake.set()
+
+    def _drain(self) -> None:
+        """Journals everything queued so far. Any thread; serialized."""
+        with self._drain_lock:
+            q = self._q
+            builder = self._builder
+            wrote = False
+            while q:
+                n = min(len(q), 50_000)
+                for _ in range(n):
+                    op = q.popleft()
+                    kind = op[0]
+                    if kind <= E.TAG_REMOVE:
+                        builder.add(op)
+                        if builder.full():
+                            wrote |= self._emit()
+                    elif kind == E.BARRIER:
+                        wrote |= self._emit()
+                        self._journal.flush(fsync=False)
+                        op[2].append(self._journal.position)
+                        op[1].set()
+                    elif kind == E.FINISH:
+                        wrote |= self._emit()
+                        self._journal.append(J.FINISH, E._dumps({"state": op[1]}).encode())
+                        wrote = True
+            wrote |= self._emit()
+            if wrote:
+                self._journal.flush()
+                self._written = self._journal.position
+        if wrote:
+            self._sender_wake.set()
+
+    def _emit(self) -> bool:
+        b = self._builder
+        if b.empty():
+            return False
+        for body, points in b.bodies():
+            self._journal.append(J.LOG, J.log_payload(points, E.gzip_bytes(body)))
+            self._points_journaled += points
+        b.reset()
+        return True
+
+    def _files_loop(self) -> None:
+        while True:
+            self._file_wake.wait(1.0)
+            self._file_wake.clear()
+            while self._file_q:
+                op = self._file_q[0]
+                try:
+                    self._copy_file(op)
+                except OSError as e:
+                    _warn(f"run {self._run_id}: could not copy file for {op[1]!r}: {e}; not logged")
+                self._file_q.popleft()
+            self._files_idle.set()
+            if self._stopping and not self._file_q:
+                return
+
+    def _copy_file(self, op: Tuple[Any, ...]) -> None:
+        _, path, step, src, name = op
+        assert self._session_dir is not None
+        rel = f"blobs/{uuid.uuid4().hex}"
+        dst = os.path.join(self._session_dir, rel)
+        h = hashlib.sha256()
+        size = 0
+        with open(dst, "wb") as out:
+            if isinstance(src, bytes):
+                h.update(src)
+                out.write(src)
+                size = len(src)
+            else:
+                with open(src, "rb") as f:
+                    while True:
+                        chunk = f.read(1 << 20)
+                        if not chunk:
+                            break
+                        h.update(chunk)
+                        out.write(chunk)
+                        size += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        rec = {"path": path, "step": step, "name": name, "blob": rel, "sha256": h.hexdigest(),
+               "size": size}
+        with self._drain_lock:
+            self._journal.append(J.FILE, E._dumps(rec).encode())
+            self._journal.flush()
+            self._written = self._journal.position
+        self._sender_wake.set()
+
+    # ------------------------------------------------------------------
+    # Sender
+
+    def _sender_loop(self) -> None:
+        assert self._session_dir is not None
+        http = Http(self._url, self._token)
+        up = Uploader(self._session_dir, self._meta, http, _warn, wake=self._sender_wake)
+        self._uploader = up
+        try:
+            while True:
+                limit = self._written
+                status = up.run(limit)
+                with self._ack_cond:
+                    self._acked = up.pos
+                    self._points_acked = up.points_sent
+                    self._ack_cond.notify_all()
+                if status == FATAL:
+                    _warn(f"run {self._run_id}: {up.fatal}. Nothing more is sent; the journal "
+                          f"keeps everything in {self._session_dir}")
+                    return
+                if status == DONE and self._stopping and not self._writer_alive() \
+                        and up.pos >= self._written:
+                    return
+                if status != DONE:  # TIMEOUT: close() gave up
+                    return
+                self._sender_wake.wait(1.0)
+                self._sender_wake.clear()
+        finally:
+            up.close()
+            http.close()
+            self._sender_done.set()
+            with self._ack_cond:
+                self._ack_cond.notify_all()
+
+    def _writer_alive(self) -> bool:
+        return bool(self._threads) and self._threads[0].is_alive()
+
+    # ------------------------------------------------------------------
+    # Monitoring
+
+    def _capture(self, stream_name: str) -> None:
+        path = f"monitoring/{stream_name}"
+        self._types[path] = "string_series"
+
+        def on_line(line: str, path: str = path) -> None:
+            if self._closed:
+                return
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:
+                line = line.encode("utf-8", "replace").decode("utf-8")
+            step, ts = self._clock.step()
+            self._q.append((E.S, step, ts, {path: line}))
+
+        tee = _monitor.Tee(getattr(sys, stream_name), on_line)
+        setattr(sys, stream_name, tee)
+        self._tees.append((stream_name, tee))
+
+    def _uncapture(self) -> None:
+        for stream_name, tee in reversed(self._tees):
+            tee.detach()
+            if getattr(sys, stream_name) is tee:
+                setattr(sys, stream_name, tee._sextant_original)
+        self._tees = []
+
+    def _monitor_loop(self, system: bool, heartbeat: bool, source: bool, interval: float) -> None:
+        start = time.monotonic()
+        sampler = _monitor.SystemSampler() if system else None
+        if heartbeat:
+            self._log_monitoring({"monitoring/heartbeat": 0.0})
+        if source:
+            try:
+                ctx = _monitor.source_context()
+                if not self._closed:
+                    self.log_configs(ctx)
+            except RunClosedError:
+                pass
+            except Exception as e:  # noqa: BLE001 - monitoring never stops a run
+                _warn(f"run {self._run_id}: could not read the source context: {e}")
+        while not self._monitor_stop.wait(interval):
+            values: Dict[str, float] = {}
+            if sampler is not None:
+                try:
+                    values.update(sampler.sample())
+                except Exception:  # noqa: BLE001
+                    sampler = None
+            if heartbeat:
+                values["monitoring/heartbeat"] = round(time.monotonic() - start, 3)
+            if values and not self._closed:
+                self._log_monitoring(values)
+
+    def _log_monitoring(self, values: Dict[str, float]) -> None:
+        keys = tuple(values)
+        for k in keys:
+            if self._types.get(k) is None:
+                self._types[k] = "float_series"
+        step, ts = self._clock.step()
+        self._q.append((0, step, ts, keys, tuple(values.values())))
+
+    # ------------------------------------------------------------------
+    # Flush and close
+
+    def flush(self, *, timeout: Optional[float] = None) -> bool:
+        """Waits until everything logged before this call is in the journal
+        and, in async mode, acknowledged by the server. Returns False on
+        timeout (nothing is lost: the journal keeps it)."""
+        if self._mode == "disabled":
+            return True
+        if self._closed:
+            return self._mode == "offline" or self._uploaded()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        ev = threading.Event()
+        holder: List[J.Pos] = []
+        self._q.append((E.BARRIER, ev, holder))
+        self._writer_wake.set()
+        while self._file_q and not self._files_idle.wait(0.05):
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+        if not ev.wait(None if deadline is None else max(0.0, deadline - time.monotonic())):
+            return False
+        if self._mode != "async":
+            return True
+        target = max(holder[0], self._written)
+        self._sender_wake.set()
+        with self._ack_cond:
+            while self._acked < target and not self._sender_done.is_set():
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._ack_cond.wait(left if left is not None else 1.0)
+            return self._acked >= target
+
+    def _uploaded(self) -> bool:
+        return self._mode == "async" and self._acked >= self._written
+
+    def close(self, *, state: str = "finished", timeout: Optional[float] = None) -> bool:
+        """Finishes the run: sets its state ("finished" or "failed"), writes
+        what is queued to the journal and, in async mode, waits up to
+        `timeout` seconds (default close_timeout) for the upload, printing
+        progress on stderr. Returns True when everything is uploaded (async)
+        or journaled (offline). Idempotent."""
+        if state not in ("finished", "failed"):
+            raise ValidationError(f"state must be 'finished' or 'failed', got {state!r}")
+        if self._closed:
+            return self._mode == "disabled" or self._mode == "offline" or self._uploaded()
+        _unregister(self)
+        self._uncapture()
+        if self._mode == "disabled":
+            self._closed = True
+            self._q.clear()
+            return True
+        timeout = self._close_timeout if timeout is None else float(timeout)
+        self._monitor_stop.set()
+        if self._monitor_thread is not None:
+            # It may still be reading the source context (git, packages).
+            self._monitor_thread.join(MONITOR_JOIN_S)
+        # Files first, so that the finish record comes after them.
+        self._file_wake.set()
+        while self._file_q and not self._files_idle.wait(0.1):
+            pass
+        self._q.append((E.FINISH, state))
+        self._closed = True
+        self._stopping = True
+        self._writer_wake.set()
+        self._file_wake.set()
+        for t in self._threads:
+            if t.name.startswith(("sextant-writer", "sextant-files")):
+                t.join()
+        ok = True
+        if self._mode == "async":
+            ok = self._wait_upload(timeout)
+        else:
+            _warn(f"offline run {self._project}/{self._run_id} saved in {self._session_dir}; "
+                  "upload it with `sextant sync`")
+        if self._sender_lock is not None:
+            self._sender_lock.release()
+        self._writer_lock.release()
+        if ok and self._mode == "async" and not self._keep_journal:
+            assert self._session_dir is not None
+            remove_session(self._session_dir, self._journal_root)
+        return ok
+
+    def _wait_upload(self, timeout: float) -> bool:
+        start = time.monotonic()
+        deadline = start + timeout
+        up = self._uploader
+        if up is not None:
+            up.deadline = deadline
+        self._sender_wake.set()
+        stream = _monitor.real_stream(sys.stderr)
+        tty = bool(getattr(stream, "isatty", lambda: False)())
+        shown = False
+        last_line = 0.0
+        while not self._sender_done.wait(0.25):
+            now = time.monotonic()
+            if now - start < 1.0 or (not tty and now - last_line < 5.0):
+                continue
+            total = max(self._points_journaled, 1)
+            acked = self._points_acked
+            err = up.last_error if up is not None else None
+            line = (f"sextant: uploading run {self._run_id}: {acked:,}/{self._points_journaled:,} "
+                    f"points ({100.0 * acked / total:.0f}%), {deadline - now:.0f}s left"
+                    + (f" — retrying: {err}" if err else ""))
+            try:
+                stream.write(("\r" + line[:200].ljust(100)) if tty else line + "\n")
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+            shown = True
+            last_line = now
+        if shown and tty:
+            try:
+                stream.write("\n")
+            except (OSError, ValueError):
+                pass
+        done = self._acked >= self._written and up is not None and not up.fatal
+        if not done:
+            why = (up.fatal or up.last_error) if up is not None else "the sender stopped"
+            _warn(f"run {self._project}/{self._run_id}: could not upload everything within "
+                  f"{timeout:.0f}s ({why}). Nothing is lost: it is kept in {self._session_dir}. "
+                  "Run `sextant sync` (or `python -m sextant sync`) to upload it.")
+        return done
+
+    def _fail(self, exc: BaseException) -> None:
+        """Records an uncaught exception and closes the run as failed."""
+        if self._closed:
+            return
+        if self._capture_traceback:
+            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            try:
+                self.log_configs({"monitoring/traceback": _monitor._truncate_utf8(text, 512 << 10)})
+            except Exception:  # noqa: BLE001
+                pass
+        self.close(state="failed")
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc is not None:
+            self._fail(exc)
+        else:
+            self.close()
+
+    def __del__(self) -> None:  # pragma: no cover - best effort only
+        pass
+
+
+# --------------------------------------------------------------------------
+# Process-wide: close open runs at exit, mark them failed on a crash.
+
+_open_runs: "weakref.WeakSet[Run]" = weakref.WeakSet()
+_hooks_installed = False
+_prev_excepthook = None
+
+
+def _register(run: Run) -> None:
+    global _hooks_installed, _prev_excepthook
+    _open_runs.add(run)
+    if not _hooks_installed:
+        _hooks_installed = True
+        _prev_excepthook = sys.excepthook
+        sys.excepthook = _excepthook
+        atexit.register(_close_all)
+
+
+def _unregister(run: Run) -> None:
+    _open_runs.discard(run)
+
+
+def _excepthook(exc_type: Any, exc: BaseException, tb: Any) -> None:
+    if _prev_excepthook is not None:
+        _prev_excepthook(exc_type, exc, tb)
+    for run in list(_open_runs):
+        try:
+            run._fail(exc)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _close_all() -> None:
+    for run in list(_open_runs):
+        try:
+            run.close()
+        except Exception:  # noqa: BLE001
+            pass

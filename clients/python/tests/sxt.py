@@ -1,0 +1,129 @@
+"""Helpers for the SDK tests: the real server process, subprocesses that
+import this source tree, and small readers."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+HOST = "127.0.0.1"
+HERE = Path(__file__).resolve().parent
+PKG_ROOT = HERE.parent                      # clients/python
+REPO = HERE.parents[2]
+BIN = os.environ.get("SEXTANT_BIN", str(REPO / "build" / "src" / "sextant"))
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One `sextant serve`; restartable on the same data folder and port."""
+
+    def __init__(self, data_dir: Path, log_path: Path):
+        self.data_dir = Path(data_dir)
+        self.log_path = Path(log_path)
+        self.port = free_port()
+        self.proc: Optional[subprocess.Popen] = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> "Server":
+        if not os.path.exists(BIN):
+            raise RuntimeError(f"sextant binary not found at {BIN} (build it, or set SEXTANT_BIN)")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + timeout
+        while True:  # the port may linger briefly after a stop
+            with open(self.log_path, "ab") as log:
+                self.proc = subprocess.Popen(
+                    [BIN, "serve", "--data", str(self.data_dir), "--host", HOST,
+                     "--port", str(self.port)],
+                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    break
+                if self.healthy():
+                    return self
+                time.sleep(0.05)
+            if self.proc.poll() is None or time.monotonic() >= deadline:
+                self.kill()
+                raise RuntimeError(f"sextant did not start:\n{self.log_tail()}")
+            time.sleep(0.2)
+
+    def healthy(self) -> bool:
+        try:
+            c = http.client.HTTPConnection(HOST, self.port, timeout=2)
+            c.request("GET", "/api/v1/health")
+            ok = c.getresponse().status == 200
+            c.close()
+            return ok
+        except OSError:
+            return False
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        p = self.proc
+        assert p is not None
+        if p.poll() is None:
+            p.send_signal(sig)
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.proc = None
+        return p.returncode
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def log_tail(self, n: int = 3000) -> str:
+        try:
+            return self.log_path.read_bytes()[-n:].decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+
+def sub_env(**extra: str) -> Dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEXTANT_") or k == "SEXTANT_BIN"}
+    env["PYTHONPATH"] = str(PKG_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(extra)
+    return env
+
+
+def run_py(code: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=timeout, env=sub_env(**env))
+
+
+def sync(journal: Path, url: Optional[str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "sextant", "sync", "--dir", str(journal), *args]
+    if url:
+        cmd += ["--url", url]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=sub_env())
+
+
+def dead_url() -> str:
+    """An address where nothing listens."""
+    return f"http://{HOST}:{free_port()}"
+
+
+def sessions(journal: Path) -> List[Path]:
+    return sorted(p.parent for p in Path(journal).rglob("session.json"))

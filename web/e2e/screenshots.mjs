@@ -1,0 +1,37 @@
+// Takes the README/doc screenshots (docs/img/*.png) against a freshly seeded server.
+// Usage: npm run screenshots   (builds first)
+
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { CHROMIUM, CHROMIUM_ARGS, WEB_DIR, client, startStack } from "./harness.mjs";
+import { seedShowcase } from "./seed.mjs";
+
+const OUT = process.env.SCREENSHOT_DIR ?? join(WEB_DIR, "..", "docs", "img");
+mkdirSync(OUT, { recursive: true });
+
+const stack = await startStack();
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+try {
+  await seedShowcase(client(stack.api, "llm/pretrain-350m"));
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+  const shot = async (name, hash, waitFor) => {
+    await page.goto(`${stack.web}/${hash}`);
+    await page.waitForSelector(waitFor);
+    await page.waitForTimeout(1200);
+    await page.screenshot({ path: join(OUT, name) });
+    console.log("wrote", join(OUT, name));
+  };
+  await shot("runs-table.png", "#/p/llm/pretrain-350m?" + new URLSearchParams([["sort", "train/loss"], ...["sys/name", "sys/state", "sys/created_at", "sys/tags", "config/lr", "config/layers", "config/warmup_steps", "config/model/d_model", "train/loss", "eval/loss", "eval/acc", "train/grad_norm", "perf/tokens_per_s"].map((c) => ["col", c]), ["sel", "sweep-03"], ["sel", "sweep-11"], ["sel", "sweep-07"]]), ".tr[data-run]");
+  await shot("run-page.png", "#/p/llm/pretrain-350m/r/sweep-03-lowlr", ".card.mounted canvas");
+  await shot("compare.png", "#/p/llm/pretrain-350m/compare?run=sweep-03&run=sweep-11&run=sweep-07&smooth=0.6", ".card.mounted canvas");
+  if (process.env.EXTRA_SHOTS) {
+    await shot("extra-failed-run.png", "#/p/llm/pretrain-350m/r/sweep-15", ".card.mounted canvas");
+    await shot("extra-projects.png", "#/", ".project-link");
+    await shot("extra-failed-train.png", "#/p/llm/pretrain-350m/r/sweep-15?s=train", ".card.mounted canvas");
+    await shot("extra-failed-train-log.png", "#/p/llm/pretrain-350m/r/sweep-15?s=train&log=1", ".card.mounted canvas");
+  }
+} finally {
+  await browser.close();
+  await stack.stop();
+}

@@ -1,0 +1,246 @@
+// End-to-end tests of the UI against the real server (see harness.mjs).
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, client, startStack } from "./harness.mjs";
+
+type Stack = Awaited<ReturnType<typeof startStack>>;
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+const P = "e2e/demo";
+
+const steps = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+
+async function seed(api: string): Promise<void> {
+  const c = client(api, P);
+  const runs = [
+    { id: "alpha", lr: 0.001, tags: ["baseline"], state: "finished", scale: 1 },
+    { id: "beta", lr: 0.0003, tags: ["sweep"], state: "finished", scale: 1.5 },
+    { id: "gamma", lr: 0.01, tags: ["sweep"], state: "failed", scale: 2 },
+    { id: "live-run", lr: 0.002, tags: [], state: "running", scale: 0.5 },
+  ];
+  for (const r of runs) {
+    await c.createRun({ run_id: r.id, name: r.id });
+    const n = r.id === "live-run" ? 50 : 100;
+    const values: (number | string)[] = steps(n).map((s) => r.scale * (1 + 3 / (1 + s / 10)));
+    if (r.id === "gamma") values[n - 1] = "NaN";
+    await c.log(r.id, {
+      configs: { "config/lr": r.lr, "config/optimizer": r.id === "beta" ? "sgd" : "adam" },
+      series: [
+        { path: "train/loss", steps: steps(n), values },
+        { path: "train/acc", steps: steps(n), values: steps(n).map((s) => s / n) },
+        { path: "logs/stdout", type: "string", steps: [0, 1], values: [`hello from ${r.id}`, "second line"] },
+      ],
+      add_tags: r.tags,
+      ...(r.state === "running" ? {} : { state: r.state }),
+    });
+  }
+}
+
+/** Run ids in the order the table shows them. */
+async function tableRuns(): Promise<string[]> {
+  return page.$$eval(".tr[data-run]", (els) =>
+    els.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top).map((e) => (e as HTMLElement).dataset.run!));
+}
+
+async function waitForRuns(expected: string[]): Promise<void> {
+  await page.waitForFunction((exp) => {
+    const ids = Array.from(document.querySelectorAll<HTMLElement>(".tr[data-run]"))
+      .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top).map((e) => e.dataset.run);
+    return JSON.stringify(ids) === JSON.stringify(exp);
+  }, expected, { timeout: 10_000 }).catch(async (e) => {
+    throw new Error(`expected rows ${JSON.stringify(expected)}, have ${JSON.stringify(await tableRuns())}: ${e}`);
+  });
+}
+
+/** Counts canvas pixels close to an RGB colour inside the chart for `path`. */
+async function colourPixels(path: string, rgb: [number, number, number]): Promise<number> {
+  return page.$eval(`.card[data-path="${path}"] canvas`, (el, rgb) => {
+    const c = el as HTMLCanvasElement;
+    const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] > 200 && Math.abs(d[i] - rgb[0]) < 40 && Math.abs(d[i + 1] - rgb[1]) < 40 && Math.abs(d[i + 2] - rgb[2]) < 40) n++;
+    }
+    return n;
+  }, rgb);
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  await seed(stack.api);
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on("pageerror", (e) => console.error("page error:", e));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe(`UI against the real server`, () => {
+  it("lists projects and opens one", async () => {
+    await page.goto(`${stack.web}/#/`);
+    await page.click(`.project-link >> text=demo`);
+    await page.waitForSelector(".tr[data-run]");
+    expect(new URL(page.url()).hash).toBe("#/p/e2e/demo");
+    expect((await tableRuns()).sort()).toEqual(["alpha", "beta", "gamma", "live-run"]);
+  });
+
+  it("shows state badges, tags and attribute columns", async () => {
+    await page.goto(`${stack.web}/#/p/e2e/demo`);
+    await page.waitForSelector('.tr[data-run="gamma"] .state-failed');
+    expect(await page.textContent('.tr[data-run="live-run"] .state')).toContain("running");
+    expect(await page.textContent('.tr[data-run="alpha"] .tags')).toContain("baseline");
+    await page.waitForSelector('.th[data-path="config/lr"]');
+    await page.waitForSelector('.th[data-path="train/loss"]');
+    expect(await page.textContent('.tr[data-run="gamma"] .td-value:last-child')).toBeTruthy();
+  });
+
+  it("filters with the server's language and shows its errors inline", async () => {
+    await page.goto(`${stack.web}/#/p/e2e/demo?sort=sys%2Fname`);
+    await waitForRuns(["alpha", "beta", "gamma", "live-run"]);
+    await page.fill(".filter-input", "config/lr < 0.005");
+    await page.press(".filter-input", "Enter");
+    await waitForRuns(["alpha", "beta", "live-run"]);
+    expect(decodeURIComponent(page.url())).toContain("q=config/lr+<+0.005");
+
+    await page.fill(".filter-input", 'sys/tags contains "sweep"');
+    await page.press(".filter-input", "Enter");
+    await waitForRuns(["beta", "gamma"]);
+
+    await page.fill(".filter-input", "config/lr <");
+    await page.press(".filter-input", "Enter");
+    await page.waitForSelector(".filter-box.has-error");
+    expect(await page.textContent(".filter-error")).toContain("expected a value after '<'");
+    await waitForRuns(["beta", "gamma"]); // the last good result stays
+
+    await page.fill(".filter-input", "");
+    await page.press(".filter-input", "Enter");
+    await waitForRuns(["alpha", "beta", "gamma", "live-run"]);
+    expect(await page.$(".filter-box.has-error")).toBeNull();
+  });
+
+  it("autocompletes attribute names in the filter box", async () => {
+    await page.goto(`${stack.web}/#/p/e2e/demo`);
+    await page.waitForSelector(".tr[data-run]");
+    await page.click(".filter-input");
+    await page.type(".filter-input", "config/op");
+    await page.waitForSelector(".ac-item >> text=config/optimizer");
+    await page.press(".filter-input", "Tab");
+    expect(await page.inputValue(".filter-input")).toBe("config/optimizer ");
+  });
+
+  it("sorts on the server by clicking a header", async () => {
+    await page.goto(`${stack.web}/#/p/e2e/demo`);
+    await page.waitForSelector('.th[data-path="config/lr"]');
+    await page.click('.th[data-path="config/lr"]');
+    await waitForRuns(["beta", "alpha", "live-run", "gamma"]);
+    await page.click('.th[data-path="config/lr"]');
+    await waitForRuns(["gamma", "live-run", "alpha", "beta"]);
+    expect(decodeURIComponent(page.url())).toContain("sort=config/lr&order=desc");
+  });
+
+  it("draws a chart on the run page, with NaN marked", async () => {
+    await page.goto(`${stack.web}/#/p/e2e/demo/r/gamma`);
+    await page.waitForSelector('.card[data-path="train/loss"] .card-body[data-points="100"] canvas');
+    expect(await colourPixels("train/loss", [37, 99, 235])).toBeGreaterThan(100);
+    expect(await page.textContent('.card[data-path="train/loss"] .badge-nan')).toContain("NaN ×1");
+    expect(await colourPixels("train/loss", [217, 45, 32])).toBeGreaterThan(5); // the NaN tick
+    await page.waitForSelector(".log-line >> text=hello from gamma");
+    expect(await page.textContent(".attr-tree")).toContain("optimizer");
+  });
+
+  it("compares two selected runs", async () => {
+    await page.goto(`${stack.web}/#/p/e2e/demo?sort=sys%2Fname`);
+    await waitForRuns(["alpha", "beta", "gamma", "live-run"]);
+    await page.check('.tr[data-run="alpha"] input[type=checkbox]');
+    await page.check('.tr[data-run="beta"] input[type=checkbox]');
+    await page.click("a.btn.primary >> text=Compare 2");
+    await page.waitForSelector('.card[data-path="train/loss"] .card-body[data-points="200"] canvas');
+    expect(await page.$$eval(".legend-chip", (e) => e.length)).toBe(2);
+    expect(await colourPixels("train/loss", [37, 99, 235])).toBeGreaterThan(50); // run 1
+    expect(await colourPixels("train/loss", [232, 89, 12])).toBeGreaterThan(50); // run 2
+    const diff = await page.textContent(".diff-table");
+    expect(diff).toContain("config/lr");
+    expect(diff).toContain("sgd");
+  });
+
+  it("zooms by dragging and re-queries that step range", async () => {
+    await page.goto(`${stack.web}/#/p/e2e/demo/r/alpha`);
+    const sel = '.card[data-path="train/loss"] .card-body[data-points="100"]';
+    await page.waitForSelector(`${sel} canvas`);
+    const over = await page.$(`.card[data-path="train/loss"] .u-over`);
+    const box = (await over!.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction(() => location.hash.includes("from=") && location.hash.includes("to="));
+    const pts = await page.waitForFunction(() => {
+      const el = document.querySelector<HTMLElement>('.card[data-path="train/loss"] .card-body');
+      const n = Number(el?.dataset.points);
+      return n > 0 && n < 100 ? n : null;
+    });
+    expect(await pts.jsonValue()).toBeGreaterThan(10);
+    await page.dblclick(`.card[data-path="train/loss"] .u-over`);
+    await page.waitForFunction(() => !location.hash.includes("from="));
+  });
+
+  it("shows a new point live, without reload", async () => {
+    await page.goto(`${stack.web}/#/p/e2e/demo/r/live-run`);
+    await page.waitForSelector('.card[data-path="train/loss"] .card-body[data-last-step="49"] canvas');
+    await client(stack.api, P).log("live-run", { series: [{ path: "train/loss", steps: [500], values: [0.01] }] });
+    await page.waitForSelector('.card[data-path="train/loss"] .card-body[data-last-step="500"]', { timeout: 10_000 });
+    expect(await page.textContent(".run-meta")).toContain("500");
+  });
+
+  it("updates the table live", async () => {
+    await page.goto(`${stack.web}/#/p/e2e/demo?sort=sys%2Fname`);
+    await page.waitForSelector('.tr[data-run="live-run"] .state-running');
+    await client(stack.api, P).finish("live-run", "finished");
+    await page.waitForSelector('.tr[data-run="live-run"] .state-finished', { timeout: 10_000 });
+  });
+});
+
+describe("scale", () => {
+  it("virtualizes a large runs table and pages through the server", async () => {
+    const c = client(stack.api, "e2e/many");
+    const N = 3000;
+    for (let i = 0; i < N; i += 100) {
+      await Promise.all(steps(100, i).map((k) => c.createRun({ run_id: `m-${String(k).padStart(5, "0")}` })));
+    }
+    await page.goto(`${stack.web}/#/p/e2e/many?sort=sys%2Fid`);
+    await page.waitForSelector('.tr[data-run="m-00000"]');
+    expect(await page.textContent(".run-count")).toContain("3,000");
+    const rendered = await page.$$eval(".tr", (e) => e.length);
+    expect(rendered).toBeLessThan(80);
+    await page.$eval(".table-scroll", (el) => { el.scrollTop = el.scrollHeight; });
+    await page.waitForSelector(`.tr[data-run="m-0${N - 1}"]`);
+    await page.$eval(".table-scroll", (el) => { el.scrollTop = el.scrollHeight / 2; });
+    await page.waitForSelector('.tr[data-run="m-01500"]');
+    expect(await page.$$eval(".tr", (e) => e.length)).toBeLessThan(80);
+  });
+
+  it("opens a run with 5,000 series quickly, mounting only visible charts", async () => {
+    const c = client(stack.api, "e2e/wide");
+    await c.createRun({ run_id: "wide" });
+    const series = Array.from({ length: 5000 }, (_, i) => ({
+      path: `layers/l${String(i).padStart(4, "0")}/grad_norm`, steps: steps(20), values: steps(20).map((s) => Math.sin(s + i)),
+    }));
+    await c.log("wide", { series });
+    const t0 = Date.now();
+    await page.goto(`${stack.web}/#/p/e2e/wide/r/wide`);
+    await page.waitForSelector('.card.mounted .card-body[data-points="20"] canvas');
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeLessThan(5000);
+    expect(await page.$$eval(".card", (e) => e.length)).toBe(5000);
+    expect(await page.$$eval(".card.mounted", (e) => e.length)).toBeLessThan(60);
+    await page.fill(".chart-controls .search", "l4999");
+    await page.waitForSelector('.card[data-path="layers/l4999/grad_norm"].mounted canvas');
+    console.log(`5,000-series run: first chart after ${elapsed} ms`);
+  });
+});
