@@ -208,16 +208,20 @@ size_t Catalog::ProjectsLoaded() {
 
 Status Catalog::EnsureLoaded(int64_t project_id, Project* p) {
   if (p->loaded) return Status::Ok();
-  ASSIGN_OR_RETURN(auto runs, backend_->LoadProject(project_id));
-  for (auto& r : runs) {
-    size_t idx = p->Upsert(r.run);
-    for (auto& a : r.attributes) {
+  struct Loader : storage::ProjectScanner {
+    Project* p;
+    void Run(const storage::RunInfo& run) override { p->Upsert(run); }
+    void Attribute(int64_t run_id, const storage::AttributeInfo& a) override {
+      auto it = p->by_run_id.find(run_id);
+      if (it == p->by_run_id.end()) return;
       std::optional<int64_t> step;
       if (model::IsSeries(a.type) || a.type == AttrType::kFileSeries)
         step = a.last_step.value_or(INT64_MIN);
-      p->ColumnFor(a.path).Set(idx, a.value, step);
+      p->ColumnFor(a.path).Set(it->second, a.value, step);
     }
-  }
+  } loader;
+  loader.p = p;
+  RETURN_IF_ERROR(backend_->ScanProject(project_id, &loader).WithContext("loading the runs table"));
   p->loaded = true;
   return Status::Ok();
 }

@@ -3,7 +3,7 @@
 // sort + page over 100 k runs) is answered without touching the database.
 //
 // It is a write-through cache over the backend: loaded lazily per project
-// from Backend::LoadProject(), then updated by the Tracker after each
+// from Backend::ScanProject(), then updated by the Tracker after each
 // committed write. Updates are idempotent, so a write that races with the
 // initial load is applied correctly either way. With several stateless
 // replicas (PostgreSQL backend) each replica must refresh from the backend;

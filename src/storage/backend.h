@@ -84,9 +84,13 @@ struct LogOutcome {
   int64_t configs = 0;
 };
 
-struct RunWithAttributes {
-  RunInfo run;
-  std::vector<AttributeInfo> attributes;
+// Receives a project's runs, then their attributes, one row at a time, so
+// that loading 100 k runs x 100 attributes never materializes them all.
+class ProjectScanner {
+ public:
+  virtual ~ProjectScanner() = default;
+  virtual void Run(const RunInfo& run) = 0;
+  virtual void Attribute(int64_t run_id, const AttributeInfo& attr) = 0;
 };
 
 class Backend {
@@ -115,8 +119,9 @@ class Backend {
   virtual Result<std::vector<AttributeInfo>> ListAttributes(int64_t run_id) = 0;
   virtual Result<std::optional<AttributeInfo>> FindAttribute(int64_t run_id,
                                                              const std::string& path) = 0;
-  // Every run of a project with its attributes, for the in-memory runs catalogue.
-  virtual Result<std::vector<RunWithAttributes>> LoadProject(int64_t project_id) = 0;
+  // Every run of a project (first) and every attribute (then), from one
+  // consistent snapshot, for the in-memory runs catalogue.
+  virtual Status ScanProject(int64_t project_id, ProjectScanner* scanner) = 0;
 
   // Chunks of one series whose step range intersects [lo, hi], ordered by
   // (first_step, id).

@@ -236,11 +236,19 @@ describe("scale", () => {
     await page.goto(`${stack.web}/#/p/e2e/wide/r/wide`);
     await page.waitForSelector('.card.mounted .card-body[data-points="20"] canvas');
     const elapsed = Date.now() - t0;
-    expect(elapsed).toBeLessThan(5000);
-    expect(await page.$$eval(".card", (e) => e.length)).toBe(5000);
-    expect(await page.$$eval(".card.mounted", (e) => e.length)).toBeLessThan(60);
-    await page.fill(".chart-controls .search", "l4999");
-    await page.waitForSelector('.card[data-path="layers/l4999/grad_norm"].mounted canvas');
+    // Generous: the server's brotli compression of the 670 kB attribute list
+    // takes seconds when the browser offers "br" (reported upstream).
+    expect(elapsed).toBeLessThan(15_000);
+    expect(await page.textContent(".series-count")).toContain("5000 series");
+    expect(await page.$$eval(".card", (e) => e.length)).toBeLessThan(100); // windowed
+    expect(await page.$$eval(".card.mounted", (e) => e.length)).toBeLessThan(30);
+    // Scrolling to the end renders and mounts the last charts.
+    await page.$eval("main.page", (el) => { el.scrollTop = el.scrollHeight; });
+    await page.waitForSelector('.card[data-path="layers/l4999/grad_norm"].mounted .card-body[data-points="20"] canvas');
+    expect(await page.$$eval(".card", (e) => e.length)).toBeLessThan(100);
+    await page.fill(".chart-controls .search", "l0042");
+    await page.waitForSelector('.card[data-path="layers/l0042/grad_norm"].mounted canvas');
+    expect(await page.$$eval(".card", (e) => e.length)).toBe(1);
     console.log(`5,000-series run: first chart after ${elapsed} ms`);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { groupItems, matchSearch } from "../src/lib/search";
+import { columnsFor, groupItems, matchSearch, rowWindow } from "../src/lib/search";
 
 describe("series search", () => {
   it("matches all words, case-insensitively", () => {
@@ -22,5 +22,23 @@ describe("series search", () => {
     ]);
     expect(Array.from(g.keys())).toEqual(["eval", "", "train", "text logs"]);
     expect(g.get("train")!.map((i) => i.path)).toEqual(["train/acc", "train/loss"]);
+  });
+});
+
+
+describe("grid windowing", () => {
+  it("mirrors CSS auto-fill columns", () => {
+    expect(columnsFor(379, 380, 10)).toBe(1);
+    expect(columnsFor(770, 380, 10)).toBe(2);
+    expect(columnsFor(1159, 380, 10)).toBe(2);
+    expect(columnsFor(1160, 380, 10)).toBe(3);
+  });
+
+  it("selects the rows in view, clamped", () => {
+    expect(rowWindow(100, 250, 0, 800)).toEqual([0, 4]);
+    expect(rowWindow(100, 250, 1000, 1800)).toEqual([4, 8]);
+    expect(rowWindow(100, 250, -5000, -100)).toEqual([0, 0]);
+    expect(rowWindow(3, 250, 0, 99999)).toEqual([0, 3]);
+    expect(rowWindow(100, 250, 99999, 199999)).toEqual([100, 100]);
   });
 });

@@ -51,6 +51,7 @@ KICK_AT = 2_000            # queued calls that wake the writer early
 MAX_QUEUE = 200_000        # queued calls past which the caller writes the journal itself
 MAX_KEY_SETS = 10_000      # cached validated key tuples of log_metrics
 MONITOR_JOIN_S = 10.0      # close() waits this long for the source context
+JOURNAL_QUEUE_BYTES = 64 << 20  # encoded bodies waiting for gzip and the journal
 
 
 def _warn(msg: str) -> None:
@@ -237,6 +238,11 @@ class Run:
         self._files_idle = threading.Event()
         self._files_idle.set()
 
+        self._jq: Deque[Tuple[Any, ...]] = deque()
+        self._jq_bytes = 0
+        self._jq_cond = threading.Condition()
+        self._start_thread(self._journal_loop, "journal")
+        self._journal_thread = self._threads[-1]
         self._start_thread(self._writer_loop, "writer")
         self._start_thread(self._files_loop, "files")
         if mode == "async":
@@ -515,51 +521,92 @@ class Run:
             self._drain()
             if self._stopping and not self._q:
                 break
-        with self._drain_lock:
-            self._journal.close()
-            self._written = self._journal.position
-        self._sender_wake.set()
+        self._jput(("close",))
 
     def _drain(self) -> None:
-        """Journals everything queued so far. Any thread; serialized."""
+        """Encodes everything queued so far into log bodies for the journal
+        thread. Any thread (the writer, or a caller past MAX_QUEUE); serialized."""
         with self._drain_lock:
             q = self._q
             builder = self._builder
-            wrote = False
+            add = builder.add
+            popleft = q.popleft
+            max_points, max_bytes = E.MAX_POINTS, E.MAX_BYTES
             while q:
                 n = min(len(q), 50_000)
                 for _ in range(n):
-                    op = q.popleft()
+                    op = popleft()
                     kind = op[0]
                     if kind <= E.TAG_REMOVE:
-                        builder.add(op)
-                        if builder.full():
-                            wrote |= self._emit()
+                        add(op)
+                        if builder.points >= max_points or builder.bytes >= max_bytes:
+                            self._emit()
                     elif kind == E.BARRIER:
-                        wrote |= self._emit()
-                        self._journal.flush(fsync=False)
-                        op[2].append(self._journal.position)
-                        op[1].set()
+                        self._emit()
+                        self._jput(("barrier", op[1], op[2]))
                     elif kind == E.FINISH:
-                        wrote |= self._emit()
-                        self._journal.append(J.FINISH, E._dumps({"state": op[1]}).encode())
-                        wrote = True
-            wrote |= self._emit()
-            if wrote:
-                self._journal.flush()
-                self._written = self._journal.position
-        if wrote:
-            self._sender_wake.set()
+                        self._emit()
+                        self._jput(("rec", J.FINISH, E._dumps({"state": op[1]}).encode()))
+            self._emit()
 
-    def _emit(self) -> bool:
+    def _emit(self) -> None:
         b = self._builder
         if b.empty():
-            return False
+            return
         for body, points in b.bodies():
-            self._journal.append(J.LOG, J.log_payload(points, E.gzip_bytes(body)))
             self._points_journaled += points
+            self._jput(("log", body, points), len(body))
         b.reset()
-        return True
+
+    # The journal thread owns the JournalWriter: it gzips log bodies (zlib
+    # releases the GIL, so this overlaps with encoding and with training),
+    # appends records in the order they were handed over, flushes, and
+    # wakes the sender.
+
+    def _jput(self, item: Tuple[Any, ...], nbytes: int = 0) -> None:
+        with self._jq_cond:
+            # Bound the memory held between the encoder and the journal.
+            while self._jq_bytes > JOURNAL_QUEUE_BYTES and self._journal_thread.is_alive():
+                self._jq_cond.wait(0.5)
+            self._jq.append(item)
+            self._jq_bytes += nbytes
+            self._jq_cond.notify_all()
+
+    def _journal_loop(self) -> None:
+        journal = self._journal
+        closing = False
+        while not closing:
+            with self._jq_cond:
+                if not self._jq:
+                    self._jq_cond.wait(1.0)
+                items = list(self._jq)
+                self._jq.clear()
+            barriers = []
+            for item in items:
+                what = item[0]
+                if what == "log":
+                    body = item[1]
+                    journal.append(J.LOG, J.log_payload(item[2], E.gzip_bytes(body)))
+                    with self._jq_cond:
+                        self._jq_bytes -= len(body)
+                        self._jq_cond.notify_all()
+                elif what == "rec":
+                    journal.append(item[1], item[2])
+                elif what == "barrier":
+                    journal.flush(fsync=False)
+                    item[2].append(journal.position)
+                    barriers.append(item[1])
+                elif what == "close":
+                    closing = True
+            if closing:
+                journal.close()
+            else:
+                journal.flush()  # fsyncs once a second while there is news
+            if items or closing:
+                self._written = journal.position
+                self._sender_wake.set()
+            for ev in barriers:
+                ev.set()
 
     def _files_loop(self) -> None:
         while True:
@@ -601,11 +648,7 @@ class Run:
             os.fsync(out.fileno())
         rec = {"path": path, "step": step, "name": name, "blob": rel, "sha256": h.hexdigest(),
                "size": size}
-        with self._drain_lock:
-            self._journal.append(J.FILE, E._dumps(rec).encode())
-            self._journal.flush()
-            self._written = self._journal.position
-        self._sender_wake.set()
+        self._jput(("rec", J.FILE, E._dumps(rec).encode()))
 
     # ------------------------------------------------------------------
     # Sender
@@ -642,7 +685,7 @@ class Run:
                 self._ack_cond.notify_all()
 
     def _writer_alive(self) -> bool:
-        return bool(self._threads) and self._threads[0].is_alive()
+        return self._journal_thread.is_alive()
 
     # ------------------------------------------------------------------
     # Monitoring
@@ -773,7 +816,7 @@ class Run:
         self._writer_wake.set()
         self._file_wake.set()
         for t in self._threads:
-            if t.name.startswith(("sextant-writer", "sextant-files")):
+            if t.name.startswith(("sextant-writer", "sextant-files", "sextant-journal")):
                 t.join()
         ok = True
         if self._mode == "async":

@@ -35,7 +35,7 @@ class SqliteBackend : public Backend {
   Result<std::vector<AttributeInfo>> ListAttributes(int64_t run_id) override;
   Result<std::optional<AttributeInfo>> FindAttribute(int64_t run_id,
                                                      const std::string& path) override;
-  Result<std::vector<RunWithAttributes>> LoadProject(int64_t project_id) override;
+  Status ScanProject(int64_t project_id, ProjectScanner* scanner) override;
   Result<std::vector<ChunkRow>> ReadChunks(int64_t attr_id, int64_t lo, int64_t hi) override;
   Result<int64_t> CountPoints(int64_t attr_id) override;
   Status PutFile(const RunInfo& run, const std::string& path, std::optional<int64_t> step,
@@ -71,6 +71,8 @@ class SqliteBackend : public Backend {
                                   model::AttrType type,
                                   std::vector<std::pair<std::string, AttrKey>>* created);
   Status WriteConfig(Db& db, int64_t attr_id, const model::Value& v);
+  Status UpsertConfig(Db& db, int64_t run_id, const std::string& path, const model::Value& v,
+                      std::vector<std::pair<std::string, AttrKey>>* created);
   Status ApplyTags(Db& db, int64_t run_id, const model::LogBatch& batch,
                    std::vector<std::pair<std::string, AttrKey>>* created);
   Status InsertChunk(Db& db, int64_t attr_id, int level, const chunkenc::EncodedChunk& c,

@@ -72,6 +72,42 @@ Status SqliteBackend::WriteConfig(Db& db, int64_t attr_id, const model::Value& v
   return s->Bind(4, attr_id).Exec();
 }
 
+// One statement per config value: insert, or update when the stored type is
+// the same. No row back means the type differs, which is a conflict.
+Status SqliteBackend::UpsertConfig(Db& db, int64_t run_id, const std::string& path,
+                                   const model::Value& v,
+                                   std::vector<std::pair<std::string, AttrKey>>* created) {
+  ASSIGN_OR_RETURN(Stmt * s, db.Prepare(
+      "INSERT INTO attributes (run_id, path, type, num, int_value, text_value) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (run_id, path) DO UPDATE SET "
+      "num = excluded.num, int_value = excluded.int_value, text_value = excluded.text_value "
+      "WHERE attributes.type = excluded.type RETURNING id"));
+  s->Bind(1, run_id).Bind(2, path).Bind(3, static_cast<int64_t>(v.type));
+  switch (v.type) {
+    case model::AttrType::kFloat:
+      s->Bind(4, v.f).Bind(5, DoubleBits(v.f)).BindNull(6);
+      break;
+    case model::AttrType::kString:
+      s->BindNull(4).BindNull(5).Bind(6, v.s);
+      break;
+    case model::AttrType::kStringSet:
+      s->BindNull(4).BindNull(5).Bind(6, nlohmann::json(v.set).dump());
+      break;
+    default:  // int, bool, datetime
+      s->Bind(4, static_cast<double>(v.i)).Bind(5, v.i).BindNull(6);
+  }
+  ASSIGN_OR_RETURN(bool row, s->Step());
+  if (row) {
+    int64_t id = s->Int(0);
+    s->Reset();
+    created->push_back({AttrCacheKey(run_id, path), AttrKey{id, v.type}});
+    return Status::Ok();
+  }
+  s->Reset();
+  // The type differs: let EnsureAttribute phrase the conflict.
+  return EnsureAttribute(db, run_id, path, v.type, created).status();
+}
+
 Status SqliteBackend::ApplyTags(Db& db, int64_t run_id, const model::LogBatch& batch,
                                 std::vector<std::pair<std::string, AttrKey>>* created) {
   if (batch.add_tags.empty() && batch.remove_tags.empty()) return Status::Ok();
@@ -112,10 +148,8 @@ Result<LogOutcome> SqliteBackend::Log(const RunInfo& run, const model::LogBatch&
       [&](Db& db) -> Status {
         created.clear();
         chunk_counts.clear();
-        for (const auto& [path, value] : batch.configs) {
-          ASSIGN_OR_RETURN(AttrKey k, EnsureAttribute(db, run.id, path, value.type, &created));
-          RETURN_IF_ERROR(WriteConfig(db, k.id, value));
-        }
+        for (const auto& [path, value] : batch.configs)
+          RETURN_IF_ERROR(UpsertConfig(db, run.id, path, value, &created));
         RETURN_IF_ERROR(ApplyTags(db, run.id, batch, &created));
         ASSIGN_OR_RETURN(Stmt * upd, db.Prepare(
             "UPDATE attributes SET point_count = point_count + ?1, "

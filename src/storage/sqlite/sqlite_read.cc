@@ -89,12 +89,10 @@ Result<std::optional<AttributeInfo>> SqliteBackend::FindAttribute(int64_t run_id
   return out;
 }
 
-Result<std::vector<RunWithAttributes>> SqliteBackend::LoadProject(int64_t project_id) {
+Status SqliteBackend::ScanProject(int64_t project_id, ProjectScanner* scanner) {
   ASSIGN_OR_RETURN(auto r, AcquireReader());
-  // One consistent snapshot for both queries.
+  // One read transaction: runs and attributes come from the same snapshot.
   RETURN_IF_ERROR((*r)->Exec("BEGIN"));
-  std::vector<RunWithAttributes> out;
-  std::unordered_map<int64_t, size_t> by_id;
   Status st = [&]() -> Status {
     ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(std::string("SELECT ") + kRunColumns +
                                              " FROM runs r LEFT JOIN runs p ON p.id = r.fork_parent_id"
@@ -104,27 +102,24 @@ Result<std::vector<RunWithAttributes>> SqliteBackend::LoadProject(int64_t projec
       ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
       ASSIGN_OR_RETURN(RunInfo info, ReadRunRow(s));
-      by_id[info.id] = out.size();
-      out.push_back({std::move(info), {}});
+      scanner->Run(info);
     }
     s->Reset();
     ASSIGN_OR_RETURN(Stmt * a, (*r)->Prepare(
         "SELECT a.run_id, a.id, a.path, a.type, a.num, a.int_value, a.text_value, a.last_step, "
-        "a.last_ts, a.point_count FROM attributes a JOIN runs r ON r.id = a.run_id "
+        "a.last_ts, a.point_count FROM runs r JOIN attributes a ON a.run_id = r.id "
         "WHERE r.project_id = ?"));
     a->Bind(1, project_id);
     for (;;) {
       ASSIGN_OR_RETURN(bool row, a->Step());
       if (!row) break;
-      auto it = by_id.find(a->Int(0));
-      if (it != by_id.end()) out[it->second].attributes.push_back(ReadAttrRow(a, 1));
+      scanner->Attribute(a->Int(0), ReadAttrRow(a, 1));
     }
     a->Reset();
     return Status::Ok();
   }();
   (void)(*r)->Exec("COMMIT");
-  if (!st.ok()) return st;
-  return out;
+  return st;
 }
 
 Result<std::vector<ChunkRow>> SqliteBackend::ReadChunks(int64_t attr_id, int64_t lo, int64_t hi) {

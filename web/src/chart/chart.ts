@@ -70,13 +70,21 @@ export class SeriesChart {
   private readonly readout: HTMLDivElement;
   private readonly resize: ResizeObserver;
 
-  constructor(private readonly host: HTMLElement, private spec: ChartSpec) {
+  /** CSS px; measured by the caller (batched, to avoid layout thrash) and then by a ResizeObserver. */
+  private knownWidth: number;
+
+  constructor(private readonly host: HTMLElement, private spec: ChartSpec, initialWidth?: number) {
     this.plotEl = h("div", { class: "plot" });
     this.readout = h("div", { class: "readout" });
     setChildren(host, this.plotEl, this.readout);
     this.plotEl.style.height = `${spec.height}px`;
-    this.resize = new ResizeObserver(() => this.onResize());
-    this.resize.observe(host);
+    this.knownWidth = Math.floor(initialWidth ?? host.clientWidth);
+    this.resize = new ResizeObserver((entries) => {
+      const w = entries[entries.length - 1]?.contentRect.width;
+      if (w) this.knownWidth = Math.floor(w);
+      this.onResize();
+    });
+    this.resize.observe(this.plotEl);
     this.plotEl.addEventListener("dblclick", () => {
       if (this.spec.prefs.range) this.spec.onZoom(null);
     });
@@ -131,12 +139,13 @@ export class SeriesChart {
   }
 
   private width(): number {
-    return Math.max(32, Math.floor(this.plotEl.clientWidth || this.host.clientWidth || 400));
+    return Math.max(32, this.knownWidth || 400);
   }
 
   private onResize(): void {
     if (!this.u) return;
     const w = this.width();
+    if (w === this.u.width) return;
     this.u.setSize({ width: w, height: this.spec.height });
     // Refetch when the resolution is noticeably off.
     if (Math.abs(w - this.fetchedWidth) > Math.max(48, this.fetchedWidth * 0.25)) void this.load();

@@ -1,13 +1,16 @@
-// A searchable grid of chart cards, grouped by the first path segment. Cards
-// are cheap placeholders; a chart mounts only while its card is near the
-// viewport (IntersectionObserver) and is destroyed when it scrolls away, so a
-// run with thousands of series opens as fast as one with ten.
+// A searchable grid of chart cards, grouped by the first path segment.
+//
+// Two levels of laziness keep a run with thousands of series fast:
+//  - windowing: each section is a fixed-height box that holds DOM only for the
+//    rows of cards near the viewport, so 5,000 series cost a screenful of nodes;
+//  - lazy mounting: a card's chart is created (and its data fetched) only when
+//    an IntersectionObserver sees the card, and destroyed when it leaves.
 
 import { h, setChildren } from "../lib/dom";
+import { columnsFor, groupItems, rowWindow, type GridItem } from "../lib/search";
 import type { ChartPrefs } from "../lib/url";
 import { SeriesChart, type ChartInfo, type ChartRun, type StepMarker } from "./chart";
 import { LogView } from "./log";
-import { groupItems, groupOf, type GridItem } from "../lib/search";
 
 export { matchSearch, type GridItem } from "../lib/search";
 
@@ -30,39 +33,120 @@ interface Mounted {
 interface Card {
   item: GridItem;
   el: HTMLElement;
-  body: HTMLElement;
-  badges: HTMLElement;
   mounted: Mounted | null;
 }
 
-/** Groups larger than this start collapsed, so the page stays light. */
-const COLLAPSE_ABOVE = 20000;
+const GAP = 10;
+const MIN_CARD_W = 380;
+const MIN_LOG_W = 760;
+/** Extra rows rendered above and below the viewport, in px. */
+const OVERSCAN_PX = 600;
+
+class Section {
+  readonly el: HTMLElement;
+  private box: HTMLDivElement;
+  private win: HTMLDivElement;
+  private cols = 1;
+  private range: [number, number] = [0, 0];
+  /** Rendered cards by item index. */
+  readonly cards = new Map<number, Card>();
+
+  constructor(
+    readonly name: string,
+    readonly items: GridItem[],
+    readonly collapsed: boolean,
+    private readonly rowH: number,
+    onToggle: () => void,
+  ) {
+    const head = h("button", { class: "section-head" + (collapsed ? " collapsed" : ""), onclick: onToggle },
+      h("span", { class: "caret" }, "▾"), h("span", null, name || "(root)"), h("span", { class: "count" }, String(items.length)));
+    this.win = h("div", { class: "chart-grid" });
+    this.box = h("div", { class: "grid-box" }, this.win);
+    this.el = h("section", { class: "chart-section" }, head, collapsed ? null : this.box);
+  }
+
+  private get minW(): number {
+    return this.items[0]?.kind === "string" ? MIN_LOG_W : MIN_CARD_W;
+  }
+
+  /** Lays out for the current width and viewport; returns cards that appeared and disappeared. */
+  update(viewTop: number, viewBottom: number, make: (item: GridItem) => Card): { added: Card[]; removed: Card[] } {
+    if (this.collapsed) return { added: [], removed: [] };
+    const width = this.box.clientWidth || 800;
+    const cols = columnsFor(width, this.minW, GAP);
+    const rows = Math.ceil(this.items.length / cols);
+    if (cols !== this.cols) {
+      this.cols = cols;
+      this.win.style.gridTemplateColumns = `repeat(${cols}, minmax(0, 1fr))`;
+    }
+    this.box.style.height = `${Math.max(0, rows * (this.rowH + GAP) - GAP)}px`;
+    const top = this.box.getBoundingClientRect().top;
+    const [r0, r1] = rowWindow(rows, this.rowH + GAP, viewTop - top - OVERSCAN_PX, viewBottom - top + OVERSCAN_PX);
+    const from = r0 * cols;
+    const to = Math.min(this.items.length, r1 * cols);
+    const added: Card[] = [];
+    const removed: Card[] = [];
+    this.win.style.transform = `translateY(${r0 * (this.rowH + GAP)}px)`;
+    if (from === this.range[0] && to === this.range[1]) return { added, removed };
+    this.range = [from, to];
+    for (const [i, c] of this.cards) {
+      if (i < from || i >= to) {
+        removed.push(c);
+        this.cards.delete(i);
+      }
+    }
+    const els: HTMLElement[] = [];
+    for (let i = from; i < to; i++) {
+      let c = this.cards.get(i);
+      if (!c) {
+        c = make(this.items[i]);
+        this.cards.set(i, c);
+        added.push(c);
+      }
+      els.push(c.el);
+    }
+    // Reorder in place: moving an element keeps a mounted chart's canvas.
+    els.forEach((el, k) => {
+      if (this.win.children[k] !== el) this.win.insertBefore(el, this.win.children[k] ?? null);
+    });
+    while (this.win.children.length > els.length) this.win.lastElementChild!.remove();
+    return { added, removed };
+  }
+}
 
 export class ChartGrid {
   readonly el: HTMLDivElement;
-  private cards = new Map<Element, Card>();
-  private byPath = new Map<string, Card>();
   private items: GridItem[] = [];
+  private sections: Section[] = [];
+  private byEl = new Map<Element, Card>();
   private collapsed = new Set<string>();
   private readonly io: IntersectionObserver;
+  private readonly ro: ResizeObserver;
+  private scroller: HTMLElement | null = null;
+  private frame = 0;
+  private readonly onScroll = () => this.schedule();
 
   constructor(private spec: GridSpec) {
     this.el = h("div", { class: "grid-root" });
-    this.io = new IntersectionObserver((entries) => this.onIntersect(entries), { rootMargin: "300px 0px" });
+    this.io = new IntersectionObserver((entries) => this.onIntersect(entries), { rootMargin: "200px 0px" });
+    this.ro = new ResizeObserver(() => this.schedule());
+    this.ro.observe(this.el);
+  }
+
+  private get cardH(): number {
+    return (this.spec.chartHeight ?? 180) + 54;
   }
 
   setItems(items: GridItem[]): void {
     const same = items.length === this.items.length && items.every((it, i) => it.path === this.items[i].path && it.kind === this.items[i].kind);
     if (same) return;
-    const groups = groupItems(items);
-    for (const [g, list] of groups) if (list.length > COLLAPSE_ABOVE && !this.items.some((it) => groupOf(it.path) === g)) this.collapsed.add(g);
     this.items = items;
     this.rebuild();
   }
 
   setPrefs(prefs: ChartPrefs): void {
     this.spec = { ...this.spec, prefs };
-    for (const c of this.cards.values()) c.mounted?.setPrefs?.(prefs);
+    for (const c of this.byEl.values()) c.mounted?.setPrefs?.(prefs);
   }
 
   setMarkers(markers: StepMarker[]): void {
@@ -77,104 +161,136 @@ export class ChartGrid {
 
   /** Refetches mounted cards (all, or those whose path is in `paths`). */
   refresh(paths?: Set<string>): void {
-    for (const c of this.cards.values()) {
+    for (const c of this.byEl.values()) {
       if (c.mounted && (!paths || paths.has(c.item.path))) void c.mounted.refresh();
     }
   }
 
-  /** Number of cards with a chart mounted now (for tests and diagnostics). */
-  mountedCount(): number {
-    let n = 0;
-    for (const c of this.cards.values()) if (c.mounted) n++;
-    return n;
-  }
-
   destroy(): void {
+    cancelAnimationFrame(this.frame);
     this.io.disconnect();
-    for (const c of this.cards.values()) c.mounted?.destroy();
-    this.cards.clear();
-    this.byPath.clear();
+    this.ro.disconnect();
+    this.scroller?.removeEventListener("scroll", this.onScroll);
+    for (const c of this.byEl.values()) c.mounted?.destroy();
+    this.byEl.clear();
   }
 
   private rebuild(): void {
-    this.io.disconnect();
-    for (const c of this.cards.values()) c.mounted?.destroy();
-    this.cards.clear();
-    this.byPath.clear();
-    const sections: HTMLElement[] = [];
-    for (const [group, list] of groupItems(this.items)) {
-      const isCollapsed = this.collapsed.has(group);
-      const head = h("button", {
-        class: "section-head" + (isCollapsed ? " collapsed" : ""),
-        onclick: () => {
-          if (this.collapsed.has(group)) this.collapsed.delete(group);
-          else this.collapsed.add(group);
-          this.rebuild();
-        },
-      }, h("span", { class: "caret" }, "▾"), h("span", null, group || "(root)"), h("span", { class: "count" }, String(list.length)));
-      const grid = h("div", { class: "chart-grid" });
-      if (!isCollapsed) for (const item of list) grid.appendChild(this.card(item));
-      sections.push(h("section", { class: "chart-section" }, head, isCollapsed ? null : grid));
+    for (const c of this.byEl.values()) {
+      this.io.unobserve(c.el);
+      c.mounted?.destroy();
     }
-    setChildren(this.el, sections);
-    for (const el of this.cards.keys()) this.io.observe(el);
+    this.byEl.clear();
+    this.sections = Array.from(groupItems(this.items), ([name, list]) => new Section(name, list, this.collapsed.has(name), this.cardH, () => {
+      if (this.collapsed.has(name)) this.collapsed.delete(name);
+      else this.collapsed.add(name);
+      this.rebuild();
+    }));
+    setChildren(this.el, this.sections.map((s) => s.el));
+    this.layout();
   }
 
-  private card(item: GridItem): HTMLElement {
-    const slash = item.path.lastIndexOf("/");
-    const title = h("div", { class: "card-title", title: item.path },
-      slash >= 0 ? h("span", { class: "dim" }, item.path.slice(0, slash + 1)) : null,
-      h("span", null, item.path.slice(slash + 1)),
-    );
-    const badges = h("div", { class: "card-badges" });
-    const body = h("div", { class: "card-body" });
-    const height = (this.spec.chartHeight ?? 180) + 22;
-    body.style.height = `${height}px`;
-    const el = h("div", {
-      class: "card" + (item.kind === "string" ? " card-log" : ""),
-      dataset: { path: item.path, kind: item.kind },
-    }, h("div", { class: "card-head" }, title, badges), body);
-    const card: Card = { item, el, body, badges, mounted: null };
-    this.cards.set(el, card);
-    this.byPath.set(item.path, card);
-    return el;
+  private schedule(): void {
+    if (!this.frame) this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.layout();
+    });
   }
 
-  private onIntersect(entries: IntersectionObserverEntry[]): void {
-    for (const e of entries) {
-      const card = this.cards.get(e.target);
-      if (!card) continue;
-      if (e.isIntersecting && !card.mounted) this.mount(card);
-      else if (!e.isIntersecting && card.mounted) {
-        card.mounted.destroy();
-        card.mounted = null;
-        card.body.textContent = "";
-        card.el.classList.remove("mounted");
+  private layout(): void {
+    if (!this.el.isConnected) {
+      this.schedule();
+      return;
+    }
+    if (!this.scroller) {
+      this.scroller = scrollParent(this.el);
+      (this.scroller ?? window).addEventListener("scroll", this.onScroll, { passive: true });
+    }
+    const view = this.scroller ? this.scroller.getBoundingClientRect() : { top: 0, bottom: window.innerHeight };
+    for (const s of this.sections) {
+      const { added, removed } = s.update(view.top, view.bottom, (item) => this.card(item));
+      for (const c of removed) {
+        this.io.unobserve(c.el);
+        this.unmount(c);
+        this.byEl.delete(c.el);
+      }
+      for (const c of added) {
+        this.byEl.set(c.el, c);
+        this.io.observe(c.el);
       }
     }
   }
 
-  private mount(card: Card): void {
+  /** A placeholder: one element (its title is drawn by CSS from data-path) until it mounts. */
+  private card(item: GridItem): Card {
+    const el = h("div", {
+      class: "card" + (item.kind === "string" ? " card-log" : ""),
+      dataset: { path: item.path, kind: item.kind },
+    });
+    el.style.height = `${this.cardH}px`;
+    return { item, el, mounted: null };
+  }
+
+  private onIntersect(entries: IntersectionObserverEntry[]): void {
+    // Measure every card first, then mount: interleaving reads and DOM writes
+    // would force a layout per chart.
+    const toMount: [Card, number][] = [];
+    for (const e of entries) {
+      const card = this.byEl.get(e.target);
+      if (!card) continue;
+      if (e.isIntersecting && !card.mounted) toMount.push([card, e.boundingClientRect.width - 8]);
+      else if (!e.isIntersecting && card.mounted) this.unmount(card);
+    }
+    for (const [card, width] of toMount) this.mount(card, width);
+  }
+
+  private unmount(card: Card): void {
+    if (!card.mounted) return;
+    card.mounted.destroy();
+    card.mounted = null;
+    card.el.textContent = "";
+    card.el.classList.remove("mounted");
+  }
+
+  private mount(card: Card, width: number): void {
+    const path = card.item.path;
+    const slash = path.lastIndexOf("/");
+    const title = h("div", { class: "card-title", title: path },
+      slash >= 0 ? h("span", { class: "dim" }, path.slice(0, slash + 1)) : null,
+      h("span", null, path.slice(slash + 1)),
+    );
+    const badges = h("div", { class: "card-badges" });
+    const body = h("div", { class: "card-body" });
+    body.style.height = `${(this.spec.chartHeight ?? 180) + 22}px`;
+    setChildren(card.el, h("div", { class: "card-head" }, title, badges), body);
     card.el.classList.add("mounted");
     if (card.item.kind === "string") {
-      const log = new LogView(card.body, this.spec.project, this.spec.runs, card.item.path);
+      const log = new LogView(body, this.spec.project, this.spec.runs, path);
       card.mounted = { refresh: () => log.refresh(), destroy: () => log.destroy() };
       void log.load();
       return;
     }
-    const chart = new SeriesChart(card.body, {
+    const chart = new SeriesChart(body, {
       project: this.spec.project,
-      path: card.item.path,
+      path,
       runs: this.spec.runs,
       prefs: this.spec.prefs,
       height: this.spec.chartHeight ?? 180,
       markers: this.spec.markers,
       onZoom: (r) => this.spec.onZoom(r),
-      onInfo: (info) => setBadges(card.badges, info),
-    });
+      onInfo: (info) => setBadges(badges, info),
+    }, width);
     card.mounted = { refresh: () => chart.load(), destroy: () => chart.destroy(), setPrefs: (p) => chart.setPrefs(p) };
     void chart.load();
   }
+}
+
+function scrollParent(el: HTMLElement): HTMLElement | null {
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const o = getComputedStyle(p).overflowY;
+    if (o === "auto" || o === "scroll") return p;
+  }
+  return null;
 }
 
 function setBadges(el: HTMLElement, info: ChartInfo): void {

@@ -37,3 +37,18 @@ export function matchSearch(path: string, search: string): boolean {
   const p = path.toLowerCase();
   return s.toLowerCase().split(/\s+/).every((t) => p.includes(t));
 }
+
+/** Columns of a CSS grid `repeat(auto-fill, minmax(minW, 1fr))` with `gap`, at `width`. */
+export function columnsFor(width: number, minW: number, gap: number): number {
+  return Math.max(1, Math.floor((width + gap) / (minW + gap)));
+}
+
+/**
+ * Rows [first, last) of `rows` rows of height `rowH` (gap included) that
+ * intersect [top, bottom), in px from the top of the grid.
+ */
+export function rowWindow(rows: number, rowH: number, top: number, bottom: number): [number, number] {
+  const first = Math.max(0, Math.min(rows, Math.floor(top / rowH)));
+  const last = Math.max(first, Math.min(rows, Math.ceil(bottom / rowH)));
+  return [first, last];
+}
