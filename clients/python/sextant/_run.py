@@ -180,6 +180,7 @@ class Run:
         lo = -V.MAX_ABS_STEP if self._fork_step is None else self._fork_step
         self._step_lo, self._step_hi = lo, V.MAX_ABS_STEP
         self._closed = False
+        self._pid = os.getpid()
         self._kick_at = KICK_AT
         self._behind_warned = False
         self._clock = _MonoClock()
@@ -656,7 +657,8 @@ class Run:
     def _sender_loop(self) -> None:
         assert self._session_dir is not None
         http = Http(self._url, self._token)
-        up = Uploader(self._session_dir, self._meta, http, _warn, wake=self._sender_wake)
+        up = Uploader(self._session_dir, self._meta, http, _warn, wake=self._sender_wake,
+                      ack_thread=True)
         self._uploader = up
         try:
             while True:
@@ -793,6 +795,8 @@ class Run:
         or journaled (offline). Idempotent."""
         if state not in ("finished", "failed"):
             raise ValidationError(f"state must be 'finished' or 'failed', got {state!r}")
+        if self._pid != os.getpid():
+            return False  # a forked child: the parent owns the run and its threads
         if self._closed:
             return self._mode == "disabled" or self._mode == "offline" or self._uploaded()
         _unregister(self)
@@ -820,7 +824,12 @@ class Run:
                 t.join()
         ok = True
         if self._mode == "async":
-            ok = self._wait_upload(timeout)
+            try:
+                ok = self._wait_upload(timeout)
+            except KeyboardInterrupt:
+                _warn(f"run {self._project}/{self._run_id}: upload interrupted; everything is kept "
+                      f"in {self._session_dir}: run `sextant sync` to upload it")
+                raise
         else:
             _warn(f"offline run {self._project}/{self._run_id} saved in {self._session_dir}; "
                   "upload it with `sextant sync`")
@@ -894,9 +903,6 @@ class Run:
         else:
             self.close()
 
-    def __del__(self) -> None:  # pragma: no cover - best effort only
-        pass
-
 
 # --------------------------------------------------------------------------
 # Process-wide: close open runs at exit, mark them failed on a crash.
@@ -928,6 +934,25 @@ def _excepthook(exc_type: Any, exc: BaseException, tb: Any) -> None:
             run._fail(exc)
         except Exception:  # noqa: BLE001
             pass
+
+
+def _after_fork_in_child() -> None:
+    # Threads do not survive fork: in a child (e.g. a DataLoader worker)
+    # logging calls still validate but keep nothing, and the console is
+    # given back; the parent's run is untouched.
+    for run in list(_open_runs):
+        run._q = deque(maxlen=0)
+        run._file_q = deque(maxlen=0)
+        for stream_name, tee in run._tees:
+            tee._active = False
+            if getattr(sys, stream_name) is tee:
+                setattr(sys, stream_name, tee._sextant_original)
+        run._tees = []
+    _open_runs.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _close_all() -> None:

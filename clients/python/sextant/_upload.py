@@ -39,7 +39,8 @@ class Uploader:
     else uploads it). Not thread-safe: one thread drives it."""
 
     def __init__(self, folder: str, meta: Dict[str, Any], http: Http, warn: Warn, *,
-                 wake: Optional[threading.Event] = None, backoff_max: float = 10.0):
+                 wake: Optional[threading.Event] = None, backoff_max: float = 10.0,
+                 ack_thread: bool = False):
         self.folder = folder
         self.project: str = meta["project"]
         self.run_id: str = meta["run_id"]
@@ -64,8 +65,24 @@ class Uploader:
         self._rejected = 0
         base = f"/projects/{self.project}/runs/{quote(self.run_id)}"
         self._run_path = base
+        self._ack_written: Optional[J.Pos] = ack
+        self._ack_stop = False
+        self._ack_lock = threading.Lock()
+        self._ack_wake = threading.Event()
+        self._ack_writer: Optional[threading.Thread] = None
+        if ack_thread:
+            self._ack_writer = threading.Thread(target=self._ack_loop, daemon=True,
+                                                name=f"sextant-ack-{self.run_id}")
+            self._ack_writer.start()
 
     def close(self) -> None:
+        """Writes the last ack marker; closes files."""
+        if self._ack_writer is not None:
+            self._ack_stop = True
+            self._ack_wake.set()
+            self._ack_writer.join()
+            self._ack_writer = None
+        self._write_ack()
         self.reader.close()
 
     # ------------------------------------------------------------------
@@ -105,14 +122,33 @@ class Uploader:
                               "(a crash while writing it)")
             if later and (limit is None or limit[0] > self.pos[0] or res.torn):
                 old = self.pos[0]
-                self._ack((later[0], 0))
+                self.pos = (later[0], 0)
+                self._write_ack()  # the marker leaves the segment before it goes
                 self._remove_segment(old)
                 continue
             return DONE
 
     def _ack(self, pos: J.Pos) -> None:
         self.pos = pos
-        J.write_ack(self.folder, pos, {"records": self.records_sent, "points": self.points_sent})
+        if self._ack_writer is None:
+            self._write_ack()
+        else:
+            self._ack_wake.set()
+
+    def _write_ack(self) -> None:
+        with self._ack_lock:
+            pos = self.pos
+            if pos != self._ack_written:
+                J.write_ack(self.folder, pos, {"records": self.records_sent, "points": self.points_sent})
+                self._ack_written = pos
+
+    def _ack_loop(self) -> None:
+        # Writes the marker after each acknowledgement, off the sending path
+        # (when acks come faster than marker writes, the newest one wins).
+        while not self._ack_stop:
+            self._ack_wake.wait()
+            self._ack_wake.clear()
+            self._write_ack()
 
     def _remove_segment(self, index: int) -> None:
         self.reader.close()

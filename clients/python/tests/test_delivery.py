@@ -255,3 +255,22 @@ def test_retries_gzip_and_bearer_token(journal, proj):
     assert _Stub.seen[0][0] == f"/api/v1/projects/{proj}/runs"
     assert _Stub.seen[0][2]["run_id"] == "stub"
     assert _Stub.seen[-1][0].endswith("/finish") and _Stub.seen[-1][2] == {"state": "finished"}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_leaves_the_run_alone(run_factory, client, proj):
+    run = run_factory(run_id="forked")
+    run.log_metrics({"x": 1.0}, step=0)
+    pid = os.fork()
+    if pid == 0:  # a DataLoader-style worker
+        code = 5
+        try:
+            run.log_metrics({"x": 99.0}, step=0)  # validated, not kept
+            code = 0 if run.close(timeout=1) is False else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    run.log_metrics({"x": 2.0}, step=1)
+    assert run.close(timeout=30)
+    assert read_points(client, proj, "forked", "x") == ([0, 1], [1.0, 2.0])

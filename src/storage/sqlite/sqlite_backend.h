@@ -80,6 +80,8 @@ class SqliteBackend : public Backend {
   Status CompactSeries(Db& db, int64_t attr_id, bool* changed);
 
   static std::string AttrCacheKey(int64_t run_id, const std::string& path);
+  void CacheAttributes(const std::vector<std::pair<std::string, AttrKey>>& created);
+  static constexpr size_t kMaxCachedAttributes = 200'000;
 
   BackendOptions options_;
   std::unique_ptr<Writer> writer_;

@@ -21,6 +21,14 @@ std::string SqliteBackend::AttrCacheKey(int64_t run_id, const std::string& path)
   return std::to_string(run_id) + '\x1f' + path;
 }
 
+void SqliteBackend::CacheAttributes(const std::vector<std::pair<std::string, AttrKey>>& created) {
+  std::lock_guard<std::mutex> l(attr_mu_);
+  // Bounded: dropping everything now and then costs one SELECT per series
+  // afterwards, far less than keeping every attribute of every run.
+  if (attr_cache_.size() + created.size() > kMaxCachedAttributes) attr_cache_.clear();
+  for (const auto& [key, k] : created) attr_cache_[key] = k;
+}
+
 Result<SqliteBackend::AttrKey> SqliteBackend::EnsureAttribute(
     Db& db, int64_t run_id, const std::string& path, model::AttrType type,
     std::vector<std::pair<std::string, AttrKey>>* created) {
@@ -97,10 +105,8 @@ Status SqliteBackend::UpsertConfig(Db& db, int64_t run_id, const std::string& pa
       s->Bind(4, static_cast<double>(v.i)).Bind(5, v.i).BindNull(6);
   }
   ASSIGN_OR_RETURN(bool row, s->Step());
-  if (row) {
-    int64_t id = s->Int(0);
+  if (row) {  // configs stay out of the attribute cache: it is for the series hot path
     s->Reset();
-    created->push_back({AttrCacheKey(run_id, path), AttrKey{id, v.type}});
     return Status::Ok();
   }
   s->Reset();
@@ -186,10 +192,7 @@ Result<LogOutcome> SqliteBackend::Log(const RunInfo& run, const model::LogBatch&
         return Status::Ok();
       },
       [&] {
-        {
-          std::lock_guard<std::mutex> l(attr_mu_);
-          for (auto& [key, k] : created) attr_cache_[key] = k;
-        }
+        CacheAttributes(created);
         std::lock_guard<std::mutex> l(dirty_mu_);
         auto now = std::chrono::steady_clock::now();
         for (auto [id, n] : chunk_counts) {
@@ -234,10 +237,7 @@ Status SqliteBackend::PutFile(const RunInfo& run, const std::string& path,
         ASSIGN_OR_RETURN(Stmt * r, db.Prepare("UPDATE runs SET updated_us = ? WHERE id = ?"));
         return r->Bind(1, now_us).Bind(2, run.id).Exec();
       },
-      [&] {
-        std::lock_guard<std::mutex> l(attr_mu_);
-        for (auto& [key, k] : created) attr_cache_[key] = k;
-      });
+      [&] { CacheAttributes(created); });
 }
 
 }  // namespace sextant::storage::sqlite

@@ -28,7 +28,7 @@ export function columnLabel(path: string): string {
   return LABELS[path] ?? path;
 }
 
-export type CellKind = "name" | "state" | "time" | "tags" | "value";
+export type CellKind = "name" | "state" | "time" | "tags" | "text" | "value";
 
 export function cellKind(path: string): CellKind {
   switch (path) {
@@ -37,6 +37,8 @@ export function cellKind(path: string): CellKind {
     case "sys/created_at":
     case "sys/updated_at": return "time";
     case "sys/tags": return "tags";
+    case "sys/id":
+    case "sys/experiment": return "text";
     default: return "value";
   }
 }
@@ -48,6 +50,7 @@ export function columnWidth(path: string): number {
     case "state": return 96;
     case "time": return 132;
     case "tags": return 180;
+    case "text": return 160;
     default: return Math.min(190, Math.max(92, 34 + 7.2 * lastSegment(path).length));
   }
 }

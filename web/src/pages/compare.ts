@@ -125,7 +125,13 @@ export function comparePage(root: HTMLElement, initial: Route): Page {
     const running = route.runs.filter((_, i) => runs[i]?.state === "running");
     if (running.length === 0 && ticks % 5 !== 0) return;
     const ids = running.length ? running : route.runs;
-    const fresh = await Promise.all(ids.map((id) => Promise.all([api.run(project, id, ctl.signal), api.attributes(project, id, ctl.signal)])));
+    // The run objects are small; fetch attribute lists only for runs that changed.
+    const fresh = await Promise.all(ids.map(async (id) => {
+      const i = route.runs.indexOf(id);
+      const r = await api.run(project, id, ctl.signal);
+      const same = runs[i] && r.updated_at === runs[i]!.updated_at && r.state === runs[i]!.state;
+      return [r, same ? attrs[i] : await api.attributes(project, id, ctl.signal)] as const;
+    }));
     if (destroyed) return;
     const changed = new Set<string>();
     let stateChanged = false;

@@ -47,7 +47,9 @@ export function projectsPage(root: HTMLElement): Page {
   const ctl = new AbortController();
   const load = async () => {
     try {
-      projects = (await api.projects(ctl.signal)).sort((a, b) => a.project.localeCompare(b.project));
+      const next = (await api.projects(ctl.signal)).sort((a, b) => a.project.localeCompare(b.project));
+      if (projects && !error && JSON.stringify(next) === JSON.stringify(projects)) return;
+      projects = next;
       error = "";
     } catch (e) {
       if ((e as Error).name === "AbortError") return;

@@ -159,7 +159,11 @@ export function runPage(root: HTMLElement, initial: Route): Page {
   const unsub = live().subscribe({ kind: "run", project, runId }, async () => {
     ticks++;
     if (!run || (run.state !== "running" && ticks % 5 !== 0)) return;
-    const [r, a] = await Promise.all([api.run(project, runId, ctl.signal), api.attributes(project, runId, ctl.signal)]);
+    // The run object is small; fetch the attribute list only when it changed.
+    const r = await api.run(project, runId, ctl.signal);
+    if (destroyed) return;
+    if (r.updated_at === run.updated_at && r.state === run.state) return;
+    const a = await api.attributes(project, runId, ctl.signal);
     if (destroyed) return;
     const before = new Map(attrs.map((x) => [x.path, x]));
     const changed = new Set<string>();

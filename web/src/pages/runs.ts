@@ -274,6 +274,8 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
         return h("span", { title: formatTime(v as number) }, formatAgo(v as number));
       case "tags":
         return tagChips(Array.isArray(v) ? (v as string[]) : [], (t) => update({ ...route, filter: addTagFilter(route.filter, t) }));
+      case "text":
+        return h("span", { title: String(v ?? "") }, String(v ?? ""));
       default: {
         const s = formatValue(v);
         return h("span", { class: typeof v === "number" || v === "NaN" || v === "Infinity" || v === "-Infinity" ? "num" : "", title: s }, s);
