@@ -37,6 +37,7 @@ constexpr char kUsage[] =
     "  --no-fsync         acknowledge writes before fsync (survives a crash of the\n"
     "                     server, not of the machine)\n"
     "  --threads N        HTTP worker threads (default 256)\n"
+    "  --stale-after SEC  a running run silent this long is shown as stale (default 600)\n"
     "  --web-dir DIR      the built web UI (default: web/dist beside the build)\n";
 
 int Fail(const std::string& msg) {
@@ -88,6 +89,7 @@ int Serve(int argc, char** argv) {
     else if (a == "--max-body-mb") sopts.max_body_bytes = size_t(number("--max-body-mb", 1, 4096)) << 20;
     else if (a == "--max-file-gb") sopts.max_file_bytes = uint64_t(number("--max-file-gb", 1, 1 << 20)) << 30;
     else if (a == "--no-fsync") topts.fsync_commits = false;
+    else if (a == "--stale-after") topts.stale_after_us = number("--stale-after", 1, 1L << 31) * 1'000'000L;
     else if (a == "--web-dir") sopts.web_dir = value("--web-dir");
     else if (a == "--threads") sopts.threads = static_cast<int>(number("--threads", 1, 4096));
     else if (a == "-h" || a == "--help") { std::fputs(kUsage, stdout); return 0; }

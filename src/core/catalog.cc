@@ -1,5 +1,7 @@
 #include "core/catalog.h"
 
+#include "core/tracker.h"  // NowMicros
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -59,6 +61,13 @@ bool BuiltIn(const storage::RunInfo& r, std::string_view path, Value* out) {
 }
 
 }  // namespace
+
+storage::RunInfo WithStaleness(storage::RunInfo run, int64_t now_us, int64_t stale_after_us) {
+  if (run.state == model::RunState::kRunning && stale_after_us > 0 &&
+      now_us - run.updated_us > stale_after_us)
+    run.state = model::RunState::kStale;
+  return run;
+}
 
 int CompareValues(const Value& a, const Value& b) {
   int ra = Rank(a), rb = Rank(b);
@@ -298,6 +307,14 @@ Result<RunsPage> Catalog::Query(int64_t project_id, const RunsQuery& q) {
   Project* p = Get(project_id);
   std::lock_guard<std::mutex> l(p->mu);
   RETURN_IF_ERROR(EnsureLoaded(project_id, p));
+
+  // Staleness depends on the clock, so it is applied per query.
+  int64_t now = NowMicros();
+  for (auto& r : p->runs)
+    if (r.state == model::RunState::kRunning || r.state == model::RunState::kStale) {
+      r.state = model::RunState::kRunning;
+      r.state = WithStaleness(r, now, stale_after_us_).state;
+    }
 
   std::vector<uint32_t> hits;
   hits.reserve(p->runs.size());

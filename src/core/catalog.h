@@ -52,7 +52,10 @@ struct RunsPage {
 
 class Catalog {
  public:
-  explicit Catalog(storage::Backend* backend) : backend_(backend) {}
+  // A running run that has written nothing for `stale_after_us` is shown as
+  // stale: its process most likely died without finishing it.
+  Catalog(storage::Backend* backend, int64_t stale_after_us)
+      : backend_(backend), stale_after_us_(stale_after_us) {}
 
   Result<RunsPage> Query(int64_t project_id, const RunsQuery& q);
 
@@ -96,6 +99,7 @@ class Catalog {
   Status EnsureLoaded(int64_t project_id, Project* p);
 
   storage::Backend* backend_;
+  int64_t stale_after_us_;
   std::mutex mu_;
   std::unordered_map<int64_t, std::unique_ptr<Project>> projects_;  // GUARDED_BY(mu_)
 };
@@ -103,5 +107,8 @@ class Catalog {
 // Orders values for sorting: numbers (int, float, bool, datetime, series last
 // values) before strings before sets; NaN after other numbers.
 int CompareValues(const model::Value& a, const model::Value& b);
+
+// Returns `run` with state kStale when it is running but silent for too long.
+storage::RunInfo WithStaleness(storage::RunInfo run, int64_t now_us, int64_t stale_after_us);
 
 }  // namespace sextant::core

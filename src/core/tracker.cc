@@ -26,7 +26,7 @@ Result<std::unique_ptr<Tracker>> Tracker::Open(const TrackerOptions& options) {
   ASSIGN_OR_RETURN(t->backend_, storage::OpenSqliteBackend(bo));
   ASSIGN_OR_RETURN(t->blobs_, blobs::OpenLocalBlobStore(
                                   (std::filesystem::path(options.data_dir) / "files").string()));
-  t->catalog_ = std::make_unique<Catalog>(t->backend_.get());
+  t->catalog_ = std::make_unique<Catalog>(t->backend_.get(), options.stale_after_us);
   if (options.background_compaction) t->compactor_ = std::thread([p = t.get()] { p->CompactorLoop(); });
   return t;
 }
@@ -102,7 +102,8 @@ Result<std::pair<storage::RunInfo, bool>> Tracker::CreateRun(const model::Projec
 }
 
 Result<storage::RunInfo> Tracker::GetRun(const model::ProjectName& p, const std::string& run_id) {
-  return backend_->GetRun(p, run_id);
+  ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
+  return WithStaleness(std::move(run), NowMicros(), options_.stale_after_us);
 }
 
 Result<std::vector<storage::RunInfo>> Tracker::Children(const storage::RunInfo& run) {

@@ -31,6 +31,7 @@ struct TrackerOptions {
   bool fsync_commits = true;
   model::Limits limits;
   bool background_compaction = true;
+  int64_t stale_after_us = 600'000'000;  // see Catalog
 };
 
 struct SeriesRequest {
