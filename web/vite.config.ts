@@ -24,7 +24,10 @@ export default defineConfig({
         // The server answers "br" with brotli at its slowest setting (seconds for
         // a large JSON body); ask for gzip until the server is fixed.
         configure: (proxy) => {
-          proxy.on("proxyReq", (req) => req.setHeader("accept-encoding", "gzip"));
+          proxy.on("proxyReq", (req) => {
+            const ae = req.getHeader("accept-encoding");
+            if (typeof ae === "string" && /\bbr\b/.test(ae)) req.setHeader("accept-encoding", /\bgzip\b/.test(ae) ? "gzip" : "identity");
+          });
         },
       },
     },

@@ -58,6 +58,8 @@ Result<std::string> ReadBody(const Request& req, Response& res, const ContentRea
       std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > limit)
     return too_large();
   std::string body;
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding"))
+    return body;  // no body at all: an empty object
   if (req.has_header("Content-Length"))  // one allocation, with the parser's padding
     ReserveForJson(&body, std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10));
   bool over = false;
@@ -250,6 +252,7 @@ void Server::Routes() {
     if (!page.ok()) return SendError(res, page.status());
     JsonWriter w;
     w.BeginObject().Key("total").Int(static_cast<int64_t>(page->total));
+    w.Key("unfiltered_total").Int(static_cast<int64_t>(page->unfiltered_total));
     w.Key("runs").BeginArray();
     for (const auto& row : page->rows) {
       w.BeginObject();
@@ -374,6 +377,28 @@ void Server::Routes() {
            if (!out.ok()) return SendError(res, out.status());
            SendJson(res, 200, SeriesJson(out.value()));
          }));
+
+  // Every attribute path in the project with the types it has and how many
+  // runs have it: for column pickers and filter autocompletion.
+  h.Get(std::string(kProject) + "/attributes", [t](const Request& req, Response& res) {
+    auto p = ProjectOf(req);
+    if (!p.ok()) return SendError(res, p.status());
+    auto paths = t->ProjectPaths(p.value());
+    if (!paths.ok()) return SendError(res, paths.status());
+    JsonWriter w;
+    w.BeginObject().Key("attributes").BeginArray();
+    for (const auto& s : paths.value()) {
+      w.BeginObject().Key("path").String(s.path).Key("types").BeginObject();
+      size_t runs = 0;
+      for (const auto& [type, n] : s.types) {
+        w.Key(model::AttrTypeName(type)).Int(static_cast<int64_t>(n));
+        runs += n;
+      }
+      w.EndObject().Key("runs").Int(static_cast<int64_t>(runs)).EndObject();
+    }
+    w.EndArray().EndObject();
+    SendJson(res, 200, w.Take());
+  });
 
   // Live updates as server-sent events: one `data:` line per committed write
   // of this project (docs/api/native.md). A comment line every 15 s keeps

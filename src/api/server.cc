@@ -91,6 +91,29 @@ Server::Server(core::Tracker* tracker, ServerOptions options)
         std::fprintf(stderr, "sextant: request failed: %s\n", what.c_str());
         SendError(res, Status::Internal(what));
       });
+  // Debian's cpp-httplib is built with brotli and uses it at its slowest
+  // setting whenever a client accepts `br` (browsers always do): a 670 kB
+  // response took seconds. Hide `br` so responses use gzip instead.
+  http_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+    auto& headers = const_cast<httplib::Request&>(req).headers;
+    auto it = headers.find("Accept-Encoding");
+    if (it != headers.end() && it->second.find("br") != std::string::npos) {
+      std::string kept;
+      size_t start = 0;
+      const std::string& v = it->second;
+      while (start <= v.size()) {
+        size_t comma = v.find(',', start);
+        std::string part = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        size_t b = part.find_first_not_of(' ');
+        std::string token = b == std::string::npos ? "" : part.substr(b, part.find_first_of(" ;", b) - b);
+        if (!token.empty() && token != "br") kept += (kept.empty() ? "" : ", ") + part.substr(b);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+      it->second = kept;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   Routes();
 }
 

@@ -15,7 +15,16 @@ void Server::RouteWeb() {
   std::string dir = options_.web_dir;
   std::filesystem::path index = std::filesystem::path(dir) / "index.html";
   bool have_ui = !dir.empty() && std::filesystem::exists(index);
-  if (have_ui) http_->set_mount_point("/", dir);
+  if (have_ui) {
+    http_->set_mount_point("/", dir);
+    // Built assets have content hashes in their names; the page itself must be revalidated.
+    http_->set_file_request_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (req.path.rfind("/assets/", 0) == 0)
+        res.set_header("Cache-Control", "public, max-age=31536000, immutable");
+      else
+        res.set_header("Cache-Control", "no-cache");
+    });
+  }
 
   // Registered last: only requests no other route took arrive here.
   http_->Get(".*", [have_ui, index](const httplib::Request& req, httplib::Response& res) {

@@ -325,6 +325,7 @@ Result<RunsPage> Catalog::Query(int64_t project_id, const RunsQuery& q) {
   }
 
   RunsPage page;
+  page.unfiltered_total = p->runs.size();
   page.total = hits.size();
   // Resolve sort keys once per hit and key; absent keys sort last.
   size_t nk = q.sort.size();
@@ -375,6 +376,24 @@ Result<RunsPage> Catalog::Query(int64_t project_id, const RunsQuery& q) {
     }
   }
   return page;
+}
+
+Result<std::vector<PathSummary>> Catalog::Paths(int64_t project_id) {
+  Project* p = Get(project_id);
+  std::lock_guard<std::mutex> l(p->mu);
+  RETURN_IF_ERROR(EnsureLoaded(project_id, p));
+  std::vector<PathSummary> out;
+  for (size_t c = 0; c < p->columns.size(); ++c) {
+    size_t counts[256] = {};
+    for (uint8_t t : p->columns[c].type) ++counts[t];
+    PathSummary s{p->paths[c], {}};
+    for (int t = 1; t < 256; ++t)
+      if (counts[t]) s.types.push_back({static_cast<AttrType>(t), counts[t]});
+    if (!s.types.empty()) out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const PathSummary& a, const PathSummary& b) { return a.path < b.path; });
+  return out;
 }
 
 }  // namespace sextant::core

@@ -45,7 +45,13 @@ struct RunRow {
   std::vector<std::pair<std::string, model::Value>> attributes;  // sorted by path
 };
 
+struct PathSummary {
+  std::string path;
+  std::vector<std::pair<model::AttrType, size_t>> types;  // type -> runs having it
+};
+
 struct RunsPage {
+  size_t unfiltered_total = 0;
   size_t total = 0;
   std::vector<RunRow> rows;
 };
@@ -58,6 +64,8 @@ class Catalog {
       : backend_(backend), stale_after_us_(stale_after_us) {}
 
   Result<RunsPage> Query(int64_t project_id, const RunsQuery& q);
+  // Every attribute path used by some run of the project, with its types.
+  Result<std::vector<PathSummary>> Paths(int64_t project_id);
 
   // Called after the backend committed the corresponding write.
   void ApplyRun(const storage::RunInfo& run);

@@ -172,6 +172,11 @@ Result<RunsPage> Tracker::QueryRuns(const model::ProjectName& p, const RunsQuery
   return catalog_->Query(project.id, q);
 }
 
+Result<std::vector<PathSummary>> Tracker::ProjectPaths(const model::ProjectName& p) {
+  ASSIGN_OR_RETURN(storage::ProjectInfo project, backend_->GetProject(p));
+  return catalog_->Paths(project.id);
+}
+
 Result<std::unique_ptr<blobs::BlobWriter>> Tracker::NewUpload() { return blobs_->NewWriter(); }
 
 Status Tracker::AttachFile(const model::ProjectName& p, const std::string& run_id,

@@ -78,6 +78,7 @@ class Tracker {
                                                          const std::string& run_id,
                                                          const std::string& pattern);
   Result<RunsPage> QueryRuns(const model::ProjectName& p, const RunsQuery& q);
+  Result<std::vector<PathSummary>> ProjectPaths(const model::ProjectName& p);
   Result<std::vector<SeriesResult>> ReadSeries(const model::ProjectName& p,
                                                const SeriesRequest& req);
 

@@ -93,7 +93,8 @@ function startStatic(apiUrl) {
 export async function startStack() {
   if (!existsSync(join(DIST_DIR, "index.html"))) throw new Error("web/dist is missing: run `npm run build` first");
   const dataDir = mkdtempSync(join(tmpdir(), "sextant-e2e-"));
-  const useWebDir = serverSupportsWebDir();
+  // E2E_OWN_STATIC=1 forces the Node static server even when sextant can serve the UI.
+  const useWebDir = !process.env.E2E_OWN_STATIC && serverSupportsWebDir();
   const sx = await startSextant(dataDir, useWebDir ? ["--web-dir", DIST_DIR] : []);
   let web = sx.url;
   let staticServer = null;

@@ -13,7 +13,7 @@ mkdirSync(OUT, { recursive: true });
 const stack = await startStack();
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 try {
-  await seedShowcase(client(stack.api, "llm/pretrain-350m"));
+  await seedShowcase(client(stack.api, "llm/pretrain-350m"), { every: 2 });
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
   const shot = async (name, hash, waitFor) => {
     await page.goto(`${stack.web}/${hash}`);
@@ -23,7 +23,7 @@ try {
     console.log("wrote", join(OUT, name));
   };
   await shot("runs-table.png", "#/p/llm/pretrain-350m?" + new URLSearchParams([["sort", "train/loss"], ...["sys/name", "sys/state", "sys/created_at", "sys/tags", "config/lr", "config/layers", "config/warmup_steps", "config/model/d_model", "train/loss", "eval/loss", "eval/acc", "train/grad_norm", "perf/tokens_per_s"].map((c) => ["col", c]), ["sel", "sweep-03"], ["sel", "sweep-11"], ["sel", "sweep-07"]]), ".tr[data-run]");
-  await shot("run-page.png", "#/p/llm/pretrain-350m/r/sweep-03-lowlr", ".card.mounted canvas");
+  await shot("run-page.png", "#/p/llm/pretrain-350m/r/sweep-03", ".card.mounted canvas");
   await shot("compare.png", "#/p/llm/pretrain-350m/compare?run=sweep-03&run=sweep-11&run=sweep-07&smooth=0.6", ".card.mounted canvas");
   if (process.env.EXTRA_SHOTS) {
     await shot("extra-failed-run.png", "#/p/llm/pretrain-350m/r/sweep-15", ".card.mounted canvas");

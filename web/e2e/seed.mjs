@@ -64,10 +64,11 @@ export async function seedShowcase(c, opts = {}) {
     await c.createRun({ run_id: run.id, name: run.id, experiment_name: "pretrain-350m", created_at: t0 + k * 1800 });
     const tags = ["sweep", run.layers === 24 ? "deep" : "base", ...(run.lr === 3e-4 && run.warmup === 500 ? ["baseline"] : [])];
     const end = run.running ? Math.floor(total * 0.55) : run.diverge ? 3200 : total;
-    const { steps, s } = curves(r, { lr: run.lr, layers: run.layers, from: 0, to: end, every: 10, diverge: run.diverge, floor: 1.6 + (run.layers === 24 ? -0.12 : 0) });
+    const { steps, s } = curves(r, { lr: run.lr, layers: run.layers, from: 0, to: end, every: opts.every ?? 10, diverge: run.diverge, floor: 1.6 + (run.layers === 24 ? -0.12 : 0) });
     const evalSteps = steps.filter((x) => x % 250 === 0);
+    const idx = new Map(steps.map((x, j) => [x, j]));
     const evalLoss = evalSteps.map((x) => {
-      const v = s.loss[steps.indexOf(x)];
+      const v = s.loss[idx.get(x)];
       return typeof v === "number" ? v + 0.06 : v;
     });
     const series = [
@@ -100,7 +101,7 @@ export async function seedShowcase(c, opts = {}) {
   const base = runs.find((x) => x.lr === 3e-4 && x.warmup === 500 && x.layers === 12);
   await c.createRun({ run_id: "sweep-03-lowlr", name: "sweep-03-lowlr", experiment_name: "pretrain-350m", fork_run_id: base.id, fork_step: 3000, created_at: t0 + 17 * 1800 });
   const r = rng(99);
-  const { steps, s } = curves(r, { lr: 1.5e-4, layers: 12, from: 3010, to: total, every: 10, diverge: 0, floor: 1.55 });
+  const { steps, s } = curves(r, { lr: 1.5e-4, layers: 12, from: 3000 + (opts.every ?? 10), to: total, every: opts.every ?? 10, diverge: 0, floor: 1.55 });
   await c.log("sweep-03-lowlr", {
     configs: { "config/lr": 1.5e-4, "config/layers": 12, "config/warmup_steps": 0, "config/batch_size": 512, "config/optimizer": "adamw", "config/weight_decay": 0.1, "config/model/d_model": 768, "config/model/heads": 16, "config/bf16": true, "config/data/dataset": "fineweb-edu", "config/seed": 1002 },
     series: [{ path: "train/loss", steps, values: s.loss }, { path: "train/lr", steps, values: s.lrv.map((v) => v / 2) }, { path: "train/grad_norm", steps, values: s.gn }],

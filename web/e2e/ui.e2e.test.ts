@@ -70,6 +70,7 @@ async function colourPixels(path: string, rgb: [number, number, number]): Promis
 
 beforeAll(async () => {
   stack = await startStack();
+  console.log(`UI served by ${stack.mode} at ${stack.web}`);
   await seed(stack.api);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -193,8 +194,10 @@ describe(`UI against the real server`, () => {
   it("shows a new point live, without reload", async () => {
     await page.goto(`${stack.web}/#/p/e2e/demo/r/live-run`);
     await page.waitForSelector('.card[data-path="train/loss"] .card-body[data-last-step="49"] canvas');
+    const t0 = Date.now();
     await client(stack.api, P).log("live-run", { series: [{ path: "train/loss", steps: [500], values: [0.01] }] });
     await page.waitForSelector('.card[data-path="train/loss"] .card-body[data-last-step="500"]', { timeout: 10_000 });
+    console.log(`live point drawn ${Date.now() - t0} ms after it was logged`);
     expect(await page.textContent(".run-meta")).toContain("500");
   });
 

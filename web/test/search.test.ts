@@ -29,6 +29,7 @@ describe("series search", () => {
 describe("grid windowing", () => {
   it("mirrors CSS auto-fill columns", () => {
     expect(columnsFor(379, 380, 10)).toBe(1);
+    expect(columnsFor(1080, 340, 10)).toBe(3);
     expect(columnsFor(770, 380, 10)).toBe(2);
     expect(columnsFor(1159, 380, 10)).toBe(2);
     expect(columnsFor(1160, 380, 10)).toBe(3);

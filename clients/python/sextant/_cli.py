@@ -7,19 +7,19 @@ import argparse
 import os
 import sys
 import time
-from typing import Any, Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 from . import _journal as J
 from ._errors import SextantError
 from ._http import Http, resolve_token, resolve_url
 from ._run import DEFAULT_JOURNAL_DIR
-from ._upload import DONE, FATAL, TIMEOUT, WAITING, Uploader, remove_session
+from ._upload import DONE, FATAL, WAITING, Uploader, remove_session
 from ._version import __version__
 
 
 def find_sessions(root: str) -> List[str]:
     """Session folders under a journal root: <ws>/<project>/<run>/<session>/."""
-    out = []
+    out: List[str] = []
     if not os.path.isdir(root):
         return out
     for dirpath, dirnames, filenames in os.walk(root):

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 import threading
-import urllib.parse
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from ._errors import ApiError, ValidationError
 from ._http import Http, api_float, quote, resolve_token, resolve_url
 from . import _validate as V
 
@@ -24,7 +21,7 @@ _SERIES_PAGE = 100_000
 
 def _pandas() -> Any:
     try:
-        import pandas  # noqa: PLC0415 - optional, imported only when asked for
+        import pandas  # type: ignore[import-untyped]  # noqa: PLC0415 - optional
     except ImportError:
         raise ImportError("to_pandas() needs pandas: pip install pandas") from None
     return pandas
@@ -221,7 +218,7 @@ class Client:
                         b[k] = _floats(b[k])
                 out.append({"run_id": s["run_id"], "type": s.get("type"), "buckets": b})
             return out
-        result = {rid: {"run_id": rid, "type": None, "steps": [], "values": [], "timestamps": []}
+        result: Dict[str, Dict[str, Any]] = {rid: {"run_id": rid, "type": None, "steps": [], "values": [], "timestamps": []}
                   for rid in ids}
         pending: List[Tuple[str, Any]] = []
         first = self._post_series(project, {**base, "runs": ids, "limit": _SERIES_PAGE})

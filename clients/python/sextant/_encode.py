@@ -17,7 +17,7 @@ import json
 import math
 import re
 import zlib
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 # Operation kinds (first tuple element).
 M, S, H, C, TAG_ADD, TAG_REMOVE, FILE, FINISH, BARRIER = range(9)

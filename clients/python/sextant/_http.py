@@ -9,10 +9,9 @@ import http.client
 import json
 import math
 import os
-import socket
 import ssl
 import urllib.parse
-from typing import IO, Any, Dict, Mapping, Optional, Tuple, Union
+from typing import IO, Any, Mapping, Optional, Tuple, Union
 
 from ._errors import ApiError, UnreachableError, ValidationError
 from ._version import __version__
@@ -176,7 +175,3 @@ def api_float(x: Any) -> float:
     if isinstance(x, str):
         return _NONFINITE.get(x, math.nan)
     return float(x) if x is not None else math.nan
-
-
-def is_transport_error(e: BaseException) -> bool:
-    return isinstance(e, (UnreachableError, socket.timeout, OSError))

@@ -65,7 +65,7 @@ def segment_name(index: int) -> str:
 
 
 def list_segments(folder: str) -> List[int]:
-    out = []
+    out: List[int] = []
     try:
         names = os.listdir(folder)
     except FileNotFoundError:
@@ -212,6 +212,8 @@ class JournalWriter:
         """Appends one record; returns the position just past it."""
         if len(payload) > MAX_RECORD_BYTES:
             raise ValueError("journal record too large")
+        if self._f is None:
+            self._open_segment()
         if self._size > HEADER_SIZE and self._size + REC_HEADER_SIZE + len(payload) > self.segment_bytes:
             self._rotate()
         assert self._f is not None
@@ -228,6 +230,19 @@ class JournalWriter:
         self._f.close()
         self._index += 1
         self._open_segment()
+
+    def abandon_segment(self) -> None:
+        """After a failed write (disk full, I/O error): leave the current
+        segment as it is (readers skip a damaged tail) and write the next
+        record to a new one. Records flushed before the failure stay."""
+        if self._f is not None:
+            try:
+                self._f.close()
+            except OSError:
+                pass
+            self._f = None
+        self._index += 1
+        self._size = 0
 
     def flush(self, fsync: Optional[bool] = None) -> None:
         """Hands appended records to the OS (they survive a crash of this

@@ -240,7 +240,10 @@ def source_context(max_diff_bytes: int = MAX_DIFF_BYTES) -> Dict[str, Any]:
         from importlib import metadata
         pkgs = set()
         for d in metadata.distributions():
-            name = d.metadata.get("Name") if d.metadata else None
+            try:
+                name = d.metadata["Name"]
+            except (KeyError, TypeError):  # a broken or nameless distribution
+                continue
             if name:
                 pkgs.add(f"{name}=={d.version}")
         out["source/packages"] = _truncate_utf8("\n".join(sorted(pkgs, key=str.lower)), 512 << 10)

@@ -32,7 +32,7 @@ from . import _encode as E
 from . import _journal as J
 from . import _monitor
 from . import _validate as V
-from ._errors import RunClosedError, TypeConflictError, ValidationError
+from ._errors import RunClosedError, SextantError, TypeConflictError, ValidationError
 from ._http import Http, resolve_token, resolve_url
 from ._upload import DONE, FATAL, Uploader, remove_session
 from ._version import __version__
@@ -52,10 +52,13 @@ MAX_QUEUE = 200_000        # queued calls past which the caller writes the journ
 MAX_KEY_SETS = 10_000      # cached validated key tuples of log_metrics
 MONITOR_JOIN_S = 10.0      # close() waits this long for the source context
 JOURNAL_QUEUE_BYTES = 64 << 20  # encoded bodies waiting for gzip and the journal
+JOURNAL_GIVE_UP_S = 30.0   # a closing run stops retrying an unwritable journal after this
 
 
 def _warn(msg: str) -> None:
-    stream = _monitor.real_stream(sys.stderr) or sys.__stderr__
+    stream: Any = _monitor.real_stream(sys.stderr) or sys.__stderr__
+    if stream is None:
+        return
     try:
         stream.write(f"sextant: {msg}\n")
         stream.flush()
@@ -206,7 +209,11 @@ class Run:
             journal_dir or os.environ.get("SEXTANT_JOURNAL_DIR") or DEFAULT_JOURNAL_DIR))
         self._session_dir = os.path.join(run_folder(self._journal_root, self._project, self._run_id),
                                          _session_name())
-        os.makedirs(os.path.join(self._session_dir, "blobs"), exist_ok=True)
+        try:
+            os.makedirs(os.path.join(self._session_dir, "blobs"), exist_ok=True)
+        except OSError as e:
+            raise SextantError(f"cannot create the journal folder {self._session_dir}: {e}; pass "
+                               "journal_dir= or set SEXTANT_JOURNAL_DIR to a writable folder") from None
         meta = {"format": J.VERSION, "project": self._project, "run_id": self._run_id,
                 "url": self._url, "mode": mode, "pid": os.getpid(), "sdk": __version__,
                 "created_at": create["created_at"], "create": create}
@@ -242,6 +249,7 @@ class Run:
         self._jq: Deque[Tuple[Any, ...]] = deque()
         self._jq_bytes = 0
         self._jq_cond = threading.Condition()
+        self._journal_error: Optional[str] = None
         self._start_thread(self._journal_loop, "journal")
         self._journal_thread = self._threads[-1]
         self._start_thread(self._writer_loop, "writer")
@@ -337,9 +345,11 @@ class Run:
         keys: List[str] = []
         values: List[float] = []
         for k, v in data.items():
-            self._register(k, "float_series")
+            self._check_kind(k, "float_series")
             keys.append(k)
             values.append(V.float_value(v, f"metric {k!r}"))
+        for k in keys:  # only once the whole call is valid
+            self._types[k] = "float_series"
         kt = tuple(keys)
         if kt:
             if len(self._metric_keys) >= MAX_KEY_SETS:
@@ -362,7 +372,7 @@ class Run:
         self._next_step = step + 1
         return step, (_time() if timestamp is None else V.timestamp_value(timestamp))
 
-    def _register(self, path: Any, kind: str) -> None:
+    def _check_kind(self, path: Any, kind: str) -> None:
         have = self._types.get(path)
         if have == kind:
             return
@@ -371,6 +381,9 @@ class Run:
                 f"{path!r} was logged as {have} in this run; it cannot become {kind} "
                 "(an attribute keeps its first type)")
         V.path(path, series=kind.endswith("_series"))
+
+    def _register(self, path: Any, kind: str) -> None:
+        self._check_kind(path, kind)
         self._types[path] = kind
 
     def log_string_series(self, data: Mapping[str, str], *, step: Optional[Union[int, float]] = None,
@@ -488,7 +501,7 @@ class Run:
             return
         if not self._writer_wake.is_set():
             self._writer_wake.set()
-        if len(self._q) >= MAX_QUEUE:
+        if len(self._q) >= MAX_QUEUE and self._journal_error is None:
             if not self._behind_warned:
                 self._behind_warned = True
                 _warn(f"run {self._run_id}: logging is outpacing the background writer "
@@ -567,7 +580,8 @@ class Run:
     def _jput(self, item: Tuple[Any, ...], nbytes: int = 0) -> None:
         with self._jq_cond:
             # Bound the memory held between the encoder and the journal.
-            while self._jq_bytes > JOURNAL_QUEUE_BYTES and self._journal_thread.is_alive():
+            while (self._jq_bytes > JOURNAL_QUEUE_BYTES and self._journal_error is None
+                   and self._journal_thread.is_alive()):
                 self._jq_cond.wait(0.5)
             self._jq.append(item)
             self._jq_bytes += nbytes
@@ -582,32 +596,68 @@ class Run:
                     self._jq_cond.wait(1.0)
                 items = list(self._jq)
                 self._jq.clear()
-            barriers = []
+            barriers: List[threading.Event] = []
             for item in items:
-                what = item[0]
-                if what == "log":
-                    body = item[1]
-                    journal.append(J.LOG, J.log_payload(item[2], E.gzip_bytes(body)))
-                    with self._jq_cond:
-                        self._jq_bytes -= len(body)
-                        self._jq_cond.notify_all()
-                elif what == "rec":
-                    journal.append(item[1], item[2])
-                elif what == "barrier":
-                    journal.flush(fsync=False)
-                    item[2].append(journal.position)
-                    barriers.append(item[1])
-                elif what == "close":
+                if item[0] == "close":
                     closing = True
+                    continue
+                self._journal_item(journal, item, barriers)
             if closing:
-                journal.close()
+                try:
+                    journal.close()
+                except OSError as e:
+                    _warn(f"run {self._run_id}: closing the journal failed: {e}")
             else:
-                journal.flush()  # fsyncs once a second while there is news
+                try:
+                    journal.flush()  # fsyncs once a second while there is news
+                except OSError:
+                    pass
             if items or closing:
                 self._written = journal.position
                 self._sender_wake.set()
             for ev in barriers:
                 ev.set()
+
+    def _journal_item(self, journal: J.JournalWriter, item: Tuple[Any, ...],
+                      barriers: List[threading.Event]) -> None:
+        """Appends one item and hands it to the OS. On a write error (disk
+        full) it warns, waits and retries in a new segment, holding the data
+        in memory meanwhile; only a run that is closing gives up, after
+        JOURNAL_GIVE_UP_S."""
+        what = item[0]
+        failing_since = None
+        while True:
+            try:
+                if what == "log":
+                    journal.append(J.LOG, J.log_payload(item[2], E.gzip_bytes(item[1])))
+                elif what == "rec":
+                    journal.append(item[1], item[2])
+                journal.flush(fsync=False)
+                if what == "barrier":
+                    item[2].append(journal.position)
+                    barriers.append(item[1])
+                break
+            except OSError as e:
+                now = time.monotonic()
+                if failing_since is None:
+                    failing_since = now
+                if self._journal_error is None:
+                    _warn(f"run {self._run_id}: cannot write the journal in {self._session_dir}: {e}. "
+                          "Logging goes on; data waits in memory until the disk works again.")
+                self._journal_error = str(e)
+                if self._stopping and now - failing_since > JOURNAL_GIVE_UP_S:
+                    _warn(f"run {self._run_id}: giving up on the journal ({e}); "
+                          f"{item[2] if what == 'log' else 1} queued points or records are lost")
+                    break
+                time.sleep(1.0)
+                journal.abandon_segment()
+        if self._journal_error is not None and failing_since is not None:
+            self._journal_error = None
+            _warn(f"run {self._run_id}: the journal is writable again")
+        if what == "log":
+            with self._jq_cond:
+                self._jq_bytes -= len(item[1])
+                self._jq_cond.notify_all()
 
     def _files_loop(self) -> None:
         while True:
@@ -854,6 +904,8 @@ class Run:
         last_line = 0.0
         while not self._sender_done.wait(0.25):
             now = time.monotonic()
+            if now > deadline + 2.0:
+                break  # the sender is stuck in a request to a stalled server: stop waiting
             if now - start < 1.0 or (not tty and now - last_line < 5.0):
                 continue
             total = max(self._points_journaled, 1)

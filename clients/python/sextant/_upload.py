@@ -206,6 +206,9 @@ class Uploader:
             return
         if r.status in RETRYABLE_STATUSES:
             raise _Retry(str(r.error("POST", "runs")))
+        if r.status in (401, 403):
+            raise _Fatal(f"the server refused the credentials (HTTP {r.status}: {r.error().message}); "
+                         "set SEXTANT_API_TOKEN (or token=) and run `sextant sync`")
         raise _Fatal(f"the server refused to create run {self.run_id!r} in {self.project}: "
                      f"{r.error().code}: {r.error().message}")
 
@@ -231,14 +234,22 @@ class Uploader:
         final refusal and returns False."""
         if 200 <= r.status < 300:
             return True
-        if r.status in RETRYABLE_STATUSES:
-            raise _Retry(str(r.error("POST", what)))
-        if r.status == 404 and r.error().code == "not_found":
-            # The run is gone (or never made it): create it, then retry.
-            self._created = False
-            raise _Retry(f"{what}: {r.error().message}")
+        self._raise_unless_final(r, what)
         self._reject(what, r.error(), body)
         return False
+
+    def _raise_unless_final(self, r: Any, what: str) -> None:
+        """Raises for answers that say nothing about the data itself."""
+        if r.status in RETRYABLE_STATUSES:
+            raise _Retry(str(r.error("POST", what)))
+        if r.status in (401, 403):
+            raise _Fatal(f"the server refused the credentials (HTTP {r.status}: {r.error().message}); "
+                         "set SEXTANT_API_TOKEN (or token=) and run `sextant sync`")
+        if r.status == 404:
+            # The run is gone (or never made it): create it, then retry. If
+            # the route itself is missing, creating the run fails for good.
+            self._created = False
+            raise _Retry(f"{what}: {r.error().message}")
 
     def _post_log(self, body: bytes, gzipped: bool) -> None:
         hdrs = {"Content-Type": "application/json"}
@@ -247,8 +258,7 @@ class Uploader:
         r = self.http.request("POST", self._run_path + "/log", body, hdrs)
         if 200 <= r.status < 300:
             return
-        if r.status in RETRYABLE_STATUSES or (r.status == 404 and r.error().code == "not_found"):
-            self._check(r, "log", None)
+        self._raise_unless_final(r, "log")
         # Refused for good: send what can be sent, piece by piece.
         batch = json.loads(gzip.decompress(body) if gzipped else body)
         self._salvage(batch, r.error())
@@ -263,9 +273,9 @@ class Uploader:
                                   {"Content-Type": "application/json"})
             if 200 <= r.status < 300:
                 continue
-            if r.status in RETRYABLE_STATUSES or r.status == 404:
-                # Resending the whole record later is safe (last write wins).
-                self._check(r, "log", unit)
+            # On a transient answer the whole record is sent again later:
+            # safe, the server keeps the last write of each step.
+            self._raise_unless_final(r, "log")
             self._salvage(unit, r.error())
 
     def _put_file(self, meta: Dict[str, Any]) -> None:

@@ -12,9 +12,7 @@ The binary is $SEXTANT_BIN, default <repo>/build/src/sextant.
 """
 from __future__ import annotations
 
-import os
 import re
-import signal
 import sys
 from pathlib import Path
 

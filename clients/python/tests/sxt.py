@@ -3,7 +3,6 @@ import this source tree, and small readers."""
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import signal
 import socket

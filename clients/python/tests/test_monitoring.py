@@ -7,10 +7,10 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
-import sextant
 from sextant._monitor import parse_nvidia_smi
 from sxt import sub_env
 
@@ -34,8 +34,10 @@ def test_console_system_metrics_heartbeat_gpus(run_factory, client, proj, tmp_pa
     print(" finished\nsecond", flush=True)
     sys.stderr.write("a warning\n")
     sys.stdout.write("progress 10%\rprogress 100%\n")
-    import time
-    time.sleep(0.7)
+    deadline = time.monotonic() + 20
+    while "monitoring/gpu/0/utilization_percent" not in run._types:  # a sample after the first
+        assert time.monotonic() < deadline, "no system-metrics sample within 20 s"
+        time.sleep(0.05)
     run.close(timeout=30)
     out = capsys.readouterr()
     assert "first line" in out.out and "a warning" in out.err  # the console still shows it

@@ -22,6 +22,8 @@ export interface GridSpec {
   chartHeight?: number;
   /** vertical lines at these steps (e.g. fork points) */
   markers?: StepMarker[];
+  /** narrowest chart card in CSS px (default 340) */
+  minCardWidth?: number;
 }
 
 interface Mounted {
@@ -37,8 +39,8 @@ interface Card {
 }
 
 const GAP = 10;
-const MIN_CARD_W = 380;
-const MIN_LOG_W = 760;
+const MIN_CARD_W = 340;
+const MIN_LOG_W = 690;
 /** Extra rows rendered above and below the viewport, in px. */
 const OVERSCAN_PX = 600;
 
@@ -56,6 +58,7 @@ class Section {
     readonly items: GridItem[],
     readonly collapsed: boolean,
     private readonly rowH: number,
+    private readonly minCardW: number,
     onToggle: () => void,
   ) {
     const head = h("button", { class: "section-head" + (collapsed ? " collapsed" : ""), onclick: onToggle },
@@ -66,7 +69,7 @@ class Section {
   }
 
   private get minW(): number {
-    return this.items[0]?.kind === "string" ? MIN_LOG_W : MIN_CARD_W;
+    return this.items[0]?.kind === "string" ? Math.max(MIN_LOG_W, this.minCardW) : this.minCardW;
   }
 
   /** Lays out for the current width and viewport; returns cards that appeared and disappeared. */
@@ -181,7 +184,7 @@ export class ChartGrid {
       c.mounted?.destroy();
     }
     this.byEl.clear();
-    this.sections = Array.from(groupItems(this.items), ([name, list]) => new Section(name, list, this.collapsed.has(name), this.cardH, () => {
+    this.sections = Array.from(groupItems(this.items), ([name, list]) => new Section(name, list, this.collapsed.has(name), this.cardH, this.spec.minCardWidth ?? MIN_CARD_W, () => {
       if (this.collapsed.has(name)) this.collapsed.delete(name);
       else this.collapsed.add(name);
       this.rebuild();

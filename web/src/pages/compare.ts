@@ -30,7 +30,7 @@ export function comparePage(root: HTMLElement, initial: Route): Page {
   const chartRuns = (): ChartRun[] => route.runs.map((id, i) => ({ runId: id, label: runs[i]?.name || id, color: runColor(i) }));
   const legendEl = h("div", { class: "compare-legend" });
   const diffEl = h("div", { class: "diff-panel" });
-  const grid = new ChartGrid({ project, runs: chartRuns(), prefs: route.chart, onZoom: (range) => setPrefs({ ...route.chart, range }), chartHeight: 200 });
+  const grid = new ChartGrid({ project, runs: chartRuns(), prefs: route.chart, onZoom: (range) => setPrefs({ ...route.chart, range }), chartHeight: 200, minCardWidth: 420 });
   const setSearch = debounce((s: string) => {
     route = { ...route, search: s };
     navigate(route, true);
@@ -90,7 +90,7 @@ export function comparePage(root: HTMLElement, initial: Route): Page {
           drawDiff();
         } }), `show all ${rows.length}`)),
       shown.length === 0 ? h("div", { class: "muted pad" }, rows.length ? "All configs are equal." : "No configs.") :
-        h("div", { class: "diff-scroll" }, h("table", { class: "diff-table" },
+        h("div", { class: "diff-scroll" }, h("table", { class: "diff-table" + (showAllConfigs ? " all" : "") },
           h("thead", null, h("tr", null, h("th", null, "config"), colors.map((c) =>
             h("th", null, h("i", { class: "swatch", style: `background:${c.color}` }), c.label)))),
           h("tbody", null, shown.map((r) => h("tr", { class: r.differs ? "differs" : "" },
@@ -119,39 +119,33 @@ export function comparePage(root: HTMLElement, initial: Route): Page {
     }
   }
 
-  let ticks = 0;
-  const unsub = live().subscribe({ kind: "project", project }, async () => {
-    ticks++;
-    const running = route.runs.filter((_, i) => runs[i]?.state === "running");
-    if (running.length === 0 && ticks % 5 !== 0) return;
-    const ids = running.length ? running : route.runs;
-    // The run objects are small; fetch attribute lists only for runs that changed.
-    const fresh = await Promise.all(ids.map(async (id) => {
-      const i = route.runs.indexOf(id);
+  // Live: one subscription per run; a notice refreshes that run only.
+  const unsubs = route.runs.map((id, i) => {
+    let ticks = 0;
+    return live().subscribe({ kind: "run", project, runId: id }, async (notice) => {
+      ticks++;
+      const before = runs[i];
+      if (!before || (notice.kind === "tick" && before.state !== "running" && ticks % 5 !== 0)) return;
+      // The run object is small; fetch the attribute list only when it changed.
       const r = await api.run(project, id, ctl.signal);
-      const same = runs[i] && r.updated_at === runs[i]!.updated_at && r.state === runs[i]!.state;
-      return [r, same ? attrs[i] : await api.attributes(project, id, ctl.signal)] as const;
-    }));
-    if (destroyed) return;
-    const changed = new Set<string>();
-    let stateChanged = false;
-    ids.forEach((id, k) => {
-      const i = route.runs.indexOf(id);
-      const before = new Map((attrs[i] ?? []).map((x) => [x.path, x]));
-      for (const x of fresh[k][1]) {
-        const b = before.get(x.path);
+      if (destroyed || (r.updated_at === before.updated_at && r.state === before.state)) return;
+      const a = await api.attributes(project, id, ctl.signal);
+      if (destroyed) return;
+      const old = new Map((attrs[i] ?? []).map((x) => [x.path, x]));
+      const changed = new Set<string>();
+      for (const x of a) {
+        const b = old.get(x.path);
         if (!b || b.count !== x.count || b.last_step !== x.last_step) changed.add(x.path);
       }
-      if (runs[i]?.state !== fresh[k][0].state) stateChanged = true;
-      runs[i] = fresh[k][0];
-      attrs[i] = fresh[k][1];
+      runs[i] = r;
+      attrs[i] = a;
+      if (r.state !== before.state) drawLegend();
+      if (changed.size) {
+        drawDiff();
+        drawGrid();
+        grid.refresh(changed);
+      }
     });
-    if (stateChanged) drawLegend();
-    if (changed.size) {
-      drawDiff();
-      drawGrid();
-      grid.refresh(changed);
-    }
   });
 
   if (route.runs.length === 0) {
@@ -172,7 +166,7 @@ export function comparePage(root: HTMLElement, initial: Route): Page {
     destroy() {
       destroyed = true;
       ctl.abort();
-      unsub();
+      for (const u of unsubs) u();
       setSearch.cancel();
       grid.destroy();
     },

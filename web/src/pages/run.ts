@@ -156,9 +156,9 @@ export function runPage(root: HTMLElement, initial: Route): Page {
 
   // Live: while the run is running, refresh what changed every tick.
   let ticks = 0;
-  const unsub = live().subscribe({ kind: "run", project, runId }, async () => {
+  const unsub = live().subscribe({ kind: "run", project, runId }, async (notice) => {
     ticks++;
-    if (!run || (run.state !== "running" && ticks % 5 !== 0)) return;
+    if (!run || (notice.kind === "tick" && run.state !== "running" && ticks % 5 !== 0)) return;
     // The run object is small; fetch the attribute list only when it changed.
     const r = await api.run(project, runId, ctl.signal);
     if (destroyed) return;

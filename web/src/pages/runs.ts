@@ -325,12 +325,13 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
 
   // ---- live ----
   let ticks = 0;
-  const unsub = live().subscribe({ kind: "project", project }, async () => {
+  const unsub = live().subscribe({ kind: "project", project }, async (notice) => {
     ticks++;
     const [a, b] = visibleRange();
     let anyRunning = false;
     for (let i = a; i < b; i++) if (store.row(i)?.state === "running") anyRunning = true;
-    if (!anyRunning && ticks % 5 !== 0) return; // idle tables refresh every 10 s
+    // A poll of an idle table refreshes every 5th tick; a server event always.
+    if (notice.kind === "tick" && !anyRunning && ticks % 5 !== 0) return;
     const before = store.total;
     await store.refresh(a, Math.max(b, 1));
     if (store.total !== before) drawAll();
