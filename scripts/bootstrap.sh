@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Sextant needs from Debian's packages and builds it.
 # Usage: scripts/bootstrap.sh            (then: ./build/src/sextant serve --demo)
+# Builds the server (build/src/sextant) and the web UI (web/dist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,3 +24,16 @@ fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build
+
+# The web UI (TypeScript + Vite) needs Node.js >= 20.19 and npm; the server
+# runs without it and says so at /.
+if ! command -v npm >/dev/null; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  npm --prefix web ci --no-audit --no-fund --loglevel=error
+fi
+npm --prefix web run build --silent

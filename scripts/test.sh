@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds, and runs every test: the C++ unit
-# tests (ctest) and the end-to-end tests against the real server (pytest).
+# tests (ctest), the web UI (Vitest, and playwright-core driving Debian's
+# chromium against the real server) and the end-to-end and SDK tests (pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh
+
+# The browser for the UI's end-to-end tests: Debian's chromium, driven by playwright-core.
+if [ ! -x /usr/bin/chromium ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
 
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
@@ -13,6 +22,12 @@ fi
 
 echo "== C++ unit tests"
 (cd build && ctest --output-on-failure -j2 --timeout 600)
+
+echo "== web UI unit tests"
+npm --prefix web test --silent
+
+echo "== web UI end-to-end tests (chromium)"
+SEXTANT_BIN="$PWD/build/src/sextant" npm --prefix web run test:e2e --silent
 
 echo "== end-to-end tests"
 SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider

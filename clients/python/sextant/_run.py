@@ -392,9 +392,11 @@ class Run:
         items = self._check_mapping(data, "log_string_series")
         out = {}
         for k, v in items:
-            self._register(k, "string_series")
+            self._check_kind(k, "string_series")
             out[k] = V.string_value(v, f"string series {k!r}")
         step, ts = self._step_ts(step, timestamp)
+        for k in out:
+            self._types[k] = "string_series"
         if out:
             self._put((E.S, step, ts, out))
 
@@ -405,11 +407,13 @@ class Run:
         items = self._check_mapping(data, "log_histograms")
         out = {}
         for k, v in items:
-            self._register(k, "histogram_series")
+            self._check_kind(k, "histogram_series")
             if not isinstance(v, V.Histogram):
                 raise ValidationError(f"histogram {k!r}: expected sextant.Histogram, got {type(v).__name__}")
             out[k] = v.to_json()
         step, ts = self._step_ts(step, timestamp)
+        for k in out:
+            self._types[k] = "histogram_series"
         if out:
             self._put((E.H, step, ts, out))
 
@@ -420,13 +424,16 @@ class Run:
         lists and None are stored as text."""
         flat = V.flatten(data)
         out = {}
+        kinds: Dict[str, str] = {}
         for k, v in flat.items():
             typ, value = V.config_value(v, f"config {k!r}")
             have = self._types.get(k)
             if have == "float" and typ == "int":  # lr=1 after lr=0.5 stays a float
                 typ, value = "float", float(value)
-            self._register(k, typ)
+            self._check_kind(k, typ)
             out[k] = value
+            kinds[k] = typ
+        self._types.update(kinds)
         if out:
             self._put((E.C, out))
 
