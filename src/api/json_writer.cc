@@ -2,6 +2,7 @@
 
 #include "query/filter_datetime.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -88,6 +89,9 @@ JsonWriter& JsonWriter::Double(double v) {
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   out_.append(buf, r.ptr);
+  // Keep floats floats: "1" would read back as an integer and "-0" as 0.
+  if (std::find_if(buf, r.ptr, [](char c) { return c == '.' || c == 'e'; }) == r.ptr)
+    out_ += ".0";
   return *this;
 }
 

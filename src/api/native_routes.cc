@@ -72,7 +72,13 @@ Result<std::string> ReadBody(const Request& req, Response& res, const ContentRea
     return true;
   });
   if (over) return too_large();
-  if (!ok) return Status::InvalidArgument("could not read the request body");
+  if (!ok) {
+    std::string enc = req.get_header_value("Content-Encoding");
+    if (!enc.empty())
+      return Status::InvalidArgument("could not decode the request body (Content-Encoding: " +
+                                     enc + ")");
+    return Status::InvalidArgument("could not read the request body");
+  }
   return body;
 }
 
@@ -377,6 +383,39 @@ void Server::Routes() {
            if (!out.ok()) return SendError(res, out.status());
            SendJson(res, 200, SeriesJson(out.value()));
          }));
+
+  // Saved views of the UI.
+  h.Get(std::string(kProject) + "/views", [t](const Request& req, Response& res) {
+    auto p = ProjectOf(req);
+    if (!p.ok()) return SendError(res, p.status());
+    auto views = t->ListViews(p.value());
+    if (!views.ok()) return SendError(res, views.status());
+    JsonWriter w;
+    w.BeginObject().Key("views").BeginArray();
+    for (const auto& v : views.value()) {
+      w.BeginObject().Key("name").String(v.name).Key("state").Raw(v.state_json);
+      w.Key("updated_at").Seconds(v.updated_us).EndObject();
+    }
+    w.EndArray().EndObject();
+    SendJson(res, 200, w.Take());
+  });
+  h.Put(std::string(kProject) + "/views/([^/]+)",
+        JsonRoute(body_limit, [t](const Request& req, Response& res,
+                                  const model::ProjectName& project, simdjson::dom::element body) {
+          simdjson::dom::element state;
+          if (body["state"].get(state) || state.type() != simdjson::dom::element_type::OBJECT)
+            return SendError(res, Status::InvalidArgument("state: expected a JSON object"));
+          Status st = t->PutView(project, req.matches[3], simdjson::minify(state));
+          if (!st.ok()) return SendError(res, st);
+          SendJson(res, 200, R"({"status":"ok"})");
+        }));
+  h.Delete(std::string(kProject) + "/views/([^/]+)", [t](const Request& req, Response& res) {
+    auto p = ProjectOf(req);
+    if (!p.ok()) return SendError(res, p.status());
+    Status st = t->DeleteView(p.value(), req.matches[3]);
+    if (!st.ok()) return SendError(res, st);
+    SendJson(res, 200, R"({"status":"ok"})");
+  });
 
   // Every attribute path in the project with the types it has and how many
   // runs have it: for column pickers and filter autocompletion.

@@ -149,7 +149,7 @@ int Serve(int argc, char** argv) {
   bool drained;
   {
     std::unique_lock<std::mutex> l(mu);
-    drained = cv.wait_for(l, std::chrono::seconds(3), [&] { return served_done; });
+    drained = cv.wait_for(l, std::chrono::seconds(2), [&] { return served_done; });
   }
   sextant::Status closed = tracker.value()->Close();
   if (!closed.ok()) return Fail("closing: " + closed.ToString());

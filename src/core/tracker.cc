@@ -177,6 +177,38 @@ Result<std::vector<PathSummary>> Tracker::ProjectPaths(const model::ProjectName&
   return catalog_->Paths(project.id);
 }
 
+namespace {
+
+Status ValidateViewName(const std::string& name) {
+  if (name.empty() || name.size() > 200 || !model::IsValidUtf8(name))
+    return Status::InvalidArgument("view names must be 1-200 bytes of UTF-8");
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f || c == '/')
+      return Status::InvalidArgument("view names may not contain '/' or control characters");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Tracker::PutView(const model::ProjectName& p, const std::string& name,
+                        std::string state_json) {
+  RETURN_IF_ERROR(ValidateViewName(name));
+  if (state_json.size() > 64 * 1024) return Status::TooLarge("a view's state is limited to 64 KiB");
+  ASSIGN_OR_RETURN(storage::ProjectInfo project, backend_->GetProject(p));
+  return backend_->PutView(project.id, {name, std::move(state_json), NowMicros()});
+}
+
+Result<std::vector<storage::SavedView>> Tracker::ListViews(const model::ProjectName& p) {
+  ASSIGN_OR_RETURN(storage::ProjectInfo project, backend_->GetProject(p));
+  return backend_->ListViews(project.id);
+}
+
+Status Tracker::DeleteView(const model::ProjectName& p, const std::string& name) {
+  RETURN_IF_ERROR(ValidateViewName(name));
+  ASSIGN_OR_RETURN(storage::ProjectInfo project, backend_->GetProject(p));
+  return backend_->DeleteView(project.id, name);
+}
+
 Result<std::unique_ptr<blobs::BlobWriter>> Tracker::NewUpload() { return blobs_->NewWriter(); }
 
 Status Tracker::AttachFile(const model::ProjectName& p, const std::string& run_id,

@@ -82,6 +82,11 @@ class Tracker {
   Result<std::vector<SeriesResult>> ReadSeries(const model::ProjectName& p,
                                                const SeriesRequest& req);
 
+  // Saved views: `state_json` is validated by the front end (a JSON object).
+  Status PutView(const model::ProjectName& p, const std::string& name, std::string state_json);
+  Result<std::vector<storage::SavedView>> ListViews(const model::ProjectName& p);
+  Status DeleteView(const model::ProjectName& p, const std::string& name);
+
   // Files: the caller streams bytes into a writer from NewUpload(), commits
   // it, then records the reference with AttachFile().
   Result<std::unique_ptr<blobs::BlobWriter>> NewUpload();

@@ -79,6 +79,13 @@ struct FileRef {
   int64_t created_us = 0;
 };
 
+// A saved view of the UI (columns, filter, sort, grouping) as JSON text.
+struct SavedView {
+  std::string name;
+  std::string state_json;
+  int64_t updated_us = 0;
+};
+
 struct LogOutcome {
   int64_t points = 0;
   int64_t configs = 0;
@@ -136,6 +143,11 @@ class Backend {
                          const FileRef& ref, int64_t now_us) = 0;
   virtual Result<FileRef> GetFile(int64_t run_id, const std::string& path,
                                   std::optional<int64_t> step) = 0;
+
+  // Saved views of a project: replaced whole on Put; Delete is NotFound when absent.
+  virtual Status PutView(int64_t project_id, const SavedView& view) = 0;
+  virtual Result<std::vector<SavedView>> ListViews(int64_t project_id) = 0;
+  virtual Status DeleteView(int64_t project_id, const std::string& name) = 0;
 
   // Merges level-0 chunks of series that need it. Returns the number of series
   // compacted; 0 means nothing to do. Runs through the writer, never blocking

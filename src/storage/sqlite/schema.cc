@@ -65,6 +65,14 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_by_series ON chunks (attr_id, first_step);
 CREATE INDEX IF NOT EXISTS chunks_unsealed ON chunks (level, attr_id) WHERE level = 0;
+CREATE TABLE IF NOT EXISTS views (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects (id),
+  name TEXT NOT NULL,
+  state TEXT NOT NULL,
+  updated_us INTEGER NOT NULL,
+  UNIQUE (project_id, name)
+);
 CREATE TABLE IF NOT EXISTS files (
   id INTEGER PRIMARY KEY,
   attr_id INTEGER NOT NULL REFERENCES attributes (id),

@@ -42,6 +42,9 @@ class SqliteBackend : public Backend {
                  const FileRef& ref, int64_t now_us) override;
   Result<FileRef> GetFile(int64_t run_id, const std::string& path,
                           std::optional<int64_t> step) override;
+  Status PutView(int64_t project_id, const SavedView& view) override;
+  Result<std::vector<SavedView>> ListViews(int64_t project_id) override;
+  Status DeleteView(int64_t project_id, const std::string& name) override;
   Result<int> CompactSome(int max_series, bool force = false) override;
   Status Close() override;
 
