@@ -18,7 +18,8 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
+.venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt \
+  -r clients/python/tests/requirements.txt ./clients/python
 
 echo "== C++ unit tests"
 (cd build && ctest --output-on-failure -j2 --timeout 600)
@@ -28,6 +29,9 @@ npm --prefix web test --silent
 
 echo "== web UI end-to-end tests (chromium)"
 SEXTANT_BIN="$PWD/build/src/sextant" npm --prefix web run test:e2e --silent
+
+echo "== Python SDK tests (against the real server)"
+SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest clients/python/tests -q
 
 echo "== end-to-end tests"
 SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
