@@ -215,46 +215,110 @@ size_t Catalog::ProjectsLoaded() {
   return projects_.size();
 }
 
-Status Catalog::EnsureLoaded(int64_t project_id, Project* p) {
+Status Catalog::Load(int64_t project_id) {
+  Project* p = Get(project_id);
+  std::unique_lock<std::mutex> l(p->mu);
+  p->cv.wait(l, [&] { return !p->loading; });
   if (p->loaded) return Status::Ok();
+  p->loading = true;
+  l.unlock();
+
+  // Read into a private Project without the lock: this can take seconds for
+  // 100 k runs, and writes must not wait for it.
+  Project fresh;
   struct Loader : storage::ProjectScanner {
     Project* p;
-    void Run(const storage::RunInfo& run) override { p->Upsert(run); }
-    void Attribute(int64_t run_id, const storage::AttributeInfo& a) override {
+    const std::atomic<bool>* cancelled;
+    std::string last_path;
+    Column* last_column = nullptr;
+    bool Run(const storage::RunInfo& run) override {
+      p->Upsert(run);
+      return !*cancelled;
+    }
+    bool Attribute(int64_t run_id, const storage::AttributeInfo& a) override {
       auto it = p->by_run_id.find(run_id);
-      if (it == p->by_run_id.end()) return;
+      if (it == p->by_run_id.end()) return true;
       std::optional<int64_t> step;
       if (model::IsSeries(a.type) || a.type == AttrType::kFileSeries)
         step = a.last_step.value_or(INT64_MIN);
-      p->ColumnFor(a.path).Set(it->second, a.value, step);
+      if (!last_column || a.path != last_path) {  // rows of one path often come together
+        last_column = &p->ColumnFor(a.path);
+        last_path = a.path;
+      }
+      last_column->Set(it->second, a.value, step);
+      return (it->second & 1023) || !*cancelled;
     }
   } loader;
-  loader.p = p;
-  RETURN_IF_ERROR(backend_->ScanProject(project_id, &loader).WithContext("loading the runs table"));
-  p->loaded = true;
-  return Status::Ok();
+  loader.p = &fresh;
+  loader.cancelled = &cancelled_;
+  Status st = backend_->ScanProject(project_id, &loader).WithContext("loading the runs table");
+
+  l.lock();
+  p->loading = false;
+  if (st.ok()) {
+    p->runs = std::move(fresh.runs);
+    p->by_run_id = std::move(fresh.by_run_id);
+    p->paths = std::move(fresh.paths);
+    p->path_ids = std::move(fresh.path_ids);
+    p->columns = std::move(fresh.columns);
+    for (auto& apply : p->pending) apply(p);  // idempotent on what the scan saw
+    p->loaded = true;
+  }
+  p->pending.clear();
+  p->cv.notify_all();
+  return st;
+}
+
+void Catalog::Apply(int64_t project_id, std::function<void(Project*)> apply) {
+  Project* p = Get(project_id);
+  std::lock_guard<std::mutex> l(p->mu);
+  if (p->loaded)
+    apply(p);
+  else if (p->loading)
+    p->pending.push_back(std::move(apply));
 }
 
 void Catalog::ApplyRun(const storage::RunInfo& run) {
-  Project* p = Get(run.project_id);
-  std::lock_guard<std::mutex> l(p->mu);
-  if (p->loaded) p->Upsert(run);
+  Apply(run.project_id, [run](Project* p) { p->Upsert(run); });
 }
 
 void Catalog::ApplyState(const storage::RunInfo& run, model::RunState state, int64_t now_us) {
-  Project* p = Get(run.project_id);
-  std::lock_guard<std::mutex> l(p->mu);
-  if (!p->loaded) return;
-  size_t idx = p->Upsert(run);
-  p->runs[idx].state = state;
-  p->runs[idx].updated_us = now_us;
+  Apply(run.project_id, [run, state, now_us](Project* p) {
+    size_t idx = p->Upsert(run);
+    p->runs[idx].state = state;
+    p->runs[idx].updated_us = now_us;
+  });
 }
 
 void Catalog::ApplyLog(const storage::RunInfo& run, const model::LogBatch& batch,
                        int64_t now_us) {
   Project* p = Get(run.project_id);
   std::lock_guard<std::mutex> l(p->mu);
-  if (!p->loaded) return;
+  if (p->loaded) return DoApplyLog(p, run, batch, now_us);
+  if (!p->loading) return;
+  // Keep only what the catalogue needs: each series' last point.
+  model::LogBatch reduced;
+  reduced.configs = batch.configs;
+  reduced.add_tags = batch.add_tags;
+  reduced.remove_tags = batch.remove_tags;
+  reduced.state = batch.state;
+  for (const auto& s : batch.series) {
+    model::SeriesWrite last;
+    last.path = s.path;
+    last.type = s.type;
+    size_t i = s.size() - 1;
+    last.steps = {s.steps[i]};
+    last.ts = {s.ts[i]};
+    if (s.type == AttrType::kFloatSeries) last.floats = {s.floats[i]}; else last.bytes = {s.bytes[i]};
+    reduced.series.push_back(std::move(last));
+  }
+  p->pending.push_back([run, reduced = std::move(reduced), now_us](Project* q) {
+    DoApplyLog(q, run, reduced, now_us);
+  });
+}
+
+void Catalog::DoApplyLog(Project* p, const storage::RunInfo& run, const model::LogBatch& batch,
+                         int64_t now_us) {
   size_t idx = p->Upsert(run);
   storage::RunInfo& info = p->runs[idx];
   info.updated_us = now_us;
@@ -292,21 +356,20 @@ void Catalog::ApplyLog(const storage::RunInfo& run, const model::LogBatch& batch
 
 void Catalog::ApplyFile(const storage::RunInfo& run, const std::string& path, AttrType type,
                         const std::string& digest, int64_t size) {
-  Project* p = Get(run.project_id);
-  std::lock_guard<std::mutex> l(p->mu);
-  if (!p->loaded) return;
-  size_t idx = p->Upsert(run);
-  Value v;
-  v.type = type;
-  v.s = digest;
-  v.i = size;
-  p->ColumnFor(path).Set(idx, v, std::nullopt);
+  Apply(run.project_id, [=](Project* p) {
+    size_t idx = p->Upsert(run);
+    Value v;
+    v.type = type;
+    v.s = digest;
+    v.i = size;
+    p->ColumnFor(path).Set(idx, v, std::nullopt);
+  });
 }
 
 Result<RunsPage> Catalog::Query(int64_t project_id, const RunsQuery& q) {
+  RETURN_IF_ERROR(Load(project_id));
   Project* p = Get(project_id);
   std::lock_guard<std::mutex> l(p->mu);
-  RETURN_IF_ERROR(EnsureLoaded(project_id, p));
 
   // Staleness depends on the clock, so it is applied per query.
   int64_t now = NowMicros();
@@ -379,9 +442,9 @@ Result<RunsPage> Catalog::Query(int64_t project_id, const RunsQuery& q) {
 }
 
 Result<std::vector<PathSummary>> Catalog::Paths(int64_t project_id) {
+  RETURN_IF_ERROR(Load(project_id));
   Project* p = Get(project_id);
   std::lock_guard<std::mutex> l(p->mu);
-  RETURN_IF_ERROR(EnsureLoaded(project_id, p));
   std::vector<PathSummary> out;
   for (size_t c = 0; c < p->columns.size(); ++c) {
     size_t counts[256] = {};

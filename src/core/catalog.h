@@ -12,7 +12,10 @@
 // Thread-safety: all methods are thread-safe (one mutex per project).
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -63,6 +66,13 @@ class Catalog {
   Catalog(storage::Backend* backend, int64_t stale_after_us)
       : backend_(backend), stale_after_us_(stale_after_us) {}
 
+  // Loads a project's runs (once; concurrent callers wait for the first).
+  // The database is read without holding the project's lock, so writes go on
+  // meanwhile and are replayed on top. Thread-safe.
+  Status Load(int64_t project_id);
+  // Makes Load() give up (for shutdown).
+  void Cancel() { cancelled_ = true; }
+
   Result<RunsPage> Query(int64_t project_id, const RunsQuery& q);
   // Every attribute path used by some run of the project, with its types.
   Result<std::vector<PathSummary>> Paths(int64_t project_id);
@@ -91,7 +101,11 @@ class Catalog {
   };
   struct Project {
     std::mutex mu;
+    std::condition_variable cv;  // signalled when a load ends
     bool loaded = false;
+    bool loading = false;  // GUARDED_BY(mu)
+    // Writes committed while the project loads, replayed on top of it.
+    std::vector<std::function<void(Project*)>> pending;  // GUARDED_BY(mu)
     std::vector<storage::RunInfo> runs;               // GUARDED_BY(mu)
     std::unordered_map<int64_t, size_t> by_run_id;    // GUARDED_BY(mu)
     std::vector<std::string> paths;                   // GUARDED_BY(mu)
@@ -103,11 +117,14 @@ class Catalog {
   class Lookup;
 
   Project* Get(int64_t project_id);
-  // REQUIRES: p->mu held.
-  Status EnsureLoaded(int64_t project_id, Project* p);
+  // Runs `apply` now if the project is loaded, after the load if it is loading.
+  void Apply(int64_t project_id, std::function<void(Project*)> apply);
+  static void DoApplyLog(Project* p, const storage::RunInfo& run, const model::LogBatch& batch,
+                         int64_t now_us);
 
   storage::Backend* backend_;
   int64_t stale_after_us_;
+  std::atomic<bool> cancelled_{false};
   std::mutex mu_;
   std::unordered_map<int64_t, std::unique_ptr<Project>> projects_;  // GUARDED_BY(mu_)
 };

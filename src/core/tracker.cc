@@ -28,6 +28,17 @@ Result<std::unique_ptr<Tracker>> Tracker::Open(const TrackerOptions& options) {
                                   (std::filesystem::path(options.data_dir) / "files").string()));
   t->catalog_ = std::make_unique<Catalog>(t->backend_.get(), options.stale_after_us);
   if (options.background_compaction) t->compactor_ = std::thread([p = t.get()] { p->CompactorLoop(); });
+  // Load the runs tables in the background so the first query after a
+  // restart does not pay for it (writes go on meanwhile; see Catalog::Load).
+  t->warmer_ = std::thread([p = t.get()] {
+    auto projects = p->backend_->ListProjects();
+    if (!projects.ok()) return;
+    for (const auto& pr : projects.value()) {
+      Status st = p->catalog_->Load(pr.id);
+      if (!st.ok() && st.code() != Code::kUnavailable)
+        std::fprintf(stderr, "sextant: %s\n", st.ToString().c_str());
+    }
+  });
   return t;
 }
 
@@ -52,6 +63,8 @@ Status Tracker::Close() {
   }
   cv_.notify_all();
   if (compactor_.joinable()) compactor_.join();
+  if (catalog_) catalog_->Cancel();
+  if (warmer_.joinable()) warmer_.join();
   return backend_ ? backend_->Close() : Status::Ok();
 }
 

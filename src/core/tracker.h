@@ -119,6 +119,7 @@ class Tracker {
   std::condition_variable cv_;
   bool stopping_ = false;  // GUARDED_BY(mu_)
   std::thread compactor_;
+  std::thread warmer_;  // loads every project's runs table after start
 };
 
 int64_t NowMicros();

@@ -96,8 +96,9 @@ struct LogOutcome {
 class ProjectScanner {
  public:
   virtual ~ProjectScanner() = default;
-  virtual void Run(const RunInfo& run) = 0;
-  virtual void Attribute(int64_t run_id, const AttributeInfo& attr) = 0;
+  // Return false to stop the scan (ScanProject then returns Unavailable).
+  virtual bool Run(const RunInfo& run) = 0;
+  virtual bool Attribute(int64_t run_id, const AttributeInfo& attr) = 0;
 };
 
 class Backend {

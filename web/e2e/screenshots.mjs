@@ -25,6 +25,16 @@ try {
   await shot("runs-table.png", "#/p/llm/pretrain-350m?" + new URLSearchParams([["sort", "train/loss"], ...["sys/name", "sys/state", "sys/created_at", "sys/tags", "config/lr", "config/layers", "config/warmup_steps", "config/model/d_model", "train/loss", "eval/loss", "eval/acc", "train/grad_norm", "perf/tokens_per_s"].map((c) => ["col", c]), ["sel", "sweep-03"], ["sel", "sweep-11"], ["sel", "sweep-07"]]), ".tr[data-run]");
   await shot("run-page.png", "#/p/llm/pretrain-350m/r/sweep-03", ".card.mounted canvas");
   await shot("compare.png", "#/p/llm/pretrain-350m/compare?run=sweep-03&run=sweep-11&run=sweep-07&smooth=0.6", ".card.mounted canvas");
+  await shot("heatmap.png", "#/p/llm/pretrain-350m/r/sweep-15?" + new URLSearchParams([["s", "/^(weights|train\\/(loss|grad_norm))/"]]), '.card[data-path="weights/last_layer"] canvas.heatmap');
+  await shot("runs-grouped.png", "#/p/llm/pretrain-350m?" + new URLSearchParams([["sort", "train/loss"], ["group", "config/layers"], ...["sys/name", "sys/state", "sys/tags", "config/lr", "config/layers", "config/warmup_steps", "train/loss", "eval/acc"].map((c) => ["col", c])]), ".group-row");
+  await page.click(".views-btn");
+  await page.fill(".view-name", "deep runs by loss");
+  await page.click(".view-save");
+  await page.waitForSelector(".view-item");
+  await page.fill(".view-name", "");
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(OUT, "runs-views.png"), clip: { x: 640, y: 0, width: 800, height: 420 } });
+  console.log("wrote", join(OUT, "runs-views.png"));
   if (process.env.EXTRA_SHOTS) {
     await shot("extra-failed-run.png", "#/p/llm/pretrain-350m/r/sweep-15", ".card.mounted canvas");
     await shot("extra-projects.png", "#/", ".project-link");

@@ -82,6 +82,20 @@ export async function seedShowcase(c, opts = {}) {
       { path: "eval/acc", steps: evalSteps, values: evalLoss.map((v) => (typeof v === "number" ? Math.max(0, 0.72 - 0.18 * v + 0.005 * gauss(r)) : "NaN")) },
       { path: "logs/stdout", type: "string", steps: evalSteps, values: evalSteps.map((x, j) => `[eval] step ${x} loss=${typeof evalLoss[j] === "number" ? evalLoss[j].toFixed(4) : evalLoss[j]} tokens=${(x * 524288).toLocaleString("en")}`) },
     ];
+    if (opts.histograms !== false) {
+      // Weight distribution of the last layer: widens as training goes on (a diverging run's explodes).
+      const hSteps = steps.filter((x) => x % 100 === 0);
+      const edges = Array.from({ length: 49 }, (_, b) => -3 + b * 0.125);
+      const centres = edges.slice(1).map((e) => e - 0.0625);
+      series.push({
+        path: "weights/last_layer", type: "histogram", steps: hSteps,
+        values: hSteps.map((x) => {
+          const sd = 0.35 + 0.5 * Math.sqrt(x / total) + (run.diverge && x > run.diverge ? (x - run.diverge) / 300 : 0);
+          const mu = 0.15 * Math.sin(x / 900);
+          return { edges, counts: centres.map((c) => Math.round(4000 * Math.exp(-0.5 * ((c - mu) / sd) ** 2) / sd)) };
+        }),
+      });
+    }
     for (let l = 0; l < (opts.layerSeries ?? 8); l++) {
       series.push({ path: `grads/layer_${String(l).padStart(2, "0")}`, steps, values: s.gn.map((g) => (typeof g === "number" ? g * (0.4 + 0.08 * l) * (1 + 0.1 * gauss(r)) : g)) });
     }

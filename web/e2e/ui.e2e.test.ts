@@ -145,6 +145,61 @@ describe(`UI against the real server`, () => {
     expect(decodeURIComponent(page.url())).toContain("sort=config/lr&order=desc");
   });
 
+  it("saves a view and restores its filter and columns", async () => {
+    await page.goto(`${stack.web}/#/p/e2e/demo?q=sys%2Ftags+contains+%22sweep%22&sort=sys%2Fname&col=sys%2Fname&col=config%2Flr`);
+    await waitForRuns(["beta", "gamma"]);
+    await page.waitForFunction(() => document.querySelector(".run-count")?.textContent === "2 of 4 runs");
+    await page.click(".views-btn");
+    await page.fill(".view-name", "sweeps");
+    await page.click(".view-save");
+    await page.waitForSelector('.view-item[data-view="sweeps"]');
+    await page.click(".views-btn"); // close
+
+    // Change the filter and the columns.
+    await page.fill(".filter-input", "");
+    await page.press(".filter-input", "Enter");
+    await waitForRuns(["alpha", "beta", "gamma", "live-run"]);
+    await page.hover('.th[data-path="config/lr"]');
+    await page.click('.th[data-path="config/lr"] .th-remove');
+    await page.waitForSelector('.th[data-path="config/lr"]', { state: "detached" });
+
+    // Restore it.
+    await page.click(".views-btn");
+    await page.click('.view-item[data-view="sweeps"] .view-open');
+    await waitForRuns(["beta", "gamma"]);
+    expect(await page.inputValue(".filter-input")).toBe('sys/tags contains "sweep"');
+    expect(await page.$$eval(".th[data-path]", (els) => els.map((e) => (e as HTMLElement).dataset.path))).toEqual(["sys/name", "config/lr"]);
+    const url = decodeURIComponent(new URL(page.url()).hash);
+    expect(url).toContain('q=sys/tags+contains+"sweep"');
+    expect(url).toContain("col=sys/name&col=config/lr");
+
+    // Delete it.
+    await page.click(".views-btn");
+    await page.waitForSelector('.view-item[data-view="sweeps"]');
+    await page.click('.view-item[data-view="sweeps"] .view-delete');
+    await page.waitForSelector('.view-item[data-view="sweeps"]', { state: "detached" });
+    expect(await page.textContent(".views-list")).toContain("No saved views");
+  });
+
+  it("groups rows by an attribute, with collapsible headers", async () => {
+    await page.goto(`${stack.web}/#/p/e2e/demo?sort=sys%2Fname`);
+    await waitForRuns(["alpha", "beta", "gamma", "live-run"]);
+    await page.waitForSelector('.group-select option[value="config/optimizer"]', { state: "attached" });
+    await page.selectOption(".group-select", "config/optimizer");
+    await page.waitForSelector('.group-row[data-group="adam"]');
+    expect(decodeURIComponent(page.url())).toContain("group=config/optimizer");
+    expect(await page.textContent('.group-row[data-group="adam"] .group-count')).toBe("3 runs");
+    expect(await page.textContent('.group-row[data-group="sgd"] .group-count')).toBe("1 run");
+    await waitForRuns(["alpha", "gamma", "live-run", "beta"]);
+    await page.click('.group-row[data-group="adam"]');
+    await waitForRuns(["beta"]);
+    await page.click('.group-row[data-group="adam"]');
+    await waitForRuns(["alpha", "gamma", "live-run", "beta"]);
+    await page.selectOption(".group-select", "");
+    await page.waitForSelector(".group-row", { state: "detached" });
+    await waitForRuns(["alpha", "beta", "gamma", "live-run"]);
+  });
+
   it("draws a chart on the run page, with NaN marked", async () => {
     await page.goto(`${stack.web}/#/p/e2e/demo/r/gamma`);
     await page.waitForSelector('.card[data-path="train/loss"] .card-body[data-points="100"] canvas');
@@ -153,6 +208,40 @@ describe(`UI against the real server`, () => {
     expect(await colourPixels("train/loss", [217, 45, 32])).toBeGreaterThan(5); // the NaN tick
     await page.waitForSelector(".log-line >> text=hello from gamma");
     expect(await page.textContent(".attr-tree")).toContain("optimizer");
+  });
+
+  it("draws a histogram series as a heatmap over steps", async () => {
+    const c = client(stack.api, "e2e/hist");
+    await c.createRun({ run_id: "h1", name: "h1" });
+    // A distribution drifting upwards: at step s the mass sits in bin s (of 20).
+    const edges = Array.from({ length: 21 }, (_, i) => i / 2);
+    await c.log("h1", {
+      series: [
+        { path: "grad/w", type: "histogram", steps: steps(20), values: steps(20).map((s) => ({ edges, counts: edges.slice(1).map((_, b) => (b === s ? 50 : 1)) })) },
+        { path: "train/loss", steps: steps(20), values: steps(20).map((s) => 1 / (1 + s)) },
+      ],
+    });
+    await page.goto(`${stack.web}/#/p/e2e/hist/r/h1`);
+    await page.waitForSelector('.card[data-path="grad/w"] .card-body[data-points="20"] canvas.heatmap');
+    const px = await page.$eval('.card[data-path="grad/w"] canvas.heatmap', (el) => {
+      const cv = el as HTMLCanvasElement;
+      const d = cv.getContext("2d")!.getImageData(0, 0, cv.width, cv.height).data;
+      // The darkest cells (the 50-count bins) lie on a rising diagonal: compare
+      // the mean row of dark pixels in the left and right thirds.
+      let n = 0, left = 0, ln = 0, right = 0, rn = 0;
+      for (let y = 0; y < cv.height; y++) for (let x = 0; x < cv.width; x++) {
+        const i = 4 * (y * cv.width + x);
+        if (d[i + 3] > 200 && d[i] < 90 && d[i + 2] > 100) {
+          n++;
+          if (x < cv.width / 3) { left += y; ln++; } else if (x > (2 * cv.width) / 3) { right += y; rn++; }
+        }
+      }
+      return { n, left: left / ln, right: right / rn };
+    });
+    expect(px.n).toBeGreaterThan(200);
+    expect(px.right).toBeLessThan(px.left); // higher values are drawn higher up
+    await page.hover('.card[data-path="grad/w"] canvas.heatmap');
+    expect(await page.textContent('.card[data-path="grad/w"] .readout')).toMatch(/step \d+/);
   });
 
   it("compares two selected runs", async () => {

@@ -102,7 +102,10 @@ Status SqliteBackend::ScanProject(int64_t project_id, ProjectScanner* scanner) {
       ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
       ASSIGN_OR_RETURN(RunInfo info, ReadRunRow(s));
-      scanner->Run(info);
+      if (!scanner->Run(info)) {
+        s->Reset();
+        return Status::Unavailable("loading the runs table was cancelled");
+      }
     }
     s->Reset();
     ASSIGN_OR_RETURN(Stmt * a, (*r)->Prepare(
@@ -113,7 +116,10 @@ Status SqliteBackend::ScanProject(int64_t project_id, ProjectScanner* scanner) {
     for (;;) {
       ASSIGN_OR_RETURN(bool row, a->Step());
       if (!row) break;
-      scanner->Attribute(a->Int(0), ReadAttrRow(a, 1));
+      if (!scanner->Attribute(a->Int(0), ReadAttrRow(a, 1))) {
+        a->Reset();
+        return Status::Unavailable("loading the runs table was cancelled");
+      }
     }
     a->Reset();
     return Status::Ok();

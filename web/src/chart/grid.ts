@@ -10,6 +10,7 @@ import { h, setChildren } from "../lib/dom";
 import { columnsFor, groupItems, rowWindow, type GridItem } from "../lib/search";
 import type { ChartPrefs } from "../lib/url";
 import { SeriesChart, type ChartInfo, type ChartRun, type StepMarker } from "./chart";
+import { HeatmapChart } from "./heatmap";
 import { LogView } from "./log";
 
 export { matchSearch, type GridItem } from "../lib/search";
@@ -271,6 +272,14 @@ export class ChartGrid {
       const log = new LogView(body, this.spec.project, this.spec.runs, path);
       card.mounted = { refresh: () => log.refresh(), destroy: () => log.destroy() };
       void log.load();
+      return;
+    }
+    if (card.item.kind === "histogram") {
+      const hm = new HeatmapChart(body, {
+        project: this.spec.project, path, runs: this.spec.runs, prefs: this.spec.prefs, height: this.spec.chartHeight ?? 180,
+      }, width);
+      card.mounted = { refresh: () => hm.load(), destroy: () => hm.destroy(), setPrefs: (p) => hm.setPrefs(p) };
+      void hm.load();
       return;
     }
     const chart = new SeriesChart(body, {

@@ -53,7 +53,13 @@ export interface RunsQuery {
   columns?: string[];
 }
 
-export interface RunsPage { total: number; runs: Run[] }
+export interface RunsPage { total: number; unfiltered_total?: number; runs: Run[] }
+
+/** A saved runs-table view (`GET …/views`). */
+export interface SavedView { name: string; state: Record<string, unknown>; updated_at: number }
+
+/** A path used in a project (`GET …/attributes`), with the runs per type. */
+export interface ProjectAttribute { path: string; types: Partial<Record<AttributeType, number>>; runs: number }
 
 export interface Buckets {
   index: number[];
@@ -162,6 +168,19 @@ export const api = {
   },
   series(project: string, q: SeriesQuery, signal?: AbortSignal): Promise<SeriesResult[]> {
     return request<{ series: SeriesResult[] }>("POST", `${projectBase(project)}/series`, q, signal).then((r) => r.series);
+  },
+  projectAttributes(project: string, signal?: AbortSignal): Promise<ProjectAttribute[]> {
+    return request<{ attributes: ProjectAttribute[] }>("GET", `${projectBase(project)}/attributes`, undefined, signal)
+      .then((r) => r.attributes);
+  },
+  views(project: string, signal?: AbortSignal): Promise<SavedView[]> {
+    return request<{ views: SavedView[] }>("GET", `${projectBase(project)}/views`, undefined, signal).then((r) => r.views);
+  },
+  putView(project: string, name: string, state: Record<string, unknown>): Promise<unknown> {
+    return request("PUT", `${projectBase(project)}/views/${encodeURIComponent(name)}`, { state });
+  },
+  deleteView(project: string, name: string): Promise<unknown> {
+    return request("DELETE", `${projectBase(project)}/views/${encodeURIComponent(name)}`);
   },
   fileUrl(project: string, runId: string, path: string): string {
     return `${projectBase(project)}/runs/${encodeURIComponent(runId)}/files/${path.split("/").map(encodeURIComponent).join("/")}`;

@@ -11,6 +11,8 @@ export type PageFetcher = (offset: number, limit: number) => Promise<RunsPage>;
 
 export class RunsStore {
   total = 0;
+  /** Runs in the project regardless of the filter (the server's `unfiltered_total`). */
+  unfilteredTotal = 0;
   private pages = new Map<number, Run[]>();
   private inflight = new Set<number>();
   private gen = 0;
@@ -24,6 +26,7 @@ export class RunsStore {
     this.pages.clear();
     this.inflight.clear();
     this.total = first.total;
+    this.unfilteredTotal = first.unfiltered_total ?? first.total;
     this.pages.set(0, first.runs);
   }
 
@@ -66,6 +69,7 @@ export class RunsStore {
       if (gen !== this.gen) return;
       this.pages.set(p, res.runs);
       this.total = res.total;
+      this.unfilteredTotal = res.unfiltered_total ?? res.total;
       this.onChange();
     } catch {
       // Left unloaded: the next ensure() retries.

@@ -2,8 +2,10 @@
 
 export interface GridItem {
   path: string;
-  kind: "float" | "string";
+  kind: "float" | "string" | "histogram";
 }
+
+const KIND_RANK = { float: 0, histogram: 1, string: 2 } as const;
 
 export function groupOf(path: string): string {
   const i = path.indexOf("/");
@@ -12,7 +14,7 @@ export function groupOf(path: string): string {
 
 /** Items grouped by first segment; groups and items in path order, root-level paths first. */
 export function groupItems(items: readonly GridItem[]): Map<string, GridItem[]> {
-  const sorted = items.slice().sort((a, b) => (a.kind === b.kind ? (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) : a.kind === "float" ? -1 : 1));
+  const sorted = items.slice().sort((a, b) => (a.kind === b.kind ? (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) : KIND_RANK[a.kind] - KIND_RANK[b.kind]));
   const groups = new Map<string, GridItem[]>();
   for (const it of sorted) {
     const g = it.kind === "string" ? "text logs" : groupOf(it.path);

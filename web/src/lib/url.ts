@@ -3,8 +3,8 @@
 // UI's routes and lets the built files live under any path.
 //
 //   #/                                    projects
-//   #/p/{ws}/{project}?q=&sort=&order=&col=&sel=   runs table
-//   #/p/{ws}/{project}/r/{run}?s=&log=&smooth=&from=&to=   run page
+//   #/p/{ws}/{project}?q=&sort=&order=&col=&group=&sel=   runs table
+//   #/p/{ws}/{project}/r/{run}?s=&log=&smooth=&from=&to=&x=   run page
 //   #/p/{ws}/{project}/compare?run=&s=&log=&smooth=&from=&to=   compare
 
 export interface ChartPrefs {
@@ -14,7 +14,11 @@ export interface ChartPrefs {
   smooth: number;
   /** zoomed step range, or null for the whole series */
   range: [number, number] | null;
+  /** x axis: absent = step; wall clock or time since the series' first point */
+  x?: XAxis;
 }
+
+export type XAxis = "step" | "wall" | "relative";
 
 export interface SortState { path: string; order: "asc" | "desc" }
 
@@ -28,6 +32,8 @@ export type Route =
       /** null: the default columns */
       columns: string[] | null;
       selected: string[];
+      /** group rows by this attribute path (absent: no grouping) */
+      group?: string;
     }
   | { page: "run"; project: string; runId: string; search: string; chart: ChartPrefs }
   | { page: "compare"; project: string; runs: string[]; search: string; chart: ChartPrefs }
@@ -49,10 +55,12 @@ function parseChart(q: URLSearchParams): ChartPrefs {
     const b = Number(to);
     if (Number.isFinite(a) && Number.isFinite(b) && a < b) range = [a, b];
   }
+  const x = q.get("x");
   return {
     log: q.get("log") === "1",
     smooth: Number.isFinite(smooth) ? Math.min(Math.max(smooth, 0), 0.999) : 0,
     range,
+    ...(x === "wall" || x === "relative" ? { x: x as XAxis } : {}),
   };
 }
 
@@ -63,6 +71,7 @@ function writeChart(q: URLSearchParams, c: ChartPrefs): void {
     q.set("from", String(c.range[0]));
     q.set("to", String(c.range[1]));
   }
+  if (c.x && c.x !== "step") q.set("x", c.x);
 }
 
 /** Parses a location hash ("#/p/a/b?q=x" or "" ) into a route. */
@@ -92,6 +101,7 @@ export function parseRoute(hash: string): Route {
       sort: sortPath ? { path: sortPath, order: q.get("order") === "desc" ? "desc" : "asc" } : null,
       columns: cols.length > 0 || q.get("cols") === "none" ? cols : null,
       selected: q.getAll("sel"),
+      ...(q.get("group") ? { group: q.get("group")! } : {}),
     };
   }
   if (rest[0] === "r" && rest.length === 2) {
@@ -124,6 +134,7 @@ export function formatRoute(r: Route): string {
         if (r.columns.length === 0) q.set("cols", "none");
         for (const c of r.columns) q.append("col", c);
       }
+      if (r.group) q.set("group", r.group);
       for (const s of r.selected) q.append("sel", s);
       break;
     }

@@ -56,8 +56,8 @@ export function runPage(root: HTMLElement, initial: Route): Page {
 
   function drawGrid(): void {
     const all: GridItem[] = attrs
-      .filter((a) => a.type === "float_series" || a.type === "string_series")
-      .map((a) => ({ path: a.path, kind: a.type === "float_series" ? "float" : "string" }));
+      .filter((a) => a.type === "float_series" || a.type === "string_series" || a.type === "histogram_series")
+      .map((a) => ({ path: a.path, kind: a.type === "float_series" ? "float" : a.type === "histogram_series" ? "histogram" : "string" }));
     const shown = all.filter((it) => matchSearch(it.path, route.search));
     controls.setCount(shown.length, all.length);
     grid.setItems(shown);

@@ -1,7 +1,9 @@
 // The runs table: a virtualized list over server-side filter, sort and paging.
 
 import { href, navigate, setCrumbs, setTitle, type Page } from "../app";
-import { api, ApiError, type Run, type RunsQuery } from "../lib/api";
+import { api, ApiError, type ProjectAttribute, type Run, type RunsQuery, type SavedView } from "../lib/api";
+import { GROUP_LIMIT, groupItems, groupRuns, type TableItem } from "../lib/grouping";
+import { applyView, parseView, serializeView, viewFromRoute, viewNameError } from "../lib/views";
 import {
   addColumn, attributePaths, cellKind, cellValue, columnLabel, columnWidth, defaultColumns,
   nextSort, removeColumn, requestColumns, SYS_PATHS,
@@ -29,6 +31,11 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   setTitle(project);
 
   let discovered: Run[] = [];
+  let projectAttrs: ProjectAttribute[] = [];
+  // Grouping (route.group): the whole query result, up to GROUP_LIMIT rows.
+  let grouped: { runs: Run[]; total: number; unfiltered: number } | null = null;
+  let items: TableItem[] = [];
+  const collapsed = new Set<string>();
   let known: string[] = [];
   let queryGen = 0;
   let firstLoaded = false;
@@ -44,8 +51,11 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   const query = (): RunsQuery => ({
     filter: route.filter || undefined,
     sort: route.sort ? [{ path: route.sort.path, order: route.sort.order }] : undefined,
-    columns: requestColumns(columns()),
+    columns: requestColumns(route.group && !columns().includes(route.group) ? [...columns(), route.group] : columns()),
   });
+  const rowCount = (): number => (route.group ? items.length : store.total);
+  const itemAt = (i: number): TableItem | undefined => (route.group ? items[i] : { kind: "run", run: store.row(i) });
+  const runAt = (i: number): Run | undefined => { const it = itemAt(i); return it?.kind === "run" ? it.run : undefined; };
   const fetcherFor = (q: RunsQuery) => (offset: number, limit: number) =>
     api.queryRuns(project, { ...q, offset, limit }, ctl.signal);
 
@@ -62,6 +72,10 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   const clearSel = h("button", { class: "btn ghost", onclick: () => update({ ...route, selected: [] }) }, "Clear selection");
   const colsBtn = h("button", { class: "btn", onclick: () => toggleColumnsMenu() }, "Columns");
   const colsMenu = h("div", { class: "popover cols-menu", hidden: true });
+  const viewsBtn = h("button", { class: "btn views-btn", onclick: () => toggleViewsMenu() }, "Views");
+  const viewsMenu = h("div", { class: "popover views-menu", hidden: true });
+  const groupSel = h("select", { class: "input group-select", title: "Group rows by an attribute",
+    onchange: () => update(withGroup(route, groupSel.value || null)) });
   const head = h("div", { class: "thead" });
   const body = h("div", { class: "tbody" });
   const empty = h("div", { class: "table-empty", hidden: true });
@@ -69,7 +83,8 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   root.appendChild(h("div", { class: "runs-page" },
     h("div", { class: "toolbar" },
       filter.el,
-      h("div", { class: "toolbar-right" }, countEl, h("div", { class: "popover-anchor" }, colsBtn, colsMenu), clearSel, compareBtn),
+      h("div", { class: "toolbar-right" }, countEl, groupSel, h("div", { class: "popover-anchor" }, viewsBtn, viewsMenu),
+        h("div", { class: "popover-anchor" }, colsBtn, colsMenu), clearSel, compareBtn),
     ),
     scroller,
   ));
@@ -77,7 +92,9 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   // ---- state changes ----
   function update(next: RunsRoute): void {
     const queryChanged = next.filter !== route.filter || next.sort?.path !== route.sort?.path ||
-      next.sort?.order !== route.sort?.order || JSON.stringify(next.columns) !== JSON.stringify(route.columns);
+      next.sort?.order !== route.sort?.order || JSON.stringify(next.columns) !== JSON.stringify(route.columns) ||
+      next.group !== route.group;
+    if (next.group !== route.group) collapsed.clear();
     route = next;
     navigate(route, true);
     if (queryChanged) void runQuery();
@@ -87,6 +104,25 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   async function runQuery(): Promise<void> {
     const gen = ++queryGen;
     const q = query();
+    if (route.group) {
+      const path = route.group;
+      try {
+        const all = await api.queryRuns(project, { ...q, offset: 0, limit: GROUP_LIMIT }, ctl.signal);
+        if (gen !== queryGen) return;
+        filter.setError(null);
+        firstLoaded = true;
+        grouped = { runs: all.runs, total: all.total, unfiltered: all.unfiltered_total ?? all.total };
+        items = groupItems(groupRuns(all.runs, path), collapsed);
+        learn(all.runs);
+        drawAll();
+      } catch (e) {
+        if (gen !== queryGen || (e as Error).name === "AbortError") return;
+        filter.setError(e instanceof ApiError ? e.message.replace(/^filter: /, "") : String(e));
+      }
+      return;
+    }
+    grouped = null;
+    items = [];
     try {
       const first = await api.queryRuns(project, { ...q, offset: 0, limit: PAGE_SIZE }, ctl.signal);
       if (gen !== queryGen) return;
@@ -114,12 +150,34 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     } catch (e) {
       if ((e as Error).name !== "AbortError") filter.setError(e instanceof ApiError ? e.message : String(e));
     }
+    try {
+      // Every path in the project, for the column picker, autocompletion and grouping.
+      projectAttrs = await api.projectAttributes(project, ctl.signal);
+      learn([]);
+      drawToolbar();
+    } catch {
+      // An older server without …/attributes: the names seen in loaded runs suffice.
+    }
+  }
+
+  /** Paths worth grouping by: built-ins and single values (not series or files). */
+  function groupablePaths(): string[] {
+    const scalar = new Set(["float", "int", "bool", "string", "datetime", "string_set"]);
+    const out = new Set<string>(["sys/state", "sys/experiment", "sys/tags"]);
+    if (projectAttrs.length) {
+      for (const a of projectAttrs) if (Object.keys(a.types).some((t) => scalar.has(t))) out.add(a.path);
+    } else {
+      for (const p of known) if (/^(config|configs|params|parameters|hparams)\//.test(p)) out.add(p);
+    }
+    if (route.group) out.add(route.group);
+    return Array.from(out);
   }
 
   function learn(runs: Run[]): void {
     const s = new Set(known);
     for (const p of attributePaths(runs)) s.add(p);
     for (const p of SYS_PATHS) s.add(p);
+    for (const a of projectAttrs) s.add(a.path);
     for (const c of columns()) s.add(c);
     known = Array.from(s).sort();
   }
@@ -147,7 +205,19 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   }
 
   function drawToolbar(): void {
-    countEl.textContent = store.total === 1 ? "1 run" : `${store.total.toLocaleString()} runs`;
+    const total = grouped ? grouped.total : store.total;
+    const unfiltered = grouped ? grouped.unfiltered : store.unfilteredTotal;
+    let text = total === 1 ? "1 run" : `${total.toLocaleString()} runs`;
+    if (firstLoaded && unfiltered > total) text = `${total.toLocaleString()} of ${unfiltered.toLocaleString()} runs`;
+    if (grouped && grouped.total > grouped.runs.length) text += ` (grouping the first ${grouped.runs.length.toLocaleString()})`;
+    countEl.textContent = text;
+    const opts = groupablePaths();
+    if (groupSel.dataset.opts !== opts.join("\n") + "|" + (route.group ?? "")) {
+      groupSel.dataset.opts = opts.join("\n") + "|" + (route.group ?? "");
+      setChildren(groupSel, h("option", { value: "" }, "No grouping"),
+        opts.map((p) => h("option", { value: p, selected: p === route.group }, `Group: ${columnLabel(p)}`)));
+      groupSel.value = route.group ?? "";
+    }
     const n = route.selected.length;
     compareBtn.textContent = n ? `Compare ${n}` : "Compare";
     compareBtn.classList.toggle("disabled", n === 0);
@@ -168,7 +238,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
           else {
             const [a, b] = visibleRange();
             const ids: string[] = [];
-            for (let i = a; i < b && ids.length < 12; i++) { const r = store.row(i); if (r) ids.push(r.run_id); }
+            for (let i = a; i < b && ids.length < 12; i++) { const r = runAt(i); if (r) ids.push(r.run_id); }
             update({ ...route, selected: ids });
           }
         },
@@ -205,19 +275,19 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     const top = scroller.scrollTop;
     const hgt = scroller.clientHeight || 600;
     const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
-    const last = Math.min(store.total, Math.ceil((top + hgt) / ROW_H) + OVERSCAN);
+    const last = Math.min(rowCount(), Math.ceil((top + hgt) / ROW_H) + OVERSCAN);
     return [first, last];
   }
 
-  const rows = new Map<number, { el: HTMLElement; run: Run | undefined }>();
+  const rows = new Map<number, { el: HTMLElement; run: Run | string | undefined }>();
   function drawRows(): void {
     if (destroyed) return;
-    body.style.height = `${store.total * ROW_H}px`;
+    body.style.height = `${rowCount() * ROW_H}px`;
     drawToolbar();
-    empty.hidden = !firstLoaded || store.total > 0;
+    empty.hidden = !firstLoaded || rowCount() > 0;
     setChildren(empty, route.filter ? "No runs match the filter." : "No runs in this project yet.");
     const [first, last] = visibleRange();
-    store.ensure(first, last);
+    if (!route.group) store.ensure(first, last);
     for (const [i, r] of rows) {
       if (i < first || i >= last) {
         r.el.remove();
@@ -227,7 +297,18 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     const cols = columns();
     const sel = new Set(route.selected);
     for (let i = first; i < last; i++) {
-      const run = store.row(i);
+      const item = itemAt(i);
+      if (item?.kind === "group") {
+        const key = `${item.key}|${item.collapsed}|${item.count}`;
+        const have = rows.get(i);
+        if (have && have.run === key) continue;
+        const el = drawGroupRow(i, item);
+        if (have) have.el.replaceWith(el);
+        else body.appendChild(el);
+        rows.set(i, { el, run: key });
+        continue;
+      }
+      const run = item?.run;
       const have = rows.get(i);
       if (have && have.run === run && (!run || have.el.classList.contains("selected") === sel.has(run.run_id))) continue;
       const el = drawRow(i, run, cols, sel);
@@ -235,6 +316,23 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
       else body.appendChild(el);
       rows.set(i, { el, run });
     }
+  }
+
+  function drawGroupRow(i: number, g: Extract<TableItem, { kind: "group" }>): HTMLElement {
+    return h("div", {
+      class: "tr group-row" + (g.collapsed ? " collapsed" : ""), style: `transform:translateY(${i * ROW_H}px);width:${totalWidth()}px`,
+      dataset: { group: g.label }, role: "button", title: g.collapsed ? "Expand" : "Collapse",
+      onclick: () => {
+        if (collapsed.has(g.key)) collapsed.delete(g.key);
+        else collapsed.add(g.key);
+        if (grouped && route.group) items = groupItems(groupRuns(grouped.runs, route.group), collapsed);
+        drawAll();
+      },
+    },
+      h("span", { class: "group-caret" }, g.collapsed ? "▸" : "▾"),
+      h("span", { class: "group-path" }, columnLabel(route.group ?? "")),
+      h("span", { class: "group-label" }, g.label),
+      h("span", { class: "group-count" }, g.count === 1 ? "1 run" : `${g.count.toLocaleString()} runs`));
   }
 
   function drawRow(i: number, run: Run | undefined, cols: string[], sel: Set<string>): HTMLElement {
@@ -318,8 +416,85 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
       } }),
       h("span", null, p))));
   }
+  // ---- saved views ----
+  let views: SavedView[] = [];
+  let viewsError = "";
+  const viewName = h("input", { class: "input view-name", placeholder: "Name this view", maxlength: 200,
+    onkeydown: (e: KeyboardEvent) => {
+      if (e.key === "Enter") void saveView();
+      else if (e.key === "Escape") viewsMenu.hidden = true;
+    } });
+  const viewList = h("div", { class: "views-list" });
+  const viewErr = h("div", { class: "views-error" });
+  function toggleViewsMenu(): void {
+    viewsMenu.hidden = !viewsMenu.hidden;
+    if (viewsMenu.hidden) return;
+    colsMenu.hidden = true;
+    setChildren(viewsMenu,
+      h("div", { class: "views-save" }, viewName, h("button", { class: "btn primary view-save", onclick: () => void saveView() }, "Save")),
+      h("div", { class: "views-hint" }, "Saves the filter, sort, columns and grouping."),
+      viewErr, viewList);
+    viewsError = "";
+    drawViewList();
+    viewName.focus();
+    void loadViews();
+  }
+  async function loadViews(): Promise<void> {
+    try {
+      views = (await api.views(project, ctl.signal)).sort((a, b) => a.name.localeCompare(b.name));
+      viewsError = "";
+    } catch (e) {
+      if ((e as Error).name === "AbortError") return;
+      viewsError = e instanceof ApiError ? e.message : String(e);
+    }
+    drawViewList();
+  }
+  async function saveView(): Promise<void> {
+    const name = viewName.value.trim();
+    const bad = viewNameError(name);
+    if (bad) {
+      viewsError = bad;
+      drawViewList();
+      return;
+    }
+    try {
+      await api.putView(project, name, serializeView(viewFromRoute(route)));
+      viewName.value = "";
+      viewsError = "";
+    } catch (e) {
+      viewsError = e instanceof ApiError ? e.message : String(e);
+    }
+    await loadViews();
+  }
+  function drawViewList(): void {
+    viewErr.textContent = viewsError;
+    viewErr.hidden = !viewsError;
+    if (!views.length) {
+      setChildren(viewList, h("div", { class: "views-empty" }, "No saved views yet."));
+      return;
+    }
+    setChildren(viewList, views.map((v) => h("div", { class: "view-item", dataset: { view: v.name } },
+      h("button", { class: "view-open", title: "Restore this view", onclick: () => {
+        const next = applyView(route, parseView(v.state));
+        filter.setValue(next.filter);
+        viewsMenu.hidden = true;
+        update(next);
+      } }, v.name),
+      h("span", { class: "view-time", title: formatTime(v.updated_at) }, formatAgo(v.updated_at)),
+      h("button", { class: "view-delete", title: `Delete view ${v.name}`, onclick: async () => {
+        try {
+          await api.deleteView(project, v.name);
+        } catch (e) {
+          viewsError = e instanceof ApiError ? e.message : String(e);
+        }
+        await loadViews();
+      } }, "×"))));
+  }
+
   const onDocClick = (e: MouseEvent) => {
-    if (!colsMenu.hidden && !(e.target as Element).closest?.(".popover-anchor")) colsMenu.hidden = true;
+    for (const m of [colsMenu, viewsMenu]) {
+      if (!m.hidden && !m.parentElement!.contains(e.target as Node)) m.hidden = true;
+    }
   };
   document.addEventListener("mousedown", onDocClick);
 
@@ -329,9 +504,13 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     ticks++;
     const [a, b] = visibleRange();
     let anyRunning = false;
-    for (let i = a; i < b; i++) if (store.row(i)?.state === "running") anyRunning = true;
+    for (let i = a; i < b; i++) if (runAt(i)?.state === "running") anyRunning = true;
     // A poll of an idle table refreshes every 5th tick; a server event always.
     if (notice.kind === "tick" && !anyRunning && ticks % 5 !== 0) return;
+    if (route.group) {
+      await runQuery();
+      return;
+    }
     const before = store.total;
     await store.refresh(a, Math.max(b, 1));
     if (store.total !== before) drawAll();
@@ -367,4 +546,9 @@ export function addTagFilter(filter: string, tag: string): string {
   const f = filter.trim();
   if (f.includes(cond)) return f;
   return f ? `(${f}) and ${cond}` : cond;
+}
+
+function withGroup(r: Extract<Route, { page: "runs" }>, group: string | null): Extract<Route, { page: "runs" }> {
+  const { group: _old, ...rest } = r;
+  return group ? { ...rest, group } : rest;
 }

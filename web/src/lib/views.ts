@@ -1,0 +1,79 @@
+// Saved views of the runs table: the part of the table's state worth naming
+// (filter, sort, columns, grouping), stored on the server as a JSON object
+// under `PUT …/views/{name}`. Selection is not part of a view.
+
+import type { Route, SortState } from "./url";
+
+type RunsRoute = Extract<Route, { page: "runs" }>;
+
+export const VIEW_VERSION = 1;
+/** The server's limit on a view's state. */
+export const MAX_VIEW_BYTES = 64 * 1024;
+
+export interface ViewState {
+  version: number;
+  filter: string;
+  sort: SortState | null;
+  /** null: the default columns */
+  columns: string[] | null;
+  group: string | null;
+}
+
+/** The view state of a runs-table route. */
+export function viewFromRoute(r: RunsRoute): ViewState {
+  return {
+    version: VIEW_VERSION,
+    filter: r.filter,
+    sort: r.sort ? { path: r.sort.path, order: r.sort.order } : null,
+    columns: r.columns ? r.columns.slice() : null,
+    group: r.group ?? null,
+  };
+}
+
+/**
+ * Reads a stored state tolerantly: unknown keys are ignored and a missing or
+ * mistyped field falls back to its default, so views written by another
+ * version of the UI still open.
+ */
+export function parseView(raw: unknown): ViewState {
+  const o = raw && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const str = (v: unknown) => (typeof v === "string" ? v : "");
+  let sort: SortState | null = null;
+  const s = o.sort as Record<string, unknown> | null | undefined;
+  if (s && typeof s === "object" && typeof s.path === "string" && s.path) {
+    sort = { path: s.path, order: s.order === "desc" ? "desc" : "asc" };
+  }
+  const columns = Array.isArray(o.columns) ? o.columns.filter((c): c is string => typeof c === "string" && c !== "") : null;
+  return {
+    version: typeof o.version === "number" ? o.version : VIEW_VERSION,
+    filter: str(o.filter),
+    sort,
+    columns,
+    group: typeof o.group === "string" && o.group ? o.group : null,
+  };
+}
+
+/** `route` with the view applied (the selection is kept). */
+export function applyView(route: RunsRoute, v: ViewState): RunsRoute {
+  const next: RunsRoute = {
+    page: "runs", project: route.project, filter: v.filter, sort: v.sort, columns: v.columns, selected: route.selected,
+  };
+  if (v.group) next.group = v.group;
+  return next;
+}
+
+/** Why a view name cannot be used, or null. The server takes one path segment. */
+export function viewNameError(name: string): string | null {
+  const n = name.trim();
+  if (!n) return "Enter a name";
+  if (n.includes("/")) return "A name cannot contain '/'";
+  if (n.length > 200) return "Name too long";
+  return null;
+}
+
+/** The state as the server stores it, or an error when it is too large. */
+export function serializeView(v: ViewState): Record<string, unknown> {
+  const state = { ...v } as unknown as Record<string, unknown>;
+  if (new TextEncoder().encode(JSON.stringify(state)).length > MAX_VIEW_BYTES) throw new Error("view too large (64 KiB at most)");
+  return state;
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { applyView, parseView, serializeView, viewFromRoute, viewNameError } from "../src/lib/views";
+import { formatRoute, parseRoute, type Route } from "../src/lib/url";
+
+type RunsRoute = Extract<Route, { page: "runs" }>;
+
+const route: RunsRoute = {
+  page: "runs", project: "t/p", filter: "config/lr < 1e-3", sort: { path: "train/loss", order: "desc" },
+  columns: ["sys/name", "config/lr"], selected: ["r1"], group: "config/model",
+};
+
+describe("saved views", () => {
+  it("round-trips a route through JSON", () => {
+    const state = JSON.parse(JSON.stringify(serializeView(viewFromRoute(route))));
+    expect(state).toEqual({
+      version: 1, filter: "config/lr < 1e-3", sort: { path: "train/loss", order: "desc" },
+      columns: ["sys/name", "config/lr"], group: "config/model",
+    });
+    const back = applyView({ page: "runs", project: "t/p", filter: "x", sort: null, columns: null, selected: ["r1"] }, parseView(state));
+    expect(back).toEqual(route);
+  });
+
+  it("keeps default columns and no grouping as such", () => {
+    const r: RunsRoute = { page: "runs", project: "t/p", filter: "", sort: null, columns: null, selected: [] };
+    const v = parseView(JSON.parse(JSON.stringify(viewFromRoute(r))));
+    expect(v).toEqual({ version: 1, filter: "", sort: null, columns: null, group: null });
+    expect(applyView(r, v)).toEqual(r);
+    expect(applyView(r, { ...v, columns: [] }).columns).toEqual([]);
+  });
+
+  it("reads foreign or damaged state tolerantly", () => {
+    expect(parseView(null)).toEqual({ version: 1, filter: "", sort: null, columns: null, group: null });
+    expect(parseView({ filter: 3, sort: { path: "a" }, columns: ["a", 1, ""], group: "", extra: true }))
+      .toEqual({ version: 1, filter: "", sort: { path: "a", order: "asc" }, columns: ["a"], group: null });
+    expect(parseView({ sort: { order: "desc" }, columns: "a" })).toMatchObject({ sort: null, columns: null });
+  });
+
+  it("the restored view is reflected in the URL", () => {
+    const r = applyView({ page: "runs", project: "t/p", filter: "", sort: null, columns: null, selected: [] }, parseView(viewFromRoute(route)));
+    expect(parseRoute(formatRoute(r))).toEqual({ ...route, selected: [] });
+    expect(formatRoute(r)).toContain("group=config%2Fmodel");
+  });
+
+  it("validates names and size", () => {
+    expect(viewNameError(" ")).toBeTruthy();
+    expect(viewNameError("a/b")).toBeTruthy();
+    expect(viewNameError("my view")).toBeNull();
+    expect(() => serializeView({ version: 1, filter: "x".repeat(70_000), sort: null, columns: null, group: null })).toThrow();
+  });
+});
