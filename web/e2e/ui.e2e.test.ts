@@ -244,6 +244,30 @@ describe(`UI against the real server`, () => {
     expect(await page.textContent('.card[data-path="grad/w"] .readout')).toMatch(/step \d+/);
   });
 
+  it("switches the x axis to relative time and back, in the URL", async () => {
+    const c = client(stack.api, "e2e/hist");
+    await c.createRun({ run_id: "timed", name: "timed" });
+    const t0 = 1795300000;
+    await c.log("timed", { series: [{ path: "train/loss", steps: steps(30), values: steps(30).map((s) => 1 / (1 + s)), timestamps: steps(30).map((s) => t0 + 60 * s) }] });
+    await page.goto(`${stack.web}/#/p/e2e/hist/r/timed`);
+    await page.waitForSelector('.card[data-path="train/loss"] .card-body[data-points="30"] canvas');
+    await page.selectOption(".x-axis", "relative");
+    expect(decodeURIComponent(page.url())).toContain("x=relative");
+    const card = '.card[data-path="train/loss"]';
+    await page.waitForFunction((sel) => {
+      const el = document.querySelector(`${sel} .plot`) as HTMLElement | null;
+      if (!el) return false;
+      const r = el.getBoundingClientRect();
+      el.querySelector(".u-over")?.dispatchEvent(new MouseEvent("mousemove", { clientX: r.left + r.width * 0.75, clientY: r.top + r.height / 2, bubbles: true }));
+      return /^\+\d+m/.test(document.querySelector(`${sel} .ro-step`)?.textContent ?? "");
+    }, card, { timeout: 10_000 });
+    expect(await page.textContent(`${card} .ro-step`)).toMatch(/^\+\d+m.*step \d+/);
+    await page.goto(`${stack.web}/#/p/e2e/hist/r/timed?x=wall`);
+    expect(await page.inputValue(".x-axis")).toBe("wall");
+    await page.selectOption(".x-axis", "step");
+    expect(new URL(page.url()).hash).toBe("#/p/e2e/hist/r/timed");
+  });
+
   it("compares two selected runs", async () => {
     await page.goto(`${stack.web}/#/p/e2e/demo?sort=sys%2Fname`);
     await waitForRuns(["alpha", "beta", "gamma", "live-run"]);

@@ -22,6 +22,15 @@ describe("routes", () => {
     it(`formats back to ${hash}`, () => expect(formatRoute(route)).toBe(hash));
   }
 
+  it("keeps the x axis mode, step by default", () => {
+    const r = parseRoute("#/p/t/p/r/a?x=relative");
+    expect(r).toEqual({ page: "run", project: "t/p", runId: "a", search: "", chart: { ...chart, x: "relative" } });
+    expect(formatRoute(r)).toBe("#/p/t/p/r/a?x=relative");
+    expect(parseRoute("#/p/t/p/compare?run=a&x=wall")).toMatchObject({ chart: { x: "wall" } });
+    expect(parseRoute("#/p/t/p/r/a?x=bogus")).toEqual({ page: "run", project: "t/p", runId: "a", search: "", chart });
+    expect(formatRoute({ page: "run", project: "t/p", runId: "a", search: "", chart: { ...chart, x: "step" } })).toBe("#/p/t/p/r/a");
+  });
+
   it("round-trips awkward values", () => {
     const r: Route = {
       page: "runs", project: "w.s/p-1", filter: 'sys/tags contains "a&b=c" and `x y` > 1 # %',
@@ -48,5 +57,14 @@ describe("routes", () => {
     expect(parseRoute("#/p/onlyws").page).toBe("notfound");
     expect(parseRoute("#/p/a/b/zzz").page).toBe("notfound");
     expect(parseRoute("").page).toBe("projects");
+  });
+});
+
+import { formatDuration } from "../src/lib/format";
+
+describe("formatDuration", () => {
+  it("is compact", () => {
+    expect([0, 45, 60, 750, 3600, 12000, 90000, 172800, -30].map(formatDuration))
+      .toEqual(["0s", "45s", "1m", "12m30s", "1h", "3h20m", "1d1h", "2d", "-30s"]);
   });
 });

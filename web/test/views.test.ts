@@ -48,3 +48,23 @@ describe("saved views", () => {
     expect(() => serializeView({ version: 1, filter: "x".repeat(70_000), sort: null, columns: null, group: null })).toThrow();
   });
 });
+
+describe("column widths", () => {
+  it("round-trip through the URL and a view", () => {
+    const r: RunsRoute = {
+      page: "runs", project: "t/p", filter: "", sort: null, columns: ["sys/name", "a:b"], selected: [],
+      widths: { "sys/name": 300, "a:b": 90 },
+    };
+    const hash = formatRoute(r);
+    expect(hash).toContain("w=a%3Ab%3A90");
+    expect(parseRoute(hash)).toEqual(r);
+    const v = parseView(JSON.parse(JSON.stringify(viewFromRoute(r))));
+    expect(v.widths).toEqual({ "sys/name": 300, "a:b": 90 });
+    expect(applyView({ ...r, widths: undefined }, v)).toEqual(r);
+  });
+  it("are clamped and validated", () => {
+    expect(parseRoute("#/p/t/p?w=x:5&w=y:abc&w=z:99999&w=:3")).toMatchObject({ widths: { x: 40, z: 1000 } });
+    expect(parseView({ widths: { a: 10, b: "x", c: 120.4 } }).widths).toEqual({ a: 40, c: 120 });
+    expect(parseView({ widths: [] }).widths).toBeUndefined();
+  });
+});

@@ -80,7 +80,18 @@ class SqliteBackend : public Backend {
                    std::vector<std::pair<std::string, AttrKey>>* created);
   Status InsertChunk(Db& db, int64_t attr_id, int level, const chunkenc::EncodedChunk& c,
                      const chunkenc::ChunkStats& s);
-  Status CompactSeries(Db& db, int64_t attr_id, bool* changed);
+  // Compaction of one series: planned (read, merge, encode) outside the
+  // writer, applied inside it only if the chunks it read are unchanged.
+  struct Meta;
+  struct CompactionGroup {
+    int64_t lo = 0, hi = 0;
+    std::vector<int64_t> source_ids;  // sorted
+    std::vector<chunkenc::EncodedChunk> chunks;
+    std::vector<chunkenc::ChunkStats> stats;
+  };
+  Result<std::vector<CompactionGroup>> PlanCompaction(Db& db, int64_t attr_id);
+  Status ApplyCompaction(Db& db, int64_t attr_id, const std::vector<CompactionGroup>& groups,
+                         bool* complete);
 
   static std::string AttrCacheKey(int64_t run_id, const std::string& path);
   void CacheAttributes(const std::vector<std::pair<std::string, AttrKey>>& created);

@@ -7,12 +7,12 @@ import "uplot/dist/uPlot.min.css";
 import { api, ApiError } from "../lib/api";
 import { alpha, h, setChildren } from "../lib/dom";
 import { ema } from "../lib/ema";
-import { formatNumber, formatStep } from "../lib/format";
+import { formatDuration, formatNumber, formatStep, formatTime } from "../lib/format";
 import {
   alignColumns, bucketsToPlot, emptyPlotData, pointsToPlot, positiveOnly,
   type Column, type RunPlotData,
 } from "../lib/plotdata";
-import type { ChartPrefs } from "../lib/url";
+import type { ChartPrefs, XAxis } from "../lib/url";
 import { limit } from "./queue";
 
 export interface ChartRun {
@@ -52,6 +52,10 @@ const NAN_COLOR = "#d92d20";
 const NUM_INCRS: number[] = [];
 for (let e = -30; e <= 300; e++) for (const m of [1, 2, 2.5, 5]) NUM_INCRS.push(Number(`${m}e${e}`));
 const INF_COLOR = "#b54708";
+/** A time x axis needs raw points (buckets carry no times): at most this many per run, else the chart stays on steps. */
+export const RAW_TIME_LIMIT = 10_000;
+/** Tick increments for a relative-time axis, in seconds. */
+const DURATION_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 432000, 864000, 2592000];
 
 /** Series layout per run in the uPlot data: max, min, mean[, smoothed]. */
 interface Layout {
@@ -66,6 +70,12 @@ export class SeriesChart {
   private fetchedWidth = 0;
   private destroyed = false;
   private layout: Layout = { perRun: 3, lineIdx: [] };
+  /** the x axis drawn (step when a time axis was asked for but the series is too long) */
+  private xMode: XAxis = "step";
+  private renderedMode: XAxis = "step";
+  private fallback = false;
+  /** per run, in time mode: x value and step of each point (zoom and readout map time back to steps) */
+  private xSteps: { x: number[]; steps: number[] }[] = [];
   private readonly plotEl: HTMLDivElement;
   private readonly readout: HTMLDivElement;
   private readonly resize: ResizeObserver;
@@ -98,6 +108,40 @@ export class SeriesChart {
     const width = this.width();
     const { project, path, runs, prefs } = this.spec;
     try {
+      const want = prefs.x ?? "step";
+      this.fallback = false;
+      if (want !== "step") {
+        const raw = await limit(() => api.series(project, { runs: runs.map((r) => r.runId), path, limit: RAW_TIME_LIMIT, step_range: prefs.range }, ctl.signal));
+        if (this.destroyed || ctl.signal.aborted) return;
+        const complete = raw.every((s) => s.next_after_step == null && (s.timestamps?.length ?? 0) === (s.steps?.length ?? 0));
+        if (complete) {
+          this.xMode = want;
+          this.fetchedWidth = width;
+          this.xSteps = [];
+          this.data = runs.map((r) => {
+            const s = raw.find((x) => x.run_id === r.runId);
+            if (!s?.steps || !s.values || !s.timestamps || s.steps.length === 0) {
+              this.xSteps.push({ x: [], steps: [] });
+              return emptyPlotData();
+            }
+            const t0 = s.timestamps[0];
+            let order = s.steps.map((_, i) => i);
+            const xs0 = s.timestamps.map((t) => (want === "wall" ? t : t - t0));
+            if (xs0.some((v, i) => i > 0 && v < xs0[i - 1])) order = order.sort((a, b) => xs0[a] - xs0[b]);
+            const xs = order.map((i) => xs0[i]);
+            const steps = order.map((i) => s.steps![i]);
+            this.xSteps.push({ x: xs, steps });
+            const d = pointsToPlot(xs, order.map((i) => s.values![i]) as never);
+            d.lastStep = s.steps[s.steps.length - 1];
+            return d;
+          });
+          this.render();
+          return;
+        }
+        this.fallback = true;
+      }
+      this.xMode = "step";
+      this.xSteps = [];
       const res = await limit(() =>
         api.series(project, {
           runs: runs.map((r) => r.runId),
@@ -126,7 +170,7 @@ export class SeriesChart {
     const old = this.spec.prefs;
     this.spec = { ...this.spec, prefs };
     const sameRange = old.range?.[0] === prefs.range?.[0] && old.range?.[1] === prefs.range?.[1];
-    if (!sameRange) void this.load();
+    if (!sameRange || (old.x ?? "step") !== (prefs.x ?? "step")) void this.load();
     else if (old.log !== prefs.log || old.smooth !== prefs.smooth) this.render(true);
   }
 
@@ -193,13 +237,15 @@ export class SeriesChart {
       this.setReadout(null);
       return;
     }
-    if (this.u && !rebuild && this.layout.perRun === perRun && this.u.series.length === aligned.length) {
+    if (this.u && !rebuild && this.layout.perRun === perRun && this.u.series.length === aligned.length && this.renderedMode === this.xMode) {
       this.u.setData(aligned);
       this.setReadout(null);
       return;
     }
     this.u?.destroy();
     this.plotEl.textContent = "";
+    this.renderedMode = this.xMode;
+    const mode = this.xMode;
     this.layout = { perRun, lineIdx: runs.map((_, i) => 1 + i * perRun + (perRun === 4 ? 3 : 2)) };
 
     const series: uPlot.Series[] = [{}];
@@ -231,17 +277,19 @@ export class SeriesChart {
       bands,
       scales: {
         x: {
-          time: false,
+          time: mode === "wall",
           range: (_u, min, max) => {
             const r = this.spec.prefs.range;
-            if (r) return [r[0], r[1]];
+            if (r && mode === "step") return [r[0], r[1]];
             return min === max ? [min - 1, max + 1] : [min, max];
           },
         },
         y: prefs.log ? { distr: 3, log: 10 } : { distr: 1 },
       },
       axes: [
-        { ...axisStyle, size: 24, space: 60, values: (_u, splits) => splits.map((v) => compactStep(v)) },
+        mode === "wall" ? { ...axisStyle, size: 24, space: 80 }
+          : mode === "relative" ? { ...axisStyle, size: 24, space: 60, incrs: DURATION_INCRS, values: (_u, splits) => splits.map((v) => formatDuration(v)) }
+          : { ...axisStyle, size: 24, space: 60, values: (_u, splits) => splits.map((v) => compactStep(v)) },
         { ...axisStyle, size: 48, incrs: NUM_INCRS, values: (_u, splits) => splits.map((v) => (v == null ? "" : formatNumber(v, 3))) },
       ],
       cursor: {
@@ -255,7 +303,17 @@ export class SeriesChart {
           if (sel.width > 3) {
             const a = u.posToVal(sel.left, "x");
             const b = u.posToVal(sel.left + sel.width, "x");
-            if (b > a) this.spec.onZoom([roundStep(a), roundStep(b)]);
+            if (mode === "step") {
+              if (b > a) this.spec.onZoom([roundStep(a), roundStep(b)]);
+            } else {
+              // Time axis: zoom to the steps of the points inside the selection.
+              let lo = Infinity;
+              let hi = -Infinity;
+              for (const r of this.xSteps) r.x.forEach((x, i) => {
+                if (x >= a && x <= b) { lo = Math.min(lo, r.steps[i]); hi = Math.max(hi, r.steps[i]); }
+              });
+              if (hi > lo) this.spec.onZoom([lo, hi]);
+            }
           }
           u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
         }],
@@ -275,7 +333,7 @@ export class SeriesChart {
     ctx.save();
     const xAt = (s: number) => u.valToPos(s, "x", true);
     const inView = (px: number) => px >= left - 1 && px <= left + width + 1;
-    for (const m of this.spec.markers ?? []) {
+    for (const m of this.xMode === "step" ? this.spec.markers ?? [] : []) {
       const px = Math.round(xAt(m.step));
       if (!inView(px)) continue;
       ctx.strokeStyle = "#98a2b3";
@@ -312,8 +370,13 @@ export class SeriesChart {
     const u = this.u;
     const parts: (HTMLElement | string)[] = [];
     if (u && idx !== null && idx !== undefined) {
-      const step = u.data[0][idx];
-      parts.push(h("span", { class: "ro-step" }, `step ${formatStep(step)}`));
+      const x = u.data[0][idx];
+      if (this.xMode === "step") parts.push(h("span", { class: "ro-step" }, `step ${formatStep(x)}`));
+      else {
+        const step = runs.length === 1 ? this.xSteps[0]?.steps[idx] : undefined;
+        parts.push(h("span", { class: "ro-step" }, this.xMode === "wall" ? formatTime(x) : `+${formatDuration(x)}`,
+          step !== undefined ? h("span", { class: "ro-dim" }, ` step ${formatStep(step)}`) : null));
+      }
       runs.forEach((r, i) => {
         const si = this.layout.lineIdx[i];
         const di = u.cursor.idxs?.[si] ?? idx;
@@ -333,6 +396,7 @@ export class SeriesChart {
         parts.push(item);
       });
     }
+    if (this.fallback) parts.push(h("span", { class: "ro-dim x-fallback", title: `A time axis needs raw points; this series has more than ${RAW_TIME_LIMIT.toLocaleString()} in the range. Zoom in to use time.` }, "x: step (too many points for time)"));
     setChildren(this.readout, parts);
   }
 }

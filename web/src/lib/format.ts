@@ -14,6 +14,24 @@ export function formatNumber(v: number, digits = 4): string {
   return s.includes(".") ? s.replace(/\.?0+$/, "") : s;
 }
 
+/** A duration in seconds, compact: 45s, 12m, 12m30s, 3h20m, 2d4h. */
+export function formatDuration(sec: number): string {
+  const neg = sec < 0;
+  let s = Math.round(Math.abs(sec));
+  const d = Math.floor(s / 86400);
+  s -= d * 86400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  let out: string;
+  if (d) out = `${d}d${h ? `${h}h` : ""}`;
+  else if (h) out = `${h}h${m ? `${m}m` : ""}`;
+  else if (m) out = `${m}m${s ? `${s}s` : ""}`;
+  else out = `${s}s`;
+  return neg ? "-" + out : out;
+}
+
 /** A step: integers as is, fractional steps with up to 6 digits. */
 export function formatStep(v: number): string {
   if (Number.isInteger(v)) return String(v);

@@ -3,7 +3,7 @@
 // UI's routes and lets the built files live under any path.
 //
 //   #/                                    projects
-//   #/p/{ws}/{project}?q=&sort=&order=&col=&group=&sel=   runs table
+//   #/p/{ws}/{project}?q=&sort=&order=&col=&group=&w=&sel=   runs table
 //   #/p/{ws}/{project}/r/{run}?s=&log=&smooth=&from=&to=&x=   run page
 //   #/p/{ws}/{project}/compare?run=&s=&log=&smooth=&from=&to=   compare
 
@@ -34,6 +34,8 @@ export type Route =
       selected: string[];
       /** group rows by this attribute path (absent: no grouping) */
       group?: string;
+      /** column widths in CSS px set by the user (absent: defaults) */
+      widths?: Record<string, number>;
     }
   | { page: "run"; project: string; runId: string; search: string; chart: ChartPrefs }
   | { page: "compare"; project: string; runs: string[]; search: string; chart: ChartPrefs }
@@ -102,6 +104,7 @@ export function parseRoute(hash: string): Route {
       columns: cols.length > 0 || q.get("cols") === "none" ? cols : null,
       selected: q.getAll("sel"),
       ...(q.get("group") ? { group: q.get("group")! } : {}),
+      ...parseWidths(q.getAll("w")),
     };
   }
   if (rest[0] === "r" && rest.length === 2) {
@@ -135,6 +138,7 @@ export function formatRoute(r: Route): string {
         for (const c of r.columns) q.append("col", c);
       }
       if (r.group) q.set("group", r.group);
+      for (const [c, w] of Object.entries(r.widths ?? {})) q.append("w", `${c}:${w}`);
       for (const s of r.selected) q.append("sel", s);
       break;
     }
@@ -156,6 +160,25 @@ export function formatRoute(r: Route): string {
   }
   const qs = q.toString();
   return "#" + path + (qs ? "?" + qs : "");
+}
+
+/** Column widths are clamped to this range. */
+export const MIN_COL_W = 40;
+export const MAX_COL_W = 1000;
+
+export function clampWidth(w: number): number {
+  return Math.round(Math.min(MAX_COL_W, Math.max(MIN_COL_W, w)));
+}
+
+/** `w=path:px` entries (the path may itself hold colons: the last one splits). */
+function parseWidths(list: string[]): { widths?: Record<string, number> } {
+  const out: Record<string, number> = {};
+  for (const e of list) {
+    const i = e.lastIndexOf(":");
+    const n = Number(e.slice(i + 1));
+    if (i > 0 && Number.isFinite(n)) out[e.slice(0, i)] = clampWidth(n);
+  }
+  return Object.keys(out).length ? { widths: out } : {};
 }
 
 function splitOnce(project: string): [string, string] {

@@ -2,7 +2,7 @@
 // (filter, sort, columns, grouping), stored on the server as a JSON object
 // under `PUT …/views/{name}`. Selection is not part of a view.
 
-import type { Route, SortState } from "./url";
+import { clampWidth, type Route, type SortState } from "./url";
 
 type RunsRoute = Extract<Route, { page: "runs" }>;
 
@@ -17,6 +17,8 @@ export interface ViewState {
   /** null: the default columns */
   columns: string[] | null;
   group: string | null;
+  /** user-set column widths, CSS px */
+  widths?: Record<string, number>;
 }
 
 /** The view state of a runs-table route. */
@@ -27,6 +29,7 @@ export function viewFromRoute(r: RunsRoute): ViewState {
     sort: r.sort ? { path: r.sort.path, order: r.sort.order } : null,
     columns: r.columns ? r.columns.slice() : null,
     group: r.group ?? null,
+    ...(r.widths && Object.keys(r.widths).length ? { widths: { ...r.widths } } : {}),
   };
 }
 
@@ -44,7 +47,12 @@ export function parseView(raw: unknown): ViewState {
     sort = { path: s.path, order: s.order === "desc" ? "desc" : "asc" };
   }
   const columns = Array.isArray(o.columns) ? o.columns.filter((c): c is string => typeof c === "string" && c !== "") : null;
+  const widths: Record<string, number> = {};
+  if (o.widths && typeof o.widths === "object" && !Array.isArray(o.widths)) {
+    for (const [k, v] of Object.entries(o.widths as Record<string, unknown>)) if (typeof v === "number" && Number.isFinite(v)) widths[k] = clampWidth(v);
+  }
   return {
+    ...(Object.keys(widths).length ? { widths } : {}),
     version: typeof o.version === "number" ? o.version : VIEW_VERSION,
     filter: str(o.filter),
     sort,
@@ -59,6 +67,7 @@ export function applyView(route: RunsRoute, v: ViewState): RunsRoute {
     page: "runs", project: route.project, filter: v.filter, sort: v.sort, columns: v.columns, selected: route.selected,
   };
   if (v.group) next.group = v.group;
+  if (v.widths && Object.keys(v.widths).length) next.widths = { ...v.widths };
   return next;
 }
 

@@ -47,17 +47,22 @@ export function chartControls(
     },
   });
   const range = h("span", { class: "range-chip" });
+  const xAxis = h("select", { class: "input x-axis", "aria-label": "x axis", title: "x axis: step, wall-clock time, or time since the series' first point",
+    onchange: () => onPrefs({ ...cur, x: xAxis.value === "step" ? undefined : (xAxis.value as ChartPrefs["x"]) }) },
+    h("option", { value: "step" }, "x: Step"), h("option", { value: "wall" }, "x: Wall time"), h("option", { value: "relative" }, "x: Relative time"));
   const count = h("span", { class: "muted series-count" });
   const el = h("div", { class: "chart-controls" },
     search, count,
     h("span", { class: "spacer" }),
     range,
+    xAxis,
     h("label", { class: "ctl", title: "Logarithmic y axis" }, log, "Log y"),
     h("label", { class: "ctl", title: "Exponential moving average of the mean line" }, "Smoothing", smooth, smoothVal),
   );
   const set = (p: ChartPrefs, s: string) => {
     cur = p;
     log.checked = p.log;
+    xAxis.value = p.x ?? "step";
     smooth.value = String(p.smooth);
     smoothVal.textContent = p.smooth.toFixed(2);
     if (search.value !== s && document.activeElement !== search) search.value = s;
