@@ -77,7 +77,9 @@ Status ReadRaw(const Pieces& pieces, const std::optional<std::pair<int64_t, int6
 
 }  // namespace
 
-Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, SeriesResult* out) {
+Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, SeriesResult* out,
+                        bool force_full) {
+  *out = SeriesResult{out->run_id};
   // Lineage from the root ancestor to `run`: each ancestor contributes its
   // points up to the step its child was forked at.
   std::vector<storage::RunInfo> chain{run};
@@ -101,14 +103,67 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
     if (lo <= hi) segments.push_back({chain[k].id, lo, hi});
   }
 
-  Pieces pieces;
+  // Which attribute each segment reads, and the series' type.
+  std::vector<std::optional<storage::AttributeInfo>> attrs;
   for (const Segment& seg : segments) {
     ASSIGN_OR_RETURN(auto attr, backend_->FindAttribute(seg.run_id, req.path));
-    if (!attr || !model::IsSeries(attr->type)) continue;
-    if (out->type && *out->type != attr->type) continue;  // lineage changed the type
-    out->type = attr->type;
+    if (attr && (!model::IsSeries(attr->type) || (out->type && *out->type != attr->type)))
+      attr.reset();  // not a series, or the lineage changed the type
+    if (attr) out->type = attr->type;
+    attrs.push_back(std::move(attr));
+  }
+  // A downsampled read fixes its buckets first, so that it fetches only the
+  // payload of blocks at bucket edges (the rest is read from block summaries).
+  bool sparse = req.buckets && out->type == model::AttrType::kFloatSeries && !force_full;
+  query::Axis axis = req.time_range ? query::Axis::kTime : query::Axis::kStep;
+  int64_t blo = INT64_MAX, bhi = INT64_MIN;
+  if (req.buckets && out->type == model::AttrType::kFloatSeries) {
+    if (req.time_range) {
+      blo = req.time_range->first;
+      bhi = req.time_range->second;
+    } else {
+      for (size_t k = 0; k < segments.size(); ++k) {
+        if (!attrs[k]) continue;
+        ASSIGN_OR_RETURN(auto extent, backend_->SeriesExtent(attrs[k]->id));
+        if (!extent) continue;
+        blo = std::min(blo, std::max(segments[k].lo, extent->first));
+        bhi = std::max(bhi, std::min(segments[k].hi, extent->second));
+      }
+      // Without an explicit range the buckets span the data that exists.
+      if (req.step_lo != INT64_MIN) blo = req.step_lo;
+      if (req.step_hi != INT64_MAX) bhi = req.step_hi;
+    }
+  }
+
+  Pieces pieces;
+  for (size_t k = 0; k < segments.size(); ++k) {
+    const Segment& seg = segments[k];
+    const auto& attr = attrs[k];
+    if (!attr) continue;
     pieces.floats = attr->type == model::AttrType::kFloatSeries;
-    ASSIGN_OR_RETURN(auto rows, backend_->ReadChunks(attr->id, seg.lo, seg.hi));
+    std::vector<storage::ChunkRow> rows;
+    if (sparse && blo <= bhi) {
+      int n = *req.buckets;
+      auto choose = [&](const chunkenc::ChunkIndex& idx) {
+        std::vector<size_t> need;
+        const auto& bl = idx.blocks();
+        for (size_t b = 0; b < bl.size(); ++b) {
+          const auto& sm = bl[b];
+          if (sm.last_step < seg.lo || sm.first_step > seg.hi) continue;
+          bool clipped = sm.first_step < seg.lo || sm.last_step > seg.hi;
+          int64_t a = axis == query::Axis::kStep ? sm.first_step : sm.min_ts;
+          int64_t z = axis == query::Axis::kStep ? sm.last_step : sm.max_ts;
+          if (z < blo || a > bhi) continue;
+          if (clipped || a < blo || z > bhi ||
+              query::BucketOf(a, blo, bhi, n) != query::BucketOf(z, blo, bhi, n))
+            need.push_back(b);
+        }
+        return need;
+      };
+      ASSIGN_OR_RETURN(rows, backend_->ReadChunksSparse(attr->id, seg.lo, seg.hi, choose));
+    } else {
+      ASSIGN_OR_RETURN(rows, backend_->ReadChunks(attr->id, seg.lo, seg.hi));
+    }
     // Group chunks whose step ranges overlap; a lone chunk is read through its
     // summaries, a group is decoded and merged (later writes win).
     for (size_t i = 0; i < rows.size();) {
@@ -117,12 +172,32 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
       while (j < rows.size() && rows[j].first_step <= end) end = std::max(end, rows[j++].last_step);
       if (j == i + 1) {
         pieces.rows.push_back(std::move(rows[i]));
-        ASSIGN_OR_RETURN(auto idx, chunkenc::ChunkIndex::Parse(pieces.rows.back().index));
-        pieces.indexes.push_back(std::move(idx));
-        pieces.list.push_back(Src{&pieces.indexes.back(), pieces.rows.back().data, seg.lo, seg.hi});
+        const storage::ChunkRow& row = pieces.rows.back();
+        const chunkenc::ChunkIndex* index = row.parsed.get();
+        if (!index) {
+          ASSIGN_OR_RETURN(auto idx, chunkenc::ChunkIndex::Parse(row.index));
+          pieces.indexes.push_back(std::move(idx));
+          index = &pieces.indexes.back();
+        }
+        pieces.list.push_back(Src{index, row.data, seg.lo, seg.hi});
       } else {
+        // Overlapping chunks (not yet compacted) are decoded whole and merged.
+        std::vector<storage::ChunkRow> full;
+        if (sparse) {
+          ASSIGN_OR_RETURN(full, backend_->ReadChunks(attr->id, rows[i].first_step, end));
+          std::erase_if(full, [&](const storage::ChunkRow& c) {
+            for (size_t q = i; q < j; ++q)
+              if (rows[q].id == c.id) return false;
+            return true;
+          });
+          if (full.size() != j - i) return Status::Unavailable("chunks changed during the read");
+        }
         std::vector<const storage::ChunkRow*> group;
-        for (size_t k = i; k < j; ++k) group.push_back(&rows[k]);
+        if (sparse) {
+          for (const auto& c : full) group.push_back(&c);
+        } else {
+          for (size_t q = i; q < j; ++q) group.push_back(&rows[q]);
+        }
         storage::Points merged;
         RETURN_IF_ERROR(storage::MergeChunks(group, seg.lo, seg.hi, &merged));
         pieces.merged.push_back(std::move(merged));
@@ -137,33 +212,21 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
   if (!out->type) return Status::Ok();
 
   if (out->downsampled) {
-    query::Axis axis = req.time_range ? query::Axis::kTime : query::Axis::kStep;
-    int64_t lo = INT64_MAX, hi = INT64_MIN;
     std::vector<query::Piece> qp;
     for (const Src& src : pieces.list) {
-      if (src.points) {
-        lo = std::min(lo, src.points->steps.front());
-        hi = std::max(hi, src.points->steps.back());
+      if (src.points)
         qp.push_back(query::PointsPiece{src.points->steps, src.points->ts, src.points->floats});
-      } else {
-        const auto& blocks = src.index->blocks();
-        if (blocks.empty()) continue;
-        lo = std::min(lo, std::max(src.lo, blocks.front().first_step));
-        hi = std::max(hi, std::min(src.hi, blocks.back().last_step));
+      else if (!src.index->blocks().empty())
         qp.push_back(query::ChunkPiece{src.index, src.data, src.lo, src.hi});
-      }
     }
-    if (qp.empty()) return Status::Ok();
-    if (req.time_range) {
-      lo = req.time_range->first;
-      hi = req.time_range->second;
-    } else {
-      // Without an explicit range the buckets span the data that exists.
-      if (req.step_lo != INT64_MIN) lo = req.step_lo;
-      if (req.step_hi != INT64_MAX) hi = req.step_hi;
-    }
+    if (qp.empty() || blo > bhi) return Status::Ok();
     query::DownsampleStats stats;
-    ASSIGN_OR_RETURN(out->buckets, query::Downsample(qp, axis, lo, hi, *req.buckets, &stats));
+    auto buckets = query::Downsample(qp, axis, blo, bhi, *req.buckets, &stats);
+    // A block the sparse read did not fetch fails its checksum: read whole.
+    if (!buckets.ok() && sparse && buckets.status().code() == Code::kDataLoss)
+      return ReadOne(run, req, out, /*force_full=*/true);
+    if (!buckets.ok()) return buckets.status();
+    out->buckets = std::move(buckets).value();
     out->decoded_blocks = stats.blocks_decoded;
     return Status::Ok();
   }

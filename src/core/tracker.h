@@ -108,7 +108,9 @@ class Tracker {
  private:
   explicit Tracker(TrackerOptions o) : options_(std::move(o)) {}
   void CompactorLoop();
-  Status ReadOne(const storage::RunInfo& run, const SeriesRequest& req, SeriesResult* out);
+  // `force_full` reads whole chunks (the fallback when a sparse read missed a block).
+  Status ReadOne(const storage::RunInfo& run, const SeriesRequest& req, SeriesResult* out,
+                 bool force_full = false);
 
   TrackerOptions options_;
   std::unique_ptr<storage::Backend> backend_;

@@ -56,7 +56,13 @@ struct ChunkRow {
   int64_t first_step = 0, last_step = 0;
   int64_t count = 0;
   std::string index, data;  // see docs/format/chunk.md
+  // Set by ReadChunksSparse: the parsed index, and which blocks' payloads
+  // were read into `data` (at their offsets; other bytes are zero).
+  std::shared_ptr<const chunkenc::ChunkIndex> parsed;
 };
+
+// Chooses the blocks of a chunk whose payloads a sparse read must fetch.
+using BlockChooser = std::function<std::vector<size_t>(const chunkenc::ChunkIndex&)>;
 
 // A series write already validated and encoded into chunks by the caller, so
 // that CPU work happens on request threads and the writer only does I/O.
@@ -138,6 +144,15 @@ class Backend {
   // Exact number of points of a series: overwritten steps count once even
   // before compaction has merged their chunks.
   virtual Result<int64_t> CountPoints(int64_t attr_id) = 0;
+
+  // The smallest first step and greatest last step of a series' chunks.
+  virtual Result<std::optional<std::pair<int64_t, int64_t>>> SeriesExtent(int64_t attr_id) = 0;
+
+  // Like ReadChunks, but reads each chunk's payload only for the blocks that
+  // `choose` names: a downsampled read needs the summaries of every block
+  // and the points of a few, so it need not copy whole chunks.
+  virtual Result<std::vector<ChunkRow>> ReadChunksSparse(int64_t attr_id, int64_t lo, int64_t hi,
+                                                         const BlockChooser& choose) = 0;
 
   // File attributes (step = nullopt) and file series points.
   virtual Status PutFile(const RunInfo& run, const std::string& path, std::optional<int64_t> step,

@@ -181,6 +181,33 @@ describe(`UI against the real server`, () => {
     expect(await page.textContent(".views-list")).toContain("No saved views");
   });
 
+  it("moves columns by dragging and resizes them, in the URL", async () => {
+    await page.goto(`${stack.web}/#/p/e2e/demo?sort=sys%2Fname&col=sys%2Fname&col=sys%2Fstate&col=config%2Flr`);
+    await waitForRuns(["alpha", "beta", "gamma", "live-run"]);
+    const order = () => page.$$eval(".th[data-path]", (els) => els.map((e) => (e as HTMLElement).dataset.path));
+    await page.dragAndDrop('.th[data-path="config/lr"]', '.th[data-path="sys/name"]', { targetPosition: { x: 5, y: 10 } });
+    await page.waitForFunction(() => (document.querySelector(".th[data-path]") as HTMLElement | null)?.dataset.path === "config/lr");
+    expect(await order()).toEqual(["config/lr", "sys/name", "sys/state"]);
+    expect(decodeURIComponent(page.url())).toContain("col=config/lr&col=sys/name&col=sys/state");
+
+    const handle = await page.$('.th[data-path="sys/state"] .th-resize');
+    const box = (await handle!.boundingBox())!;
+    const before = (await (await page.$('.th[data-path="sys/state"]'))!.boundingBox())!.width;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 80, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction(() => decodeURIComponent(location.hash).includes("w=sys/state:"));
+    const after = (await (await page.$('.th[data-path="sys/state"]'))!.boundingBox())!.width;
+    expect(after).toBeGreaterThan(before + 60);
+    const cell = (await (await page.$('.tr[data-run="alpha"] .td-state'))!.boundingBox())!.width;
+    expect(Math.abs(cell - after)).toBeLessThan(2);
+    expect(new URL(page.url()).hash).not.toContain("order=desc"); // the resize did not click-sort
+    await page.reload();
+    await page.waitForSelector('.th[data-path="sys/state"]');
+    expect((await (await page.$('.th[data-path="sys/state"]'))!.boundingBox())!.width).toBeCloseTo(after, 0);
+  });
+
   it("groups rows by an attribute, with collapsible headers", async () => {
     await page.goto(`${stack.web}/#/p/e2e/demo?sort=sys%2Fname`);
     await waitForRuns(["alpha", "beta", "gamma", "live-run"]);

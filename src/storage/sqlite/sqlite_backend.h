@@ -38,6 +38,9 @@ class SqliteBackend : public Backend {
   Status ScanProject(int64_t project_id, ProjectScanner* scanner) override;
   Result<std::vector<ChunkRow>> ReadChunks(int64_t attr_id, int64_t lo, int64_t hi) override;
   Result<int64_t> CountPoints(int64_t attr_id) override;
+  Result<std::optional<std::pair<int64_t, int64_t>>> SeriesExtent(int64_t attr_id) override;
+  Result<std::vector<ChunkRow>> ReadChunksSparse(int64_t attr_id, int64_t lo, int64_t hi,
+                                                 const BlockChooser& choose) override;
   Status PutFile(const RunInfo& run, const std::string& path, std::optional<int64_t> step,
                  const FileRef& ref, int64_t now_us) override;
   Result<FileRef> GetFile(int64_t run_id, const std::string& path,

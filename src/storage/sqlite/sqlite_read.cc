@@ -210,4 +210,73 @@ Result<int64_t> SqliteBackend::CountPoints(int64_t attr_id) {
   return total;
 }
 
+Result<std::vector<ChunkRow>> SqliteBackend::ReadChunksSparse(int64_t attr_id, int64_t lo,
+                                                              int64_t hi,
+                                                              const BlockChooser& choose) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  // One read transaction, so the blobs opened below belong to the rows listed.
+  RETURN_IF_ERROR((*r)->Exec("BEGIN"));
+  std::vector<ChunkRow> out;
+  Status st = [&]() -> Status {
+    ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
+        "SELECT id, level, first_step, last_step, count, idx FROM chunks "
+        "WHERE attr_id = ? AND first_step <= ? AND last_step >= ? ORDER BY first_step, id"));
+    s->Bind(1, attr_id).Bind(2, hi).Bind(3, lo);
+    std::unique_ptr<sqlite3_blob, int (*)(sqlite3_blob*)> blob(nullptr, sqlite3_blob_close);
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      ChunkRow c;
+      c.id = s->Int(0);
+      c.level = static_cast<int>(s->Int(1));
+      c.first_step = s->Int(2);
+      c.last_step = s->Int(3);
+      c.count = s->Int(4);
+      c.index = std::string(s->BlobView(5));
+      auto parsed = chunkenc::ChunkIndex::Parse(c.index);
+      if (!parsed.ok()) return parsed.status().WithContext("chunk " + std::to_string(c.id));
+      auto idx = std::make_shared<chunkenc::ChunkIndex>(std::move(parsed).value());
+      std::vector<size_t> blocks = choose(*idx);
+      if (!blocks.empty()) {
+        c.data.assign(idx->data_size(), '\0');
+        int rc;
+        if (blob) {
+          rc = sqlite3_blob_reopen(blob.get(), c.id);
+        } else {
+          sqlite3_blob* b = nullptr;
+          rc = sqlite3_blob_open((*r)->raw(), "main", "chunks", "data", c.id, 0, &b);
+          blob.reset(b);
+        }
+        if (rc != SQLITE_OK) return SqliteError((*r)->raw(), rc, "opening chunk payload");
+        for (size_t b : blocks) {
+          const auto& bs = idx->blocks().at(b);
+          rc = sqlite3_blob_read(blob.get(), c.data.data() + bs.offset, static_cast<int>(bs.size),
+                                 static_cast<int>(bs.offset));
+          if (rc != SQLITE_OK) return SqliteError((*r)->raw(), rc, "reading chunk payload");
+        }
+      }
+      c.parsed = std::move(idx);
+      out.push_back(std::move(c));
+    }
+    blob.reset();
+    s->Reset();
+    return Status::Ok();
+  }();
+  (void)(*r)->Exec("COMMIT");
+  if (!st.ok()) return st;
+  return out;
+}
+
+Result<std::optional<std::pair<int64_t, int64_t>>> SqliteBackend::SeriesExtent(int64_t attr_id) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
+      "SELECT MIN(first_step), MAX(last_step) FROM chunks WHERE attr_id = ?"));
+  s->Bind(1, attr_id);
+  ASSIGN_OR_RETURN(bool row, s->Step());
+  std::optional<std::pair<int64_t, int64_t>> out;
+  if (row && !s->IsNull(0)) out = std::make_pair(s->Int(0), s->Int(1));
+  s->Reset();
+  return out;
+}
+
 }  // namespace sextant::storage::sqlite

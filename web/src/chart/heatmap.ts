@@ -148,11 +148,10 @@ export class HeatmapChart {
     }
     ctx.textBaseline = "top";
     const span = m.x[1] - m.x[0];
-    const inc = niceStep(span / Math.max(2, Math.min(6, Math.floor(box.w / 80))));
-    ctx.textAlign = "center";
+    const inc = niceStep(span / Math.max(2, Math.min(8, Math.floor(box.w / 70))));
     for (let v = Math.ceil(m.x[0] / inc) * inc; v <= m.x[1]; v += inc) {
       const px = box.x + ((v - m.x[0]) / span) * box.w;
-      if (px < box.x + 8 || px > box.x + box.w - 8) continue;
+      ctx.textAlign = px < box.x + 16 ? "left" : px > box.x + box.w - 16 ? "right" : "center";
       ctx.fillText(formatStep(v), px, box.y + box.h + 3);
     }
     this.showSummary();

@@ -6,13 +6,13 @@ import { GROUP_LIMIT, groupItems, groupRuns, type TableItem } from "../lib/group
 import { applyView, parseView, serializeView, viewFromRoute, viewNameError } from "../lib/views";
 import {
   addColumn, attributePaths, cellKind, cellValue, columnLabel, columnWidth, defaultColumns,
-  nextSort, removeColumn, requestColumns, SYS_PATHS,
+  moveColumn, nextSort, removeColumn, requestColumns, SYS_PATHS,
 } from "../lib/columns";
 import { h, runColor, setChildren } from "../lib/dom";
 import { formatAgo, formatTime, formatValue } from "../lib/format";
 import { live } from "../lib/live";
 import { PAGE_SIZE, RunsStore } from "../lib/runs-store";
-import type { Route } from "../lib/url";
+import { clampWidth, type Route } from "../lib/url";
 import { FilterBox } from "./filterbox";
 import { icon, stateBadge, tagChips } from "./widgets";
 
@@ -53,6 +53,9 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     sort: route.sort ? [{ path: route.sort.path, order: route.sort.order }] : undefined,
     columns: requestColumns(route.group && !columns().includes(route.group) ? [...columns(), route.group] : columns()),
   });
+  /** Widths being dragged (not yet in the URL), then the route's, then defaults. */
+  let liveWidths: Record<string, number> | null = null;
+  const widthOf = (c: string): number => liveWidths?.[c] ?? route.widths?.[c] ?? columnWidth(c);
   const rowCount = (): number => (route.group ? items.length : store.total);
   const itemAt = (i: number): TableItem | undefined => (route.group ? items[i] : { kind: "run", run: store.row(i) });
   const runAt = (i: number): Run | undefined => { const it = itemAt(i); return it?.kind === "run" ? it.run : undefined; };
@@ -201,7 +204,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   }
 
   function totalWidth(): number {
-    return CHECK_W + columns().reduce((a, c) => a + columnWidth(c), 0);
+    return CHECK_W + columns().reduce((a, c) => a + widthOf(c), 0);
   }
 
   function drawToolbar(): void {
@@ -250,10 +253,37 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
       const isSys = label !== c;
       cells.push(h("div", {
         class: "th" + (sorted ? " sorted" : "") + (cellKind(c) === "value" ? " th-num" : ""),
-        style: `width:${columnWidth(c)}px`,
-        title: `${c} — click to sort`,
+        style: `width:${widthOf(c)}px`,
+        title: `${c} — click to sort, drag to move`,
         dataset: { path: c },
+        draggable: "true",
         onclick: () => update({ ...route, sort: nextSort(route.sort, c) }),
+        ondragstart: (e: DragEvent) => {
+          e.dataTransfer?.setData("text/x-sextant-column", c);
+          if (e.dataTransfer) e.dataTransfer.effectAllowed = "move";
+          dragging = c;
+        },
+        ondragend: () => { dragging = null; clearDropMarks(); },
+        ondragover: (e: DragEvent) => {
+          if (!dragging || dragging === c) return;
+          e.preventDefault();
+          const el = e.currentTarget as HTMLElement;
+          const after = e.offsetX > el.clientWidth / 2;
+          clearDropMarks();
+          el.classList.add(after ? "drop-after" : "drop-before");
+        },
+        ondragleave: (e: DragEvent) => (e.currentTarget as HTMLElement).classList.remove("drop-before", "drop-after"),
+        ondrop: (e: DragEvent) => {
+          const from = dragging;
+          dragging = null;
+          clearDropMarks();
+          if (!from || from === c) return;
+          e.preventDefault();
+          const el = e.currentTarget as HTMLElement;
+          const cols = columns().filter((x) => x !== from);
+          const idx = cols.indexOf(c) + (e.offsetX > el.clientWidth / 2 ? 1 : 0);
+          update({ ...route, columns: moveColumn(columns(), from, idx) });
+        },
       },
         h("span", { class: "th-label" },
           h("span", { class: "th-group" }, !isSys && slash >= 0 ? c.slice(0, slash) : ""),
@@ -266,9 +296,47 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
             update({ ...route, columns: removeColumn(columns(), c) });
           },
         }, "×"),
+        h("span", {
+          class: "th-resize", title: "Drag to resize, double-click for the default width",
+          onclick: (e: Event) => e.stopPropagation(),
+          ondblclick: (e: Event) => {
+            e.stopPropagation();
+            const { [c]: _drop, ...rest } = route.widths ?? {};
+            update(withWidths(route, rest));
+          },
+          onmousedown: (e: MouseEvent) => startResize(e, c),
+        }),
       ));
     }
     setChildren(head, cells);
+  }
+
+  let dragging: string | null = null;
+  function clearDropMarks(): void {
+    for (const el of head.querySelectorAll(".drop-before, .drop-after")) el.classList.remove("drop-before", "drop-after");
+  }
+
+  function startResize(e: MouseEvent, c: string): void {
+    e.preventDefault(); // no text selection, no column drag
+    e.stopPropagation();
+    const x0 = e.clientX;
+    const w0 = widthOf(c);
+    let raf = 0;
+    const move = (ev: MouseEvent) => {
+      liveWidths = { ...(route.widths ?? {}), [c]: clampWidth(w0 + ev.clientX - x0) };
+      if (!raf) raf = requestAnimationFrame(() => { raf = 0; drawAll(); });
+    };
+    const up = () => {
+      document.removeEventListener("mousemove", move);
+      document.removeEventListener("mouseup", up);
+      cancelAnimationFrame(raf);
+      const w = liveWidths;
+      liveWidths = null;
+      if (w && w[c] !== widthOf(c)) update(withWidths(route, w));
+      else drawAll();
+    };
+    document.addEventListener("mousemove", move);
+    document.addEventListener("mouseup", up);
   }
 
   function visibleRange(): [number, number] {
@@ -340,7 +408,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     if (!run) {
       return h("div", { class: "tr loading", style },
         h("div", { class: "td", style: `width:${CHECK_W}px` }),
-        cols.map((c) => h("div", { class: "td", style: `width:${columnWidth(c)}px` }, h("span", { class: "skeleton" }))));
+        cols.map((c) => h("div", { class: "td", style: `width:${widthOf(c)}px` }, h("span", { class: "skeleton" }))));
     }
     const isSel = sel.has(run.run_id);
     const selIdx = route.selected.indexOf(run.run_id);
@@ -356,7 +424,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
       }),
       isSel ? h("i", { class: "swatch", style: `background:${runColor(selIdx)}` }) : null,
     )];
-    for (const c of cols) cells.push(h("div", { class: `td td-${cellKind(c)}`, style: `width:${columnWidth(c)}px` }, cell(run, c)));
+    for (const c of cols) cells.push(h("div", { class: `td td-${cellKind(c)}`, style: `width:${widthOf(c)}px` }, cell(run, c)));
     return h("div", { class: "tr" + (isSel ? " selected" : "") + (i % 2 ? " odd" : ""), style, dataset: { run: run.run_id } }, cells);
   }
 
@@ -432,7 +500,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     colsMenu.hidden = true;
     setChildren(viewsMenu,
       h("div", { class: "views-save" }, viewName, h("button", { class: "btn primary view-save", onclick: () => void saveView() }, "Save")),
-      h("div", { class: "views-hint" }, "Saves the filter, sort, columns and grouping."),
+      h("div", { class: "views-hint" }, "Saves the filter, sort, columns (order, widths) and grouping."),
       viewErr, viewList);
     viewsError = "";
     drawViewList();
@@ -551,4 +619,9 @@ export function addTagFilter(filter: string, tag: string): string {
 function withGroup(r: Extract<Route, { page: "runs" }>, group: string | null): Extract<Route, { page: "runs" }> {
   const { group: _old, ...rest } = r;
   return group ? { ...rest, group } : rest;
+}
+
+function withWidths(r: Extract<Route, { page: "runs" }>, widths: Record<string, number>): Extract<Route, { page: "runs" }> {
+  const { widths: _old, ...rest } = r;
+  return Object.keys(widths).length ? { ...rest, widths } : rest;
 }
