@@ -122,7 +122,9 @@ TEST_F(TrackerTest, DownsampleMatchesBruteForceWithOverwritesAndPartialCompactio
     }
     for (size_t i = 0; i < steps.size(); ++i) ref[steps[i]] = values[i];
     ASSERT_TRUE(Log("r", "loss", steps, values).ok());
-    if (batch == 60) ASSERT_TRUE(tracker_->CompactAll().ok());
+    if (batch == 60) {
+      ASSERT_TRUE(tracker_->CompactAll().ok());
+    }
   }
   for (int n : {1, 7, 100, 3000}) {
     for (auto [lo, hi] : {std::pair<int64_t, int64_t>{0, 30000}, {1234, 5678}, {19999, 20001}}) {
@@ -155,7 +157,11 @@ TEST_F(TrackerTest, DownsampleMatchesBruteForceWithOverwritesAndPartialCompactio
         EXPECT_EQ(bk.nan_count, nans);
         EXPECT_EQ(bk.min, mn);
         EXPECT_EQ(bk.max, mx);
-        if (std::isnan(last)) EXPECT_TRUE(std::isnan(bk.last_value)); else EXPECT_EQ(bk.last_value, last);
+        if (std::isnan(last)) {
+          EXPECT_TRUE(std::isnan(bk.last_value));
+        } else {
+          EXPECT_EQ(bk.last_value, last);
+        }
       }
     }
   }

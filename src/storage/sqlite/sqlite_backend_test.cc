@@ -91,7 +91,9 @@ TEST_F(BackendTest, RandomOverwritesMatchReference) {
     // Within a batch, the last occurrence of a step wins.
     for (int i = 0; i < n; ++i) ref[s.steps[i]] = {s.ts[i], s.floats[i]};
     ASSERT_TRUE(LogPoints(run, std::move(s)).ok());
-    if (rng() % 20 == 0) ASSERT_TRUE(backend_->CompactSome(100).ok());
+    if (rng() % 20 == 0) {
+      ASSERT_TRUE(backend_->CompactSome(100).ok());
+    }
     if (rng() % 100 == 0) Open();
   }
   auto check = [&] {
@@ -119,7 +121,9 @@ TEST_F(BackendTest, RandomOverwritesMatchReference) {
   auto rows = backend_->ReadChunks(attr.value()->id, INT64_MIN, INT64_MAX).value();
   for (size_t i = 0; i < rows.size(); ++i) {
     EXPECT_EQ(rows[i].level, 1);
-    if (i) EXPECT_LT(rows[i - 1].last_step, rows[i].first_step);
+    if (i) {
+      EXPECT_LT(rows[i - 1].last_step, rows[i].first_step);
+    }
   }
   EXPECT_EQ(attr.value()->count, static_cast<int64_t>(ref.size()));
   Open();
