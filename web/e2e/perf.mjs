@@ -1,6 +1,6 @@
 // Performance measurements of the web UI in the real browser against the real
 // server, filled through the HTTP API. Run: `node web/e2e/perf.mjs` (needs
-// web/dist: `cd web && npm run build`). Writes web/perf-results.md.
+// web/dist: `cd web && npm run build`). Writes web/perf-results.md (results are recorded in docs/benchmarks.md).
 //
 // Env knobs: PERF_RUNS (target runs, default 100000), PERF_FILL_S (time budget
 // for creating them, default 240), PERF_POINTS_S (time budget for the compare
@@ -221,7 +221,7 @@ async function main() {
       const url = `${sx.url}/#/p/${set.proj}/compare?${set.ids.map((id) => `run=${id}`).join("&")}`;
       for (let r = 0; r < REPS; r++) {
         const { ctx, page } = await newPage();
-        xs.push(await timeTo(page, url, `(() => { const ok = ${COLOURED}; const c = document.querySelector('.card[data-path="train/loss"] canvas'); return ok(c) ? performance.now() : null; })()`));
+        xs.push(await timeTo(page, url, `(() => { const ok = ${COLOURED}; const card = document.querySelector('.card[data-path="train/loss"]'); if (card && !card.classList.contains("mounted") && !window.__scrolled) { window.__scrolled = performance.now(); card.scrollIntoView(); } const c = card?.querySelector("canvas"); return ok(c) ? performance.now() : null; })()`));
         log(`${set.proj} rep ${r}: first paint ${f0(xs[r])} ms`);
         await ctx.close();
       }
@@ -285,6 +285,7 @@ function writeReport(R, notes) {
     `- Times are from navigation start (performance.timeOrigin) until the condition held, checked every animation frame; "chart drawn" = the chart canvas has coloured (series) pixels.`,
     `- Fill: ${f0(R.nRuns)} runs (5 configs, 2 one-point series each; create + log = 2 requests per run, 64 concurrent) in ${R.fillRunsS.toFixed(0)} s = ${f0(R.nRuns / R.fillRunsS)} runs/s.`,
     ...R.compare.map((c) => `- Fill: ${c.proj}: ${c.runs} runs × ${f0(c.pts)} points in ${c.fillS.toFixed(0)} s (${f0((c.runs * c.pts) / c.fillS)} points/s, 100k-point batches).`),
+    `- Compare: with 100 runs the legend and the config-diff table push the chart card below the 800 px viewport, so it is not mounted until scrolled to; the measurement scrolls the card into view (scrollIntoView) as soon as it exists, i.e. it includes no user think time.`,
     ...notes.map((n) => `- ${n}`),
     ``,
     `| measurement | value: median (min, max) | target | met |`,
