@@ -61,22 +61,32 @@ Result<SqliteBackend::AttrKey> SqliteBackend::EnsureAttribute(
   return *found;
 }
 
+namespace {
+
+// Binds a config value to the (num, int_value, text_value) columns at
+// parameters first, first + 1, first + 2 (docs/format/schema.md).
+void BindConfigValue(Stmt* s, int first, const model::Value& v) {
+  switch (v.type) {
+    case model::AttrType::kFloat:
+      s->Bind(first, v.f).Bind(first + 1, DoubleBits(v.f)).BindNull(first + 2);
+      break;
+    case model::AttrType::kString:
+      s->BindNull(first).BindNull(first + 1).Bind(first + 2, v.s);
+      break;
+    case model::AttrType::kStringSet:
+      s->BindNull(first).BindNull(first + 1).Bind(first + 2, nlohmann::json(v.set).dump());
+      break;
+    default:  // int, bool, datetime
+      s->Bind(first, static_cast<double>(v.i)).Bind(first + 1, v.i).BindNull(first + 2);
+  }
+}
+
+}  // namespace
+
 Status SqliteBackend::WriteConfig(Db& db, int64_t attr_id, const model::Value& v) {
   ASSIGN_OR_RETURN(Stmt * s, db.Prepare(
       "UPDATE attributes SET num = ?, int_value = ?, text_value = ? WHERE id = ?"));
-  switch (v.type) {
-    case model::AttrType::kFloat:
-      s->Bind(1, v.f).Bind(2, DoubleBits(v.f)).BindNull(3);
-      break;
-    case model::AttrType::kString:
-      s->BindNull(1).BindNull(2).Bind(3, v.s);
-      break;
-    case model::AttrType::kStringSet:
-      s->BindNull(1).BindNull(2).Bind(3, nlohmann::json(v.set).dump());
-      break;
-    default:  // int, bool, datetime
-      s->Bind(1, static_cast<double>(v.i)).Bind(2, v.i).BindNull(3);
-  }
+  BindConfigValue(s, 1, v);
   return s->Bind(4, attr_id).Exec();
 }
 
@@ -91,19 +101,7 @@ Status SqliteBackend::UpsertConfig(Db& db, int64_t run_id, const std::string& pa
       "num = excluded.num, int_value = excluded.int_value, text_value = excluded.text_value "
       "WHERE attributes.type = excluded.type RETURNING id"));
   s->Bind(1, run_id).Bind(2, path).Bind(3, static_cast<int64_t>(v.type));
-  switch (v.type) {
-    case model::AttrType::kFloat:
-      s->Bind(4, v.f).Bind(5, DoubleBits(v.f)).BindNull(6);
-      break;
-    case model::AttrType::kString:
-      s->BindNull(4).BindNull(5).Bind(6, v.s);
-      break;
-    case model::AttrType::kStringSet:
-      s->BindNull(4).BindNull(5).Bind(6, nlohmann::json(v.set).dump());
-      break;
-    default:  // int, bool, datetime
-      s->Bind(4, static_cast<double>(v.i)).Bind(5, v.i).BindNull(6);
-  }
+  BindConfigValue(s, 4, v);
   ASSIGN_OR_RETURN(bool row, s->Step());
   if (row) {  // configs stay out of the attribute cache: it is for the series hot path
     s->Reset();

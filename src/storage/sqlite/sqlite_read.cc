@@ -59,6 +59,18 @@ AttributeInfo ReadAttrRow(Stmt* s, int first_col) {
   return a;
 }
 
+// Columns id, level, first_step, last_step, count, idx of a chunks query.
+ChunkRow ReadChunkRow(Stmt* s) {
+  ChunkRow c;
+  c.id = s->Int(0);
+  c.level = static_cast<int>(s->Int(1));
+  c.first_step = s->Int(2);
+  c.last_step = s->Int(3);
+  c.count = s->Int(4);
+  c.index = std::string(s->BlobView(5));
+  return c;
+}
+
 }  // namespace
 
 Result<std::vector<AttributeInfo>> SqliteBackend::ListAttributes(int64_t run_id) {
@@ -138,13 +150,7 @@ Result<std::vector<ChunkRow>> SqliteBackend::ReadChunks(int64_t attr_id, int64_t
   for (;;) {
     ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
-    ChunkRow c;
-    c.id = s->Int(0);
-    c.level = static_cast<int>(s->Int(1));
-    c.first_step = s->Int(2);
-    c.last_step = s->Int(3);
-    c.count = s->Int(4);
-    c.index = std::string(s->BlobView(5));
+    ChunkRow c = ReadChunkRow(s);
     c.data = std::string(s->BlobView(6));
     out.push_back(std::move(c));
   }
@@ -226,13 +232,7 @@ Result<std::vector<ChunkRow>> SqliteBackend::ReadChunksSparse(int64_t attr_id, i
     for (;;) {
       ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
-      ChunkRow c;
-      c.id = s->Int(0);
-      c.level = static_cast<int>(s->Int(1));
-      c.first_step = s->Int(2);
-      c.last_step = s->Int(3);
-      c.count = s->Int(4);
-      c.index = std::string(s->BlobView(5));
+      ChunkRow c = ReadChunkRow(s);
       auto parsed = chunkenc::ChunkIndex::Parse(c.index);
       if (!parsed.ok()) return parsed.status().WithContext("chunk " + std::to_string(c.id));
       auto idx = std::make_shared<chunkenc::ChunkIndex>(std::move(parsed).value());
