@@ -35,3 +35,6 @@ SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest clients/python/t
 
 echo "== end-to-end tests"
 SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
+
+echo "== side-by-side benchmark, smoke sizes (every peer's adapter still works)"
+SEXTANT_BIN="$PWD/build/src/sextant" python3 bench/peers/run.py --smoke

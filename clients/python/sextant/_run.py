@@ -910,6 +910,11 @@ class Run:
         shown = False
         last_line = 0.0
         while not self._sender_done.wait(0.25):
+            if up is None and self._uploader is not None:
+                # close() came right after the run started, before the sender
+                # thread had built its uploader: give that one the deadline.
+                up = self._uploader
+                up.deadline = deadline
             now = time.monotonic()
             if now > deadline + 2.0:
                 break  # the sender is stuck in a request to a stalled server: stop waiting
@@ -933,6 +938,7 @@ class Run:
                 stream.write("\n")
             except (OSError, ValueError):
                 pass
+        up = self._uploader
         done = self._acked >= self._written and up is not None and not up.fatal
         if not done:
             why = (up.fatal or up.last_error) if up is not None else "the sender stopped"

@@ -343,3 +343,15 @@ def test_stalled_server_does_not_block(journal, proj, server, client, capfd):
     r = sync(journal, server.url)
     assert r.returncode == 0, r.stderr
     assert read_points(client, proj, "stalled", "x")[0] == list(range(2000))
+
+
+def test_close_right_after_start_waits_for_the_upload(run_factory, server, client, proj, journal):
+    # close() can come before the sender thread has set itself up; it must
+    # still wait for the upload and report success (it once said "the sender
+    # stopped" and left the points in the journal).
+    for i in range(40):
+        run = run_factory(server, run_id=f"quick-{i}")
+        run.log_metrics({"loss": float(i)}, step=0)
+        assert run.close(timeout=60), f"run {i}: close() did not see its points acknowledged"
+        assert client.attributes(proj, f"quick-{i}")["loss"]["count"] == 1
+    assert sessions(journal) == []

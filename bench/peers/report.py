@@ -1,0 +1,416 @@
+"""Turns run.py's raw results into the Markdown section of docs/benchmarks.md.
+
+Standard library only (the driver imports it); the PNG is plot.py's job.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+BEGIN = "<!-- peers:begin (written by bench/peers/run.py; edits here are overwritten) -->"
+END = "<!-- peers:end -->"
+
+Getter = Callable[[Dict[str, Any]], Optional[float]]
+
+
+# ------------------------------------------------------------ formatting
+
+def fmt_s(x: Optional[float]) -> str:
+    if x is None:
+        return "—"
+    if x < 1e-3:
+        return f"{x * 1e6:.0f} µs"
+    if x < 1:
+        return f"{x * 1e3:.3g} ms"
+    if x < 120:
+        return f"{x:.3g} s"
+    return f"{x / 60:.1f} min"
+
+
+def fmt_n(x: Optional[float], unit: str = "") -> str:
+    if x is None:
+        return "—"
+    for div, suf in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
+        if abs(x) >= div:
+            return f"{x / div:.3g}{suf}{unit}"
+    return f"{x:.3g}{' ' + unit if unit else ''}"
+
+
+def fmt_bytes(x: Optional[float]) -> str:
+    if x is None:
+        return "—"
+    for div, suf in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
+        if x >= div:
+            return f"{x / div:.3g} {suf}"
+    return f"{x:.3g} B"
+
+
+def spread(vals: List[float], f: Callable[[float], str]) -> str:
+    if not vals:
+        return "—"
+    med = statistics.median(vals)
+    if len(vals) == 1:
+        return f(med)
+    return f"{f(med)} ({f(min(vals))}–{f(max(vals))})"
+
+
+def ratio_text(r: Optional[float]) -> str:
+    if r is None:
+        return "—"
+    if r >= 100:
+        return f"{r:.0f}×"
+    if r >= 10:
+        return f"{r:.1f}×"
+    return f"{r:.2f}×"
+
+
+# ------------------------------------------------------------ extraction
+
+def samples(results: Dict[str, Any], key: str, tool: str) -> List[Dict[str, Any]]:
+    return results["runs"].get(key, {}).get(tool, [])
+
+
+def values(rs: List[Dict[str, Any]], get: Getter) -> List[float]:
+    out = []
+    for r in rs:
+        try:
+            v = get(r)
+        except (KeyError, TypeError, ZeroDivisionError):
+            v = None
+        if v is not None:
+            out.append(float(v))
+    return out
+
+
+def paired_ratio(results, key: str, tool: str, get: Getter, higher_better: bool) -> Optional[float]:
+    """Median over rounds of (peer / Sextant), oriented so that > 1 means
+    Sextant did better. Rounds pair up by index (they were interleaved)."""
+    mine, theirs = samples(results, key, "sextant"), samples(results, key, tool)
+    ratios = []
+    for a, b in zip(mine, theirs):
+        va, vb = values([a], get), values([b], get)
+        if va and vb and va[0] > 0 and vb[0] > 0:
+            ratios.append(va[0] / vb[0] if higher_better else vb[0] / va[0])
+    return statistics.median(ratios) if ratios else None
+
+
+def why_missing(rs: List[Dict[str, Any]], sub: Optional[str] = None) -> Optional[str]:
+    for r in rs:
+        if "skipped" in r:
+            return f"skipped: {r['skipped']}"
+        if "error" in r:
+            return f"failed: {r['error']}"
+        if "na" in r:
+            return f"n/a: {r['na']}"
+        if sub and isinstance(r.get(sub), dict) and "na" in r[sub]:
+            return f"n/a: {r[sub]['na']}"
+    return None
+
+
+# ------------------------------------------------------------ the document
+
+def markdown(results: Dict[str, Any]) -> str:
+    tools = results["tools"]
+    m = results["machine"]
+    date = results["started"][:10]
+    foot: List[str] = []
+    losses: List[str] = []
+    L: List[str] = []
+
+    def note(text: str) -> str:
+        if text not in foot:
+            foot.append(text)
+        return f"[^{foot.index(text) + 1}]"
+
+    def versions() -> str:
+        vs = []
+        for t in tools:
+            for key in results["runs"]:
+                v = next((r.get("version") for r in samples(results, key, t) if r.get("version")), None)
+                if v:
+                    vs.append(f"{t} {v}")
+                    break
+        return ", ".join(vs)
+
+    L.append(f"## Side by side with other trackers, {date}")
+    L.append("")
+    L.append(f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}, "
+             f"Python {m['python']}; load average before the run {tuple(round(x, 2) for x in m['load_before'])}. "
+             f"Sextant commit {m['commit']}. Versions: {versions()}. "
+             f"The whole suite took {results['elapsed_s'] / 60:.0f} min "
+             f"(`python3 bench/peers/run.py`; see bench/peers/README.md).")
+    L.append("")
+    L.append(f"Figures are median (min–max) over {results['rounds']} interleaved rounds where a workload has "
+             "rounds, or over repeated reads and queries. **× Sextant** is the median of the per-round ratios, "
+             "oriented so that above 1× Sextant did better (faster, smaller) and below 1× the peer did. "
+             "Each tool was used through its own client as its documentation shows (details at the end). "
+             "A tool still busy when its workload's time budget ran out was stopped there and is measured "
+             "on what it finished (marked †).")
+    L.append("")
+
+    def row_missing(t: str, rs, cols: int, sub: Optional[str] = None) -> Optional[str]:
+        why = why_missing(rs, sub)
+        if why and not any(("error" not in r and "na" not in r and "skipped" not in r) for r in rs):
+            return f"| {t} | " + " | ".join(["—"] * (cols - 2)) + f" | {note(f'{t}: {why}')} |"
+        return None
+
+    # 1 -------------------------------------------------------------- per call
+    s = results["sizes"]["percall"]
+    L.append(f"### 1. Per-call overhead: a dict of 10 floats per step, {s['steps']:,} steps")
+    L.append("")
+    L.append("Time inside the logging call, as the training loop sees it. \"Longest call\" and \"calls "
+             "> 10 ms\" say whether the loop ever blocked; `close()` is the wait at the end of training.")
+    L.append("")
+    L.append("| tool | µs per call | × Sextant | p99 | longest call | calls > 10 ms | close() | |")
+    L.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for t in tools:
+        rs = samples(results, "percall", t)
+        miss = row_missing(t, rs, 9)
+        if miss:
+            L.append(miss)
+            continue
+        us = values(rs, lambda r: r["us_per_call"])
+        r_ = paired_ratio(results, "percall", t, lambda r: r["us_per_call"], False)
+        mark = ""
+        if any(not r.get("complete", True) for r in rs if "calls" in r):
+            mark = note(f"{t}: stopped at the {s['budget_s']} s budget after "
+                        f"{fmt_n(statistics.median(values(rs, lambda r: r['calls'])))} calls; µs per call is over those")
+        closes = values(rs, lambda r: r["close_s"])
+        stuck = [r for r in rs if "calls" in r and r.get("close_s") is None]
+        cmark = ""
+        if stuck:
+            cmark = note(f"{t}: close() had not returned after {stuck[0]['close_budget_s']:.0f} s in "
+                         f"{len(stuck)} of {len(rs)} rounds (still sending what the loop queued); it was abandoned")
+        if any("error" in r for r in rs):
+            cmark = note(f"{t}: " + next(r["error"] for r in rs if "error" in r))
+        L.append(f"| {t} | {spread(us, lambda x: f'{x:.3g}')}{mark} | {ratio_text(r_)} | "
+                 f"{spread(values(rs, lambda r: r['p99_us']), lambda x: f'{x:.3g} µs')} | "
+                 f"{spread(values(rs, lambda r: r['max_ms'] / 1e3), fmt_s)} | "
+                 f"{spread(values(rs, lambda r: r['calls_over_10ms']), lambda x: f'{x:.0f}')} | "
+                 f"{spread(closes, fmt_s) if closes else '> ' + fmt_s(stuck[0]['close_budget_s'])}{cmark} | |")
+        if t != "sextant" and r_ is not None and r_ < 1:
+            losses.append(f"per-call overhead: {t} is {1 / r_:.2g}× faster per call")
+    L.append("")
+
+    # 2 -------------------------------------------------------------- ingest
+    s = results["sizes"]["ingest"]
+    total = s["runs"] * s["series"] * s["steps"]
+    L.append(f"### 2. Ingest: {s['runs']} runs × {s['series']} series × {s['steps']:,} steps "
+             f"({fmt_n(total)} points), until durable and read back")
+    L.append("")
+    L.append("From the first log call until the tool's finish/close returned (the data is on disk) and one "
+             "series of the last run was read back and counted. W&B and neptune-scale run offline: their "
+             "figure is the client writing its local files, with no server and no readback.")
+    L.append("")
+    L.append("| tool | points/s | × Sextant | points written | time | readback |")
+    L.append("| --- | --- | --- | --- | --- | --- |")
+    for t in tools:
+        rs = samples(results, "ingest", t)
+        miss = row_missing(t, rs, 7)
+        if miss:
+            L.append(miss)
+            continue
+        pps = values(rs, lambda r: r["points_per_s"])
+        r_ = paired_ratio(results, "ingest", t, lambda r: r["points_per_s"], True)
+        mark = ""
+        if any(not r.get("complete", True) for r in rs if "points" in r):
+            mark = note(f"{t}: stopped at the {s['budget_s']} s ingest budget")
+        rb = {str(r.get("readback")) for r in rs if "readback" in r}
+        rb_txt = "yes" if rb == {"True"} else ("n/a" if all(x.startswith("n/a") for x in rb) else ", ".join(sorted(rb)))
+        L.append(f"| {t} | {spread(pps, lambda x: fmt_n(x))} | {ratio_text(r_)} | "
+                 f"{spread(values(rs, lambda r: r['points']), fmt_n)}{mark} | "
+                 f"{spread(values(rs, lambda r: r['total_s']), fmt_s)} | {rb_txt} |")
+        if t != "sextant" and r_ is not None and r_ < 1:
+            losses.append(f"ingest: {t} writes {1 / r_:.2g}× more points per second")
+    L.append("")
+
+    # 3 -------------------------------------------------------------- long series
+    longs = [k for k in results["runs"] if k.startswith("long-")]
+    longs.sort(key=lambda k: int(k.split("-")[1]))
+    if longs:
+        L.append("### 3. Long series: read it all, and fetch what a chart needs")
+        L.append("")
+        L.append("One series written with each tool's fastest documented write path, then read back in full "
+                 "(every point) and through the tool's own chart path (what its UI requests: Sextant 1,000 "
+                 "min/max/mean buckets, MLflow 320 sampled points, TensorBoard's 1,000-point reservoir, "
+                 "Aim's and trackio's UI sampling). Reads are repeated; the write is not.")
+        L.append("")
+        L.append("| tool | points | write | full read | × Sextant | chart read | × Sextant | chart points |")
+        L.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for key in longs:
+            for t in tools:
+                rs = samples(results, key, t)
+                miss = row_missing(f"{t}", rs, 9)
+                n = int(key.split("-")[1])
+                if miss:
+                    L.append(miss.replace(f"| {t} |", f"| {t} | {fmt_n(n)}", 1).replace(" | — |", " |", 1))
+                    continue
+                r0 = rs[-1]
+                mark = ""
+                if not r0.get("complete", True):
+                    mark = note(f"{t}: wrote {fmt_n(r0['points'])} of {fmt_n(n)} points within the "
+                                f"{r0.get('budget_s', '')} s budget; reads are of those".replace(" the  s", " the"))
+                cells = []
+                for kind in ("full", "chart"):
+                    sub = r0.get(kind, {})
+                    if "na" in sub:
+                        cells += [note(f"{t}: {sub['na']}"), "—"]
+                        continue
+                    ts = sub.get("samples_s", [])
+                    rr = None
+                    mine = samples(results, key, "sextant")
+                    if mine and kind in mine[-1] and "samples_s" in mine[-1][kind] and ts \
+                            and r0.get("points") == mine[-1].get("points"):
+                        rr = statistics.median(ts) / statistics.median(mine[-1][kind]["samples_s"])
+                    cells += [spread(ts, fmt_s), ratio_text(rr) if t != "sextant" else "1×"]
+                    if t != "sextant" and rr is not None and rr < 1:
+                        losses.append(f"{kind} read of {fmt_n(n)} points: {t} is {1 / rr:.2g}× faster")
+                chart_pts = r0.get("chart", {}).get("returned")
+                L.append(f"| {t} | {fmt_n(r0.get('points'))}{mark} | {fmt_s(r0.get('write_s'))} | "
+                         f"{cells[0]} | {cells[1]} | {cells[2]} | {cells[3]} | "
+                         f"{chart_pts if chart_pts is not None else '—'} |")
+        L.append("")
+
+    # 4 -------------------------------------------------------------- runs table
+    if "runs" in results["runs"]:
+        s = results["sizes"]["runs"]
+        L.append(f"### 4. Runs table: {s['runs']:,} runs, {s['configs']} configs and {s['series']} series each")
+        L.append("")
+        L.append(f"The query: optimizer is \"adam\" and the last value of metrics/m01 < 0.25, sorted by the "
+                 f"last value of metrics/m00, first {s['page']} runs, through each tool's own query path; "
+                 "the answer is checked against the expected run names. The runs are created first "
+                 "(sequentially, through the normal client) within a time budget.")
+        L.append("")
+        L.append("| tool | runs created | creating them | query | × Sextant |")
+        L.append("| --- | --- | --- | --- | --- |")
+        mine = samples(results, "runs", "sextant")
+        for t in tools:
+            rs = samples(results, "runs", t)
+            miss = row_missing(t, rs, 6, "query")
+            if miss:
+                L.append(miss)
+                continue
+            r0 = rs[-1]
+            mark = note(f"{t}: created {r0['runs']:,} of {s['runs']:,} runs within the {s['budget_s']} s budget; "
+                        "the query ran over those") if not r0.get("complete", True) else ""
+            q = r0.get("query", {})
+            if "na" in q:
+                qcell, rr = note(f"{t}: {q['na']}"), None
+            else:
+                qcell = spread(q.get("samples_s", []), fmt_s)
+                rr = None
+                if mine and "samples_s" in mine[-1].get("query", {}) and q.get("samples_s"):
+                    rr = statistics.median(q["samples_s"]) / statistics.median(mine[-1]["query"]["samples_s"])
+            L.append(f"| {t} | {r0['runs']:,}{mark} | {fmt_s(r0['create_s'])} "
+                     f"({r0['runs'] / r0['create_s']:.3g} runs/s) | {qcell} | "
+                     f"{ratio_text(rr) if t != 'sextant' else '1×'} |")
+            if t != "sextant" and rr is not None and rr < 1:
+                losses.append(f"runs query: {t} answers {1 / rr:.2g}× faster"
+                              + (" (over fewer runs)" if mark else ""))
+        L.append("")
+
+    # 5 -------------------------------------------------------------- disk, memory
+    if "ingest" in results["runs"]:
+        L.append("### 5. Disk bytes per point and peak memory (during the ingest workload)")
+        L.append("")
+        L.append("Disk is the tool's whole store after the ingest (allocated blocks). Memory is the peak "
+                 "resident set of the server's process tree; for tools without a server it is the logging "
+                 "process itself (marked client).")
+        L.append("")
+        L.append("| tool | bytes per point | × Sextant | peak memory | × Sextant |")
+        L.append("| --- | --- | --- | --- | --- |")
+        for t in tools:
+            rs = samples(results, "ingest", t)
+            miss = row_missing(t, rs, 6)
+            if miss:
+                L.append(miss)
+                continue
+            bpp = paired_ratio(results, "ingest", t, lambda r: r["bytes_per_point"], False)
+            mem = paired_ratio(results, "ingest", t, lambda r: r["peak_rss"], False)
+            what = next((r.get("rss_of") for r in rs if r.get("rss_of")), "")
+            L.append(f"| {t} | {spread(values(rs, lambda r: r['bytes_per_point']), lambda x: f'{x:.3g}')} | "
+                     f"{ratio_text(bpp)} | {spread(values(rs, lambda r: r['peak_rss']), fmt_bytes)}"
+                     f"{' (client)' if what == 'client' else ''} | {ratio_text(mem)} |")
+            if t != "sextant" and bpp is not None and bpp < 1:
+                losses.append(f"disk: {t} uses {1 / bpp:.2g}× fewer bytes per point")
+            if t != "sextant" and mem is not None and mem < 1:
+                losses.append(f"memory: {t}'s peak is {1 / mem:.2g}× lower"
+                              + (" (a client process, not a server)" if what == "client" else ""))
+        L.append("")
+
+    # 6 -------------------------------------------------------------- startup
+    if "startup" in results["runs"]:
+        L.append("### 6. Startup: server ready, then a first run logged")
+        L.append("")
+        L.append("\"Server ready\" is from starting the server process to its first answer. \"First run\" is "
+                 "from starting a fresh Python process (interpreter, imports, server start where there is one) "
+                 "to a run with one point finished and durable.")
+        L.append("")
+        L.append("| tool | server ready | × Sextant | first run logged | × Sextant |")
+        L.append("| --- | --- | --- | --- | --- |")
+        for t in tools:
+            rs = samples(results, "startup", t)
+            miss = row_missing(t, rs, 6)
+            if miss:
+                L.append(miss)
+                continue
+            ready = values(rs, lambda r: r["server_ready_s"] or None)
+            rr = paired_ratio(results, "startup", t, lambda r: r["server_ready_s"] or None, False)
+            fr = paired_ratio(results, "startup", t, lambda r: r["first_run_s"], False)
+            L.append(f"| {t} | {spread(ready, fmt_s) if ready else 'no server'} | {ratio_text(rr) if ready else '—'} | "
+                     f"{spread(values(rs, lambda r: r['first_run_s']), fmt_s)} | {ratio_text(fr)} |")
+            if t != "sextant" and fr is not None and fr < 1:
+                losses.append(f"startup: {t} logs its first run {1 / fr:.2g}× sooner")
+        L.append("")
+
+    # ---------------------------------------------------------------- losses, notes
+    L.append("### Where Sextant loses")
+    L.append("")
+    if losses:
+        L += [f"- {x}" for x in losses]
+    else:
+        L.append("- Nowhere in these workloads on this run.")
+    L.append("")
+    L.append("### How each tool was used")
+    L.append("")
+    for t in tools:
+        notes = next((r.get("notes") for key in results["runs"] for r in samples(results, key, t)
+                      if r.get("notes")), None)
+        if notes:
+            L.append(f"- **{t}**: " + "; ".join(notes) + ".")
+    L.append("")
+    L.append("![Sextant and peers, side by side](img/bench-peers.png)")
+    L.append("")
+    for i, f in enumerate(foot, 1):
+        L.append(f"[^{i}]: {f}")
+    return "\n".join(L).rstrip() + "\n"
+
+
+def failures(results: Dict[str, Any]) -> List[str]:
+    """What makes run.py exit non-zero: any error in a smoke run (an adapter
+    has rotted); in a full run, only Sextant's own errors (a slow or stopped
+    peer is a result, not a failure)."""
+    smoke = results["sizes"]["percall"]["steps"] <= 10_000
+    out = []
+    for key, by_tool in results["runs"].items():
+        for tool, rs in by_tool.items():
+            for r in rs:
+                if "error" in r and (smoke or tool == "sextant"):
+                    out.append(f"{key}/{tool}: {r['error']}")
+    return out
+
+
+def replace_section(path: Path, section: str) -> None:
+    """Puts `section` between the markers in `path` (at the top, after the
+    title, the first time)."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = f"{BEGIN}\n{section}{END}\n"
+    if BEGIN in text and END in text:
+        text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", lambda _: block, text, flags=re.S)
+    else:
+        lines = text.split("\n", 1)
+        rest = lines[1] if len(lines) > 1 else ""
+        text = lines[0] + "\n\n" + block + rest
+    path.write_text(text)
