@@ -49,12 +49,12 @@ VENVS = HERE / ".venvs"
 # every adapter and the report still work.
 SIZES: Dict[str, Dict[str, Any]] = {
     "full": {
-        "percall": {"steps": 100_000, "budget_s": 8, "close_budget_s": 20},
-        "ingest": {"runs": 10, "series": 100, "steps": 10_000, "budget_s": 20, "close_budget_s": 60},
-        "long": [{"points": 1_000_000, "reads": 3, "budget_s": 40},
+        "percall": {"steps": 100_000, "budget_s": 4, "close_budget_s": 10},
+        "ingest": {"runs": 10, "series": 100, "steps": 10_000, "budget_s": 18, "close_budget_s": 30},
+        "long": [{"points": 1_000_000, "reads": 3, "budget_s": 15},
                  {"points": 10_000_000, "reads": 3, "budget_s": 120}],
         "runs": {"runs": 10_000, "configs": 50, "series": 20, "steps": 10, "queries": 5,
-                 "page": 50, "budget_s": 60, "threads": 8},
+                 "page": 50, "budget_s": 30, "threads": 8},
     },
     "smoke": {
         "percall": {"steps": 2_000, "budget_s": 5, "close_budget_s": 20},
@@ -181,7 +181,13 @@ def main() -> int:
     ap.add_argument("--plot", default=str(REPO / "docs" / "img" / "bench-peers.png"))
     ap.add_argument("--no-report", action="store_true", help="measure and print, change no file")
     ap.add_argument("--tmp", default=None, help="where the tools' data goes (a real disk, not tmpfs)")
+    ap.add_argument("--render", metavar="JSON", help="only rewrite the report and plot from saved results")
     args = ap.parse_args()
+    if args.render:
+        results = json.loads(Path(args.render).read_text())
+        report.replace_section(Path(args.report), report.markdown(results))
+        subprocess.run([venv_python("report"), str(HERE / "plot.py"), args.render, args.plot], check=True)
+        return 0
 
     tools = ["sextant"] + [t for t in args.tools.split(",") if t and t != "sextant"]
     for t in tools:
@@ -247,20 +253,25 @@ def main() -> int:
     print(f"done in {results['elapsed_s'] / 60:.1f} min", flush=True)
 
     failures = report.failures(results)
+    out_json = None
+    if not args.smoke and not args.no_report:
+        out_json = Path(args.json) if args.json else HERE / "results" / "latest.json"
+    elif args.json or args.smoke:  # a smoke run still draws its plot (so plot.py can't rot)
+        out_json = Path(args.json) if args.json else \
+            Path(tempfile.mkdtemp(prefix="sextant-peers-smoke-")) / "smoke.json"
+    if out_json is not None:  # first, so that nothing measured is lost
+        out_json.parent.mkdir(parents=True, exist_ok=True)
+        out_json.write_text(json.dumps(results, indent=1) + "\n")
     md = report.markdown(results)
     print(md)
     if not args.smoke and not args.no_report:
-        out_json = Path(args.json) if args.json else HERE / "results" / "latest.json"
-        out_json.parent.mkdir(parents=True, exist_ok=True)
-        out_json.write_text(json.dumps(results, indent=1) + "\n")
         report.replace_section(Path(args.report), md)
         subprocess.run([venv_python("report"), str(HERE / "plot.py"), str(out_json), args.plot], check=True)
         print(f"wrote {args.report}, {args.plot} and {out_json}")
-    elif args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
-        if args.smoke:  # the plot is part of what the smoke run keeps from rotting
-            subprocess.run([venv_python("report"), str(HERE / "plot.py"), args.json,
-                            str(Path(args.json).with_suffix(".png"))], check=True)
+    elif args.smoke:
+        subprocess.run([venv_python("report"), str(HERE / "plot.py"), str(out_json),
+                        str(out_json.with_suffix(".png"))], check=True)
+        print(f"smoke results and plot: {out_json.parent}")
     for f in failures:
         print("FAILED: " + f)
     return 1 if failures else 0

@@ -52,6 +52,7 @@ class Adapter(BaseAdapter):
         self.runs: Dict[tuple, str] = {}
         self.buffers: Dict[str, list] = {}
         self.lock = threading.Lock()
+        self.async_runs: set = set()
 
     # -------------------------------------------------------- server
     def start(self) -> float:
@@ -109,6 +110,7 @@ class Adapter(BaseAdapter):
     def logger(self, run: Any):
         # The fluent API logs to this thread's active run. (Passing run_id=
         # instead makes every call fetch the run over HTTP first.)
+        self.async_runs.add(run.info.run_id)
         while mlflow.active_run() is not None:
             mlflow.end_run()
         mlflow.start_run(run_id=run.info.run_id)
@@ -136,7 +138,9 @@ class Adapter(BaseAdapter):
         buf = self.buffers.pop(run.info.run_id, None)
         if buf:
             self.client.log_batch(run.info.run_id, metrics=buf)
-        mlflow.flush_async_logging()
+        if run.info.run_id in self.async_runs:
+            self.async_runs.discard(run.info.run_id)
+            mlflow.flush_async_logging()
         self.client.set_terminated(run.info.run_id)
 
     def log_long(self, run, path, values, n, deadline) -> int:

@@ -210,7 +210,15 @@ class Run:
         self._session_dir = os.path.join(run_folder(self._journal_root, self._project, self._run_id),
                                          _session_name())
         try:
-            os.makedirs(os.path.join(self._session_dir, "blobs"), exist_ok=True)
+            for attempt in range(10):
+                try:
+                    os.makedirs(os.path.join(self._session_dir, "blobs"), exist_ok=True)
+                    break
+                except FileNotFoundError:
+                    # Another run of this process finished and removed the
+                    # empty parent folders we were creating under: again.
+                    if attempt == 9:
+                        raise
         except OSError as e:
             raise SextantError(f"cannot create the journal folder {self._session_dir}: {e}; pass "
                                "journal_dir= or set SEXTANT_JOURNAL_DIR to a writable folder") from None

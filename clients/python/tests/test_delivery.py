@@ -355,3 +355,25 @@ def test_close_right_after_start_waits_for_the_upload(run_factory, server, clien
         assert run.close(timeout=60), f"run {i}: close() did not see its points acknowledged"
         assert client.attributes(proj, f"quick-{i}")["loss"]["count"] == 1
     assert sessions(journal) == []
+
+
+
+def test_journal_parent_removed_while_a_run_starts(run_factory, server, client, proj, monkeypatch):
+    # A run that finishes removes its empty journal folders; a run starting
+    # at that moment in another thread of the process (a sweep driver running
+    # trials in threads) sees its half-made path vanish. It must try again.
+    real = os.makedirs
+    calls = {"n": 0}
+
+    def vanishing_parent(path, *a, **kw):
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise FileNotFoundError(2, "No such file or directory", path)
+        return real(path, *a, **kw)
+
+    monkeypatch.setattr(run_mod.os, "makedirs", vanishing_parent)
+    run = run_factory(server, run_id="raced")
+    monkeypatch.setattr(run_mod.os, "makedirs", real)
+    run.log_metrics({"loss": 1.0}, step=0)
+    assert run.close(timeout=60)
+    assert client.attributes(proj, "raced")["loss"]["count"] == 1
