@@ -158,16 +158,14 @@ def markdown(results: Dict[str, Any]) -> str:
 
     # 1 -------------------------------------------------------------- per call
     s = results["sizes"]["percall"]
-    if "percall" not in results["runs"]:
-        tools_pc: List[str] = []
-    else:
-        tools_pc = tools
+    tools_pc = tools if "percall" in results["runs"] else []
     L.append(f"### 1. Per-call overhead: a dict of 10 floats per step, {s['steps']:,} steps")
     L.append("")
     L.append("Time inside the logging call, as the training loop sees it. \"Longest call\" and \"calls "
              "> 10 ms\" say whether the loop ever blocked; `close()` is the wait at the end of training.")
     L.append("")
     calmer: List[str] = []
+    mine_max = values(samples(results, "percall", "sextant"), lambda r: r["max_ms"])
     L.append("| tool | µs per call | × Sextant | p99 | longest call | calls > 10 ms | close() | |")
     L.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for t in tools_pc:
@@ -198,14 +196,13 @@ def markdown(results: Dict[str, Any]) -> str:
                  f"{cmark} | |")
         if t != "sextant" and r_ is not None and r_ < 1:
             losses.append(f"per-call overhead: {t} is {1 / r_:.2g}× faster per call")
-        mine_max = values(samples(results, "percall", "sextant"), lambda r: r["max_ms"])
         theirs_max = values(rs, lambda r: r["max_ms"])
         if t != "sextant" and mine_max and theirs_max and statistics.median(theirs_max) < statistics.median(mine_max) \
                 and statistics.median(mine_max) > 10:
             calmer.append(f"{t} {statistics.median(theirs_max):.0f} ms")
     if calmer:
         mine = samples(results, "percall", "sextant")
-        losses.append(f"the longest logging call: {statistics.median(values(mine, lambda r: r['max_ms'])):.0f} ms for "
+        losses.append(f"the longest logging call: {statistics.median(mine_max):.0f} ms for "
                       f"Sextant (its loop waited over 10 ms {statistics.median(values(mine, lambda r: r['calls_over_10ms'])):.0f} "
                       f"times in {s['steps']:,} calls), against " + ", ".join(calmer))
     L.append("")
