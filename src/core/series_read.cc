@@ -190,7 +190,9 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
               if (rows[q].id == c.id) return false;
             return true;
           });
-          if (full.size() != j - i) return Status::Unavailable("chunks changed during the read");
+          // A compaction committed between the two reads: read again, whole,
+          // from one snapshot.
+          if (full.size() != j - i) return ReadOne(run, req, out, /*force_full=*/true);
         }
         std::vector<const storage::ChunkRow*> group;
         if (sparse) {

@@ -5,7 +5,9 @@
 
 #include <filesystem>
 #include <map>
+#include <atomic>
 #include <random>
+#include <thread>
 
 #include "storage/backend.h"
 #include "storage/series_merge.h"
@@ -66,6 +68,8 @@ class BackendTest : public ::testing::Test {
     EXPECT_TRUE(MergeChunks(ptrs, INT64_MIN, INT64_MAX, &p).ok());
     return p;
   }
+
+  void CountWhileCompacting(int round);
 
   std::filesystem::path dir_;
   std::unique_ptr<Backend> backend_;
@@ -128,6 +132,61 @@ TEST_F(BackendTest, RandomOverwritesMatchReference) {
   EXPECT_EQ(attr.value()->count, static_cast<int64_t>(ref.size()));
   Open();
   check();
+}
+
+// Counting must see one snapshot: a compaction committed between listing the
+// chunks and merging an overlapping group once made that group count zero.
+TEST_F(BackendTest, CountPointsIsExactWhileCompacting) {
+  for (int round = 0; round < 8 && !HasFailure(); ++round) CountWhileCompacting(round);
+}
+
+void BackendTest::CountWhileCompacting(int round) {
+  RunInfo run = NewRun("r" + std::to_string(round));
+  constexpr int kWriters = 8, kPerWriter = 60, kBatch = 4;
+  std::atomic<int64_t> committed{0};
+  std::atomic<bool> done{false};
+  std::thread compactor([&] {
+    while (!done) (void)backend_->CompactSome(64, /*force=*/true);
+  });
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kWriters; ++t)
+    writers.emplace_back([&, t] {
+      for (int b = 0; b < kPerWriter; b += kBatch) {
+        model::SeriesWrite s;
+        s.path = "m";
+        s.type = model::AttrType::kFloatSeries;
+        for (int k = b; k < b + kBatch; ++k) {
+          s.steps.push_back(t + kWriters * k);  // interleaved: chunks overlap
+          s.floats.push_back(k);
+          s.ts.push_back(1);
+        }
+        ASSERT_TRUE(LogPoints(run, std::move(s)).ok());
+        committed += kBatch;
+      }
+    });
+  auto attr = [&]() -> int64_t {
+    for (;;) {
+      auto a = backend_->FindAttribute(run.id, "m");
+      if (a.ok() && a.value()) return a.value()->id;
+      std::this_thread::yield();
+    }
+  }();
+  int checks = 0;
+  while (committed < kWriters * kPerWriter) {
+    int64_t floor = committed;
+    auto n = backend_->CountPoints(attr);
+    bool good = n.ok() && *n >= floor;
+    EXPECT_TRUE(good) << "count " << (n.ok() ? std::to_string(*n) : n.status().ToString())
+                      << " < " << floor << " committed, after " << checks << " counts";
+    if (!good) break;
+    ++checks;
+  }
+  for (auto& w : writers) w.join();
+  done = true;
+  compactor.join();
+  auto n = backend_->CountPoints(attr);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, kWriters * kPerWriter);
 }
 
 TEST_F(BackendTest, TypeChangeIsRejectedAndBatchLeavesNoTrace) {

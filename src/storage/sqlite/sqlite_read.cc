@@ -71,6 +71,25 @@ ChunkRow ReadChunkRow(Stmt* s) {
   return c;
 }
 
+// The chunks of one series overlapping [lo, hi], payloads included, read on
+// `db` (inside the caller's transaction when it has one).
+Result<std::vector<ChunkRow>> ReadChunksOn(Db& db, int64_t attr_id, int64_t lo, int64_t hi) {
+  ASSIGN_OR_RETURN(Stmt * s, db.Prepare(
+      "SELECT id, level, first_step, last_step, count, idx, data FROM chunks "
+      "WHERE attr_id = ? AND first_step <= ? AND last_step >= ? ORDER BY first_step, id"));
+  s->Bind(1, attr_id).Bind(2, hi).Bind(3, lo);
+  std::vector<ChunkRow> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    ChunkRow c = ReadChunkRow(s);
+    c.data = std::string(s->BlobView(6));
+    out.push_back(std::move(c));
+  }
+  s->Reset();
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<AttributeInfo>> SqliteBackend::ListAttributes(int64_t run_id) {
@@ -142,20 +161,7 @@ Status SqliteBackend::ScanProject(int64_t project_id, ProjectScanner* scanner) {
 
 Result<std::vector<ChunkRow>> SqliteBackend::ReadChunks(int64_t attr_id, int64_t lo, int64_t hi) {
   ASSIGN_OR_RETURN(auto r, AcquireReader());
-  ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
-      "SELECT id, level, first_step, last_step, count, idx, data FROM chunks "
-      "WHERE attr_id = ? AND first_step <= ? AND last_step >= ? ORDER BY first_step, id"));
-  s->Bind(1, attr_id).Bind(2, hi).Bind(3, lo);
-  std::vector<ChunkRow> out;
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    ChunkRow c = ReadChunkRow(s);
-    c.data = std::string(s->BlobView(6));
-    out.push_back(std::move(c));
-  }
-  s->Reset();
-  return out;
+  return ReadChunksOn(**r, attr_id, lo, hi);
 }
 
 Result<FileRef> SqliteBackend::GetFile(int64_t run_id, const std::string& path,
@@ -179,9 +185,13 @@ Result<int64_t> SqliteBackend::CountPoints(int64_t attr_id) {
   struct Meta {
     int64_t id, first, last, count;
   };
-  std::vector<Meta> meta;
-  {
-    ASSIGN_OR_RETURN(auto r, AcquireReader());
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  // One read transaction: the chunk list and the chunks merged below must
+  // come from the same snapshot, or a compaction committed in between makes
+  // a group's chunks vanish and its points go uncounted.
+  RETURN_IF_ERROR((*r)->Exec("BEGIN"));
+  Result<int64_t> total = [&]() -> Result<int64_t> {
+    std::vector<Meta> meta;
     ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
         "SELECT id, first_step, last_step, count FROM chunks WHERE attr_id = ? "
         "ORDER BY first_step, id"));
@@ -192,27 +202,29 @@ Result<int64_t> SqliteBackend::CountPoints(int64_t attr_id) {
       meta.push_back({s->Int(0), s->Int(1), s->Int(2), s->Int(3)});
     }
     s->Reset();
-  }
-  // Chunks that overlap nothing count as stored; overlapping groups (not yet
-  // compacted) are decoded and merged so a rewritten step counts once.
-  int64_t total = 0;
-  for (size_t i = 0; i < meta.size();) {
-    size_t j = i + 1;
-    int64_t end = meta[i].last;
-    while (j < meta.size() && meta[j].first <= end) end = std::max(end, meta[j++].last);
-    if (j == i + 1) {
-      total += meta[i].count;
-    } else {
-      ASSIGN_OR_RETURN(auto rows, ReadChunks(attr_id, meta[i].first, end));
-      std::vector<const ChunkRow*> group;
-      for (const auto& c : rows)
-        if (c.first_step >= meta[i].first && c.last_step <= end) group.push_back(&c);
-      Points merged;
-      RETURN_IF_ERROR(MergeChunks(group, meta[i].first, end, &merged));
-      total += static_cast<int64_t>(merged.size());
+    // Chunks that overlap nothing count as stored; overlapping groups (not
+    // yet compacted) are decoded and merged so a rewritten step counts once.
+    int64_t n = 0;
+    for (size_t i = 0; i < meta.size();) {
+      size_t j = i + 1;
+      int64_t end = meta[i].last;
+      while (j < meta.size() && meta[j].first <= end) end = std::max(end, meta[j++].last);
+      if (j == i + 1) {
+        n += meta[i].count;
+      } else {
+        ASSIGN_OR_RETURN(auto rows, ReadChunksOn(**r, attr_id, meta[i].first, end));
+        std::vector<const ChunkRow*> group;
+        for (const auto& c : rows)
+          if (c.first_step >= meta[i].first && c.last_step <= end) group.push_back(&c);
+        Points merged;
+        RETURN_IF_ERROR(MergeChunks(group, meta[i].first, end, &merged));
+        n += static_cast<int64_t>(merged.size());
+      }
+      i = j;
     }
-    i = j;
-  }
+    return n;
+  }();
+  (void)(*r)->Exec("COMMIT");
   return total;
 }
 
