@@ -3,8 +3,9 @@
 // sort + page over 100 k runs) is answered without touching the database.
 //
 // It is a write-through cache over the backend: loaded lazily per project
-// from Backend::ScanProject(), then updated by the Tracker after each
-// committed write. Updates are idempotent, so a write that races with the
+// from Backend::ScanProject(), then updated from each write's OnCommit hook,
+// in commit order, so that concurrent writes of one config leave it with the
+// value the database kept. Updates are idempotent, so a write that races with the
 // initial load is applied correctly either way. With several stateless
 // replicas (PostgreSQL backend) each replica must refresh from the backend;
 // that is the scale-out issue's work.

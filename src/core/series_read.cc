@@ -79,7 +79,9 @@ Status ReadRaw(const Pieces& pieces, const std::optional<std::pair<int64_t, int6
 
 Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, SeriesResult* out,
                         bool force_full) {
-  *out = SeriesResult{out->run_id};
+  SeriesResult fresh;
+  fresh.run_id = std::move(out->run_id);
+  *out = std::move(fresh);
   // Lineage from the root ancestor to `run`: each ancestor contributes its
   // points up to the step its child was forked at.
   std::vector<storage::RunInfo> chain{run};

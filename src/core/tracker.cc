@@ -136,8 +136,9 @@ Result<storage::LogOutcome> Tracker::Log(const model::ProjectName& p, const std:
     encoded.push_back(std::move(e));
   }
   int64_t now = NowMicros();
-  ASSIGN_OR_RETURN(auto outcome, backend_->Log(run, batch, std::move(encoded), now));
-  catalog_->ApplyLog(run, batch, now);
+  ASSIGN_OR_RETURN(auto outcome, backend_->Log(run, batch, std::move(encoded), now, [&] {
+    catalog_->ApplyLog(run, batch, now);
+  }));
   nlohmann::json ev = {{"type", "log"}, {"run_id", run.run_id}};
   nlohmann::json series = nlohmann::json::array();
   for (const auto& s : batch.series)
@@ -153,8 +154,8 @@ Result<storage::RunInfo> Tracker::Finish(const model::ProjectName& p, const std:
                                          model::RunState state) {
   ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
   int64_t now = NowMicros();
-  RETURN_IF_ERROR(backend_->SetState(run.id, state, now));
-  catalog_->ApplyState(run, state, now);
+  RETURN_IF_ERROR(backend_->SetState(run.id, state, now,
+                                     [&] { catalog_->ApplyState(run, state, now); }));
   run.state = state;
   run.updated_us = now;
   events_.Publish(run.project_id, RunEvent("state", run));
@@ -232,9 +233,10 @@ Status Tracker::AttachFile(const model::ProjectName& p, const std::string& run_i
   RETURN_IF_ERROR(model::ValidatePath(path));
   ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
   storage::FileRef ref{blob.digest, static_cast<int64_t>(blob.size), filename, 0};
-  RETURN_IF_ERROR(backend_->PutFile(run, path, step, ref, NowMicros()));
-  catalog_->ApplyFile(run, path, step ? model::AttrType::kFileSeries : model::AttrType::kFile,
-                      blob.digest, static_cast<int64_t>(blob.size));
+  RETURN_IF_ERROR(backend_->PutFile(run, path, step, ref, NowMicros(), [&] {
+    catalog_->ApplyFile(run, path, step ? model::AttrType::kFileSeries : model::AttrType::kFile,
+                        blob.digest, static_cast<int64_t>(blob.size));
+  }));
   return Status::Ok();
 }
 

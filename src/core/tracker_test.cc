@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <barrier>
 #include <cmath>
 #include <filesystem>
 #include <map>
 #include <random>
+#include <thread>
 
 namespace sextant::core {
 namespace {
@@ -222,6 +224,46 @@ TEST_F(TrackerTest, RunsQueryFiltersSortsAndPages) {
   ASSERT_EQ(page->rows.size(), 5u);
   for (const auto& row : page->rows)  // runs without `layers` sort last
     for (const auto& [path, v] : row.attributes) EXPECT_NE(path, "layers");
+}
+
+// Concurrent writes of one config: the runs table must show the value the
+// database kept, so the catalogue is updated in commit order. Each round
+// starts every thread's write at once, then compares.
+TEST_F(TrackerTest, CatalogueFollowsCommitOrderUnderConcurrentWrites) {
+  Create("shared");
+  // Load the catalogue first so that every write goes through it.
+  ASSERT_TRUE(tracker_->QueryRuns(kProject, RunsQuery{}).ok());
+  constexpr int kThreads = 8, kRounds = 150;
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  for (int round = 0; round < kRounds && !HasFailure(); ++round) {
+    std::barrier start(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, t] {
+        model::LogBatch b;
+        b.configs.push_back({"c", model::Value::Int(round * kThreads + t)});
+        b.add_tags = {"t" + std::to_string(t)};
+        b.remove_tags = {"t" + std::to_string((t + 1) % kThreads)};
+        start.arrive_and_wait();
+        EXPECT_TRUE(tracker_->Log(kProject, "shared", std::move(b)).ok());
+      });
+    for (auto& th : threads) th.join();
+    auto attrs = tracker_->Attributes(kProject, "shared", "");
+    ASSERT_TRUE(attrs.ok());
+    std::map<std::string, model::Value> stored;
+    for (const auto& a : *attrs) stored[a.path] = a.value;
+    auto page = tracker_->QueryRuns(kProject, RunsQuery{});
+    ASSERT_TRUE(page.ok());
+    ASSERT_EQ(page->rows.size(), 1u);
+    std::map<std::string, model::Value> shown(page->rows[0].attributes.begin(),
+                                              page->rows[0].attributes.end());
+    ASSERT_TRUE(shown.count("c") && stored.count("c") && shown.count("sys/tags"));
+    EXPECT_EQ(shown["c"].i, stored["c"].i) << "round " << round;
+    EXPECT_EQ(sorted(shown["sys/tags"].set), sorted(stored["sys/tags"].set)) << "round " << round;
+  }
 }
 
 }  // namespace

@@ -107,6 +107,13 @@ class ProjectScanner {
   virtual bool Attribute(int64_t run_id, const AttributeInfo& attr) = 0;
 };
 
+// Called once a write is durable, on the thread that commits, in the order
+// writes committed, before the write call returns. Caches kept beside the
+// database (the runs catalogue) update here, so that two concurrent writes to
+// one attribute leave the cache with the value the database kept. It must be
+// short: the next commit waits for it. May be empty.
+using OnCommit = std::function<void()>;
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -127,8 +134,10 @@ class Backend {
   // Applies a batch atomically; durable when it returns OK. Configs and tags
   // are in `batch`, series points come pre-encoded in `series`.
   virtual Result<LogOutcome> Log(const RunInfo& run, const model::LogBatch& batch,
-                                 std::vector<EncodedSeries> series, int64_t now_us) = 0;
-  virtual Status SetState(int64_t run_id, model::RunState state, int64_t now_us) = 0;
+                                 std::vector<EncodedSeries> series, int64_t now_us,
+                                 const OnCommit& on_commit) = 0;
+  virtual Status SetState(int64_t run_id, model::RunState state, int64_t now_us,
+                          const OnCommit& on_commit) = 0;
 
   virtual Result<std::vector<AttributeInfo>> ListAttributes(int64_t run_id) = 0;
   virtual Result<std::optional<AttributeInfo>> FindAttribute(int64_t run_id,
@@ -156,7 +165,7 @@ class Backend {
 
   // File attributes (step = nullopt) and file series points.
   virtual Status PutFile(const RunInfo& run, const std::string& path, std::optional<int64_t> step,
-                         const FileRef& ref, int64_t now_us) = 0;
+                         const FileRef& ref, int64_t now_us, const OnCommit& on_commit) = 0;
   virtual Result<FileRef> GetFile(int64_t run_id, const std::string& path,
                                   std::optional<int64_t> step) = 0;
 

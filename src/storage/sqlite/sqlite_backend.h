@@ -30,8 +30,10 @@ class SqliteBackend : public Backend {
   Result<RunInfo> GetRunById(int64_t id) override;
   Result<std::vector<RunInfo>> ListChildren(int64_t run_id) override;
   Result<LogOutcome> Log(const RunInfo& run, const model::LogBatch& batch,
-                         std::vector<EncodedSeries> series, int64_t now_us) override;
-  Status SetState(int64_t run_id, model::RunState state, int64_t now_us) override;
+                         std::vector<EncodedSeries> series, int64_t now_us,
+                         const OnCommit& on_commit) override;
+  Status SetState(int64_t run_id, model::RunState state, int64_t now_us,
+                  const OnCommit& on_commit) override;
   Result<std::vector<AttributeInfo>> ListAttributes(int64_t run_id) override;
   Result<std::optional<AttributeInfo>> FindAttribute(int64_t run_id,
                                                      const std::string& path) override;
@@ -42,7 +44,7 @@ class SqliteBackend : public Backend {
   Result<std::vector<ChunkRow>> ReadChunksSparse(int64_t attr_id, int64_t lo, int64_t hi,
                                                  const BlockChooser& choose) override;
   Status PutFile(const RunInfo& run, const std::string& path, std::optional<int64_t> step,
-                 const FileRef& ref, int64_t now_us) override;
+                 const FileRef& ref, int64_t now_us, const OnCommit& on_commit) override;
   Result<FileRef> GetFile(int64_t run_id, const std::string& path,
                           std::optional<int64_t> step) override;
   Status PutView(int64_t project_id, const SavedView& view) override;

@@ -54,7 +54,7 @@ class BackendTest : public ::testing::Test {
       ASSIGN_OR_RETURN(auto e, EncodeSeriesWrite(w));
       enc.push_back(std::move(e));
     }
-    auto r = backend_->Log(run, b, std::move(enc), 2);
+    auto r = backend_->Log(run, b, std::move(enc), 2, nullptr);
     return r.ok() ? Status::Ok() : r.status();
   }
   Points ReadAll(int64_t run_id, const std::string& path) {
@@ -200,7 +200,7 @@ TEST_F(BackendTest, TypeChangeIsRejectedAndBatchLeavesNoTrace) {
   model::LogBatch b;
   b.configs.push_back({"new/config", model::Value::Int(3)});
   b.configs.push_back({"x", model::Value::String("now a string")});
-  auto r = backend_->Log(run, b, {}, 3);
+  auto r = backend_->Log(run, b, {}, 3, nullptr);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kConflict);
   auto attr = backend_->FindAttribute(run.id, "new/config");

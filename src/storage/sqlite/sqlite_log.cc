@@ -144,7 +144,8 @@ Status SqliteBackend::InsertChunk(Db& db, int64_t attr_id, int level,
 }
 
 Result<LogOutcome> SqliteBackend::Log(const RunInfo& run, const model::LogBatch& batch,
-                                      std::vector<EncodedSeries> series, int64_t now_us) {
+                                      std::vector<EncodedSeries> series, int64_t now_us,
+                                      const OnCommit& on_commit) {
   LogOutcome outcome;
   std::vector<std::pair<std::string, AttrKey>> created;
   std::vector<std::pair<int64_t, int>> chunk_counts;
@@ -191,27 +192,34 @@ Result<LogOutcome> SqliteBackend::Log(const RunInfo& run, const model::LogBatch&
       },
       [&] {
         CacheAttributes(created);
-        std::lock_guard<std::mutex> l(dirty_mu_);
-        auto now = std::chrono::steady_clock::now();
-        for (auto [id, n] : chunk_counts) {
-          auto& d = dirty_[id];
-          d.first += n;
-          d.second = now;
+        {
+          std::lock_guard<std::mutex> l(dirty_mu_);
+          auto now = std::chrono::steady_clock::now();
+          for (auto [id, n] : chunk_counts) {
+            auto& d = dirty_[id];
+            d.first += n;
+            d.second = now;
+          }
         }
+        if (on_commit) on_commit();
       });
   if (!st.ok()) return st;
   return outcome;
 }
 
-Status SqliteBackend::SetState(int64_t run_id, model::RunState state, int64_t now_us) {
-  return writer_->Submit([&](Db& db) -> Status {
-    ASSIGN_OR_RETURN(Stmt * s, db.Prepare("UPDATE runs SET state = ?, updated_us = ? WHERE id = ?"));
-    return s->Bind(1, static_cast<int64_t>(state)).Bind(2, now_us).Bind(3, run_id).Exec();
-  });
+Status SqliteBackend::SetState(int64_t run_id, model::RunState state, int64_t now_us,
+                               const OnCommit& on_commit) {
+  return writer_->Submit(
+      [&](Db& db) -> Status {
+        ASSIGN_OR_RETURN(Stmt * s, db.Prepare("UPDATE runs SET state = ?, updated_us = ? WHERE id = ?"));
+        return s->Bind(1, static_cast<int64_t>(state)).Bind(2, now_us).Bind(3, run_id).Exec();
+      },
+      on_commit);
 }
 
 Status SqliteBackend::PutFile(const RunInfo& run, const std::string& path,
-                              std::optional<int64_t> step, const FileRef& ref, int64_t now_us) {
+                              std::optional<int64_t> step, const FileRef& ref, int64_t now_us,
+                              const OnCommit& on_commit) {
   std::vector<std::pair<std::string, AttrKey>> created;
   return writer_->Submit(
       [&](Db& db) -> Status {
@@ -235,7 +243,10 @@ Status SqliteBackend::PutFile(const RunInfo& run, const std::string& path,
         ASSIGN_OR_RETURN(Stmt * r, db.Prepare("UPDATE runs SET updated_us = ? WHERE id = ?"));
         return r->Bind(1, now_us).Bind(2, run.id).Exec();
       },
-      [&] { CacheAttributes(created); });
+      [&] {
+        CacheAttributes(created);
+        if (on_commit) on_commit();
+      });
 }
 
 }  // namespace sextant::storage::sqlite
