@@ -425,6 +425,57 @@ def test_wrong_types_400(client, proj, batch):
     assert "marker" not in a and "m" not in a and "h" not in a, sorted(a)
 
 
+
+# ---------------------------------------------------------------- binary columns
+
+def b64_f64(values) -> str:
+    import base64
+    import struct
+    return base64.b64encode(struct.pack(f"<{len(values)}d", *values)).decode()
+
+
+def test_binary_float_columns_match_json(client, proj):
+    client.create_run(proj, "r")
+    vals = [math.nan, math.inf, -math.inf, -0.0, 0.0, 5e-324, 1.7976931348623157e308, 0.1, 1 / 3]
+    ts = [1.7e9 + i * 0.25 for i in range(len(vals))]
+    client.log(proj, "r", {"series": [
+        {"path": "bin", "steps": list(range(len(vals))), "values_b64": b64_f64(vals),
+         "timestamps_b64": b64_f64(ts)},
+        {"path": "json", "steps": list(range(len(vals))),
+         "values": ["NaN", "Infinity", "-Infinity"] + vals[3:], "timestamps": ts}]})
+    a, b = client.read_all(proj, "r", "bin"), client.read_all(proj, "r", "json")
+    assert a["steps"] == b["steps"] == list(range(len(vals)))
+    assert a["values"] == b["values"]
+    assert a["timestamps"] == b["timestamps"]
+    for g, e in zip([fval(v) for v in a["values"]], vals):
+        assert same_float(g, e)
+    assert client.attributes(proj, "r")["bin"]["count"] == len(vals)
+
+
+@pytest.mark.parametrize("series,why", [
+    ({"values_b64": "AAAAAAAA8D8="}, "expected 8 per step"),            # 1 value for 2 steps
+    ({"values_b64": "AAAAAAAA8D8*AAAAAAAA8D8="}, "not valid base64"),
+    ({"values_b64": 5}, "expected a base64 string"),
+    ({"values_b64": "", "values": [1.0, 2.0]}, "expected 8 per step"),
+    ({"values": [1.0, 2.0], "values_b64": b64_f64([1.0, 2.0])}, "not both"),
+    ({"values_b64": b64_f64([1.0, 2.0]), "type": "string"}, "only float series"),
+    ({"values_b64": b64_f64([1.0, 2.0]), "timestamps_b64": b64_f64([1.0])}, "expected 8 per step"),
+    ({"values_b64": b64_f64([1.0, 2.0]), "timestamps_b64": b64_f64([1.0, -5.0])}, "timestamps_b64[1]"),
+    ({"values_b64": b64_f64([1.0, 2.0]), "timestamps_b64": b64_f64([1.0, math.nan])}, "timestamps_b64[1]"),
+    ({"values": [1.0, 2.0], "timestamps": [1.0, 2.0], "timestamps_b64": b64_f64([1.0, 2.0])}, "not both"),
+], ids=lambda x: str(x)[:50])
+def test_binary_columns_rejected_precisely(client, proj, series, why):
+    client.create_run(proj, "r")
+    body = {"configs": {"marker": 1},
+            "series": [{"path": "ok", "steps": [0], "values": [1.0]}, dict({"path": "m", "steps": [0, 1]}, **series)]}
+    r = client.log(proj, "r", body, expect=None)
+    assert_error(r, 400, "invalid_argument")
+    assert why in r.json["error"]["message"], r.json
+    assert "series[1]" in r.json["error"]["message"]
+    a = client.attributes(proj, "r")
+    assert "marker" not in a and "ok" not in a and "m" not in a
+
+
 def test_empty_batch_ok(client, proj):
     client.create_run(proj, "r")
     r = client.log(proj, "r", {})

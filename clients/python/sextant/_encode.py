@@ -3,7 +3,9 @@
 Queued operations are tuples whose first element is the kind (see `Op`).
 Metric calls are stored as ``(M, step, ts, keys, values)`` where `keys` is an
 interned tuple of paths, so calls that log the same keys are transposed into
-columns with one `zip` and encoded once per batch.
+float64 columns per batch and sent as base64 (`values_b64`,
+`timestamps_b64`): no decimal printing on this side, no parsing on the
+server's.
 
 Server rules this module keeps: one entry per path in `series`, each config
 once per batch, at most `MAX_SERIES` series and `MAX_POINTS` points per
@@ -12,32 +14,30 @@ write of a step).
 """
 from __future__ import annotations
 
+import base64
 import heapq
+import itertools
 import json
 import math
-import re
+import sys
 import zlib
+from array import array
 from typing import Any, Dict, List, Optional, Tuple
 
 # Operation kinds (first tuple element).
 M, S, H, C, TAG_ADD, TAG_REMOVE, FILE, FINISH, BARRIER = range(9)
 
 MAX_POINTS = 250_000          # per request (server: 1,000,000)
-FORMAT_CHUNK = 4096           # values formatted per C call
+TRANSPOSE_ROWS = 2048         # metric calls transposed per C call
 MAX_SERIES = 10_000           # per request (server: 10,000)
 MAX_BYTES = 24 << 20          # approximate JSON bytes per request (server: 64 MiB)
 GZIP_LEVEL = 1
 
 _dumps = json.dumps
+_chain = itertools.chain.from_iterable
 
 
-_NONFINITE = re.compile(r"-?inf|nan")
-_TOKENS = {"nan": '"NaN"', "inf": '"Infinity"', "-inf": '"-Infinity"'}
 _FORMATS: Dict[Tuple[str, int], str] = {}
-
-
-def _quote_token(m: "re.Match[str]") -> str:
-    return _TOKENS[m.group(0)]
 
 
 def _format(spec: str, n: int) -> str:
@@ -49,33 +49,22 @@ def _format(spec: str, n: int) -> str:
     return fmt
 
 
-def json_floats(values: Any) -> str:
-    """Float values as a JSON array, each printed with 17 significant
-    digits (exact for every double; C-level formatting, about twice as fast
-    as json.dumps). Ints of any size, bools and numpy scalars become
-    doubles; NaN and infinities become the API's strings."""
-    n = len(values)
-    if n == 0:
-        return "[]"
-    if type(values) is not tuple:
-        values = tuple(values)
+_BIG_ENDIAN = sys.byteorder == "big"
+
+
+def b64_floats(values: Any) -> str:
+    """Float values as base64 of little-endian float64s (the log API's
+    `values_b64` and `timestamps_b64`): C-level conversion, about 15 times
+    faster than printing decimals, exact, and NaN and infinities need no
+    spelling. Ints, bools and numpy scalars become doubles."""
     try:
-        if n <= FORMAT_CHUNK:
-            s = _format("%.17g,", n) % values
-        else:  # short C calls: the training thread waits less for the GIL
-            fmt = _format("%.17g,", FORMAT_CHUNK)
-            parts = [fmt % values[i:i + FORMAT_CHUNK] for i in range(0, n - FORMAT_CHUNK + 1, FORMAT_CHUNK)]
-            rest = n % FORMAT_CHUNK
-            if rest:
-                parts.append(_format("%.17g,", rest) % values[n - rest:])
-            s = "".join(parts)
-    except TypeError:  # an exotic number that passed the call-site check
-        s = _format("%.17g,", n) % tuple(_to_float(v) for v in values)
-    if "n" in s:  # nan, inf, -inf
-        s = _NONFINITE.sub(_quote_token, s)
-    if "-0," in s:  # keep the sign of negative zero ("-0" would parse as an int)
-        s = s.replace("-0,", "-0.0,")
-    return "[" + s[:-1] + "]"
+        a = values if type(values) is array else array("d", values)
+    except (TypeError, OverflowError):  # an exotic number that passed the call-site check
+        a = array("d", [_to_float(v) for v in values])
+    if _BIG_ENDIAN:
+        a = array("d", a)
+        a.byteswap()
+    return '"' + base64.b64encode(a).decode("ascii") + '"'
 
 
 def json_timestamps(values: List[float]) -> str:
@@ -95,7 +84,7 @@ def _to_float(v: Any) -> float:
 class _Group:
     """Consecutive-or-not metric calls that logged the same key tuple."""
 
-    __slots__ = ("keys", "idx", "steps", "ts", "rows", "_steps_json", "_ts_json", "_cols")
+    __slots__ = ("keys", "idx", "steps", "ts", "rows", "_steps_json", "_ts_b64", "_cols")
 
     def __init__(self, keys: Tuple[str, ...]):
         self.keys = keys
@@ -104,12 +93,23 @@ class _Group:
         self.ts: List[float] = []
         self.rows: List[Tuple[Any, ...]] = []
         self._steps_json: Optional[str] = None
-        self._ts_json: Optional[str] = None
-        self._cols: Optional[List[Tuple[Any, ...]]] = None
+        self._ts_b64: Optional[str] = None
+        self._cols: Optional[List[Any]] = None
 
-    def columns(self) -> List[Tuple[Any, ...]]:
+    def columns(self) -> List[Any]:
+        """One float64 array per key. Built in slices of TRANSPOSE_ROWS rows:
+        a C call holds the GIL throughout, and one zip(*rows) over 25 k
+        rows would stall the training thread for ~20 ms."""
         if self._cols is None:
-            self._cols = list(zip(*self.rows))
+            rows, k = self.rows, len(self.keys)
+            flat = array("d")
+            for i in range(0, len(rows), TRANSPOSE_ROWS):
+                part = rows[i:i + TRANSPOSE_ROWS]
+                try:
+                    flat.extend(_chain(part))
+                except (TypeError, OverflowError):  # an exotic number that passed the call-site check
+                    flat.extend([_to_float(v) for v in _chain(part)])
+            self._cols = [flat[j::k] for j in range(k)]
         return self._cols
 
     def steps_json(self) -> str:
@@ -117,10 +117,10 @@ class _Group:
             self._steps_json = _dumps(self.steps)
         return self._steps_json
 
-    def ts_json(self) -> str:
-        if self._ts_json is None:
-            self._ts_json = json_timestamps(self.ts)
-        return self._ts_json
+    def ts_b64(self) -> str:
+        if self._ts_b64 is None:
+            self._ts_b64 = b64_floats(self.ts)
+        return self._ts_b64
 
 
 class BatchBuilder:
@@ -206,15 +206,15 @@ class BatchBuilder:
             if len(lst) == 1:
                 g, j = lst[0]
                 n = len(g.steps)
-                body = ('{"path":' + _dumps(path, ensure_ascii=False) + ',"steps":' + g.steps_json() + ',"values":'
-                        + json_floats(g.columns()[j]) + ',"timestamps":' + g.ts_json() + "}")
+                body = ('{"path":' + _dumps(path, ensure_ascii=False) + ',"steps":' + g.steps_json()
+                        + ',"values_b64":' + b64_floats(g.columns()[j]) + ',"timestamps_b64":' + g.ts_b64() + "}")
             else:
                 merged = list(heapq.merge(*[
                     zip(g.idx, g.steps, g.ts, g.columns()[j]) for g, j in lst]))
                 n = len(merged)
                 body = ('{"path":' + _dumps(path, ensure_ascii=False) + ',"steps":' + _dumps([m[1] for m in merged])
-                        + ',"values":' + json_floats([m[3] for m in merged])
-                        + ',"timestamps":' + json_timestamps([m[2] for m in merged]) + "}")
+                        + ',"values_b64":' + b64_floats([m[3] for m in merged])
+                        + ',"timestamps_b64":' + b64_floats([m[2] for m in merged]) + "}")
             series.append((body, n, len(body)))
 
         for path, (typ, pts) in self.other.items():

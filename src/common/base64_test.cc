@@ -1,0 +1,25 @@
+#include "common/base64.h"
+
+#include <gtest/gtest.h>
+
+namespace sextant {
+namespace {
+
+TEST(Base64Test, DecodesWithAndWithoutPadding) {
+  EXPECT_EQ(DecodeBase64("").value(), "");
+  EXPECT_EQ(DecodeBase64("Zg==").value(), "f");
+  EXPECT_EQ(DecodeBase64("Zm8=").value(), "fo");
+  EXPECT_EQ(DecodeBase64("Zm9v").value(), "foo");
+  EXPECT_EQ(DecodeBase64("AAAAAAAA8D8=").value(), std::string("\0\0\0\0\0\0\xf0\x3f", 8));
+}
+
+TEST(Base64Test, RejectsWhatIsNotBase64) {
+  EXPECT_FALSE(DecodeBase64("Zm9").ok());       // length
+  EXPECT_FALSE(DecodeBase64("Zm9*").ok());      // alphabet
+  EXPECT_FALSE(DecodeBase64(" Zm9v   ").ok());  // whitespace
+  EXPECT_FALSE(DecodeBase64("Z=9v").ok());      // padding inside
+  EXPECT_EQ(DecodeBase64("Zm9*").status().code(), Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace sextant
