@@ -78,7 +78,7 @@ def sync(root: str, *, url: Optional[str] = None, token: Optional[str] = None,
                     f"({up.points_sent:,} points) to {server}; {state}")
                 if not alive and not keep:
                     up.close()
-                    remove_session(folder, root)
+                    remove_session(folder, root, levels=3)
             elif result == FATAL:
                 say(f"sextant sync: {label}: {up.fatal}; kept in {folder}")
                 status_code = 1

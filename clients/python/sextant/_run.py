@@ -212,7 +212,7 @@ class Run:
         try:
             for attempt in range(10):
                 try:
-                    os.makedirs(os.path.join(self._session_dir, "blobs"), exist_ok=True)
+                    os.makedirs(self._session_dir, exist_ok=True)
                     break
                 except FileNotFoundError:
                     # Another run of this process finished and removed the
@@ -261,7 +261,8 @@ class Run:
         self._start_thread(self._journal_loop, "journal")
         self._journal_thread = self._threads[-1]
         self._start_thread(self._writer_loop, "writer")
-        self._start_thread(self._files_loop, "files")
+        self._files_started = False  # the files thread starts with the first file
+        self._files_start_lock = threading.Lock()
         if mode == "async":
             self._start_thread(self._sender_loop, "sender")
         else:
@@ -506,6 +507,11 @@ class Run:
             return
         self._files_idle.clear()
         self._file_q.append(op)
+        if not self._files_started:
+            with self._files_start_lock:
+                if not self._files_started:
+                    self._start_thread(self._files_loop, "files")
+                    self._files_started = True
         self._file_wake.set()
 
     def _kick(self) -> None:
@@ -694,6 +700,7 @@ class Run:
         assert self._session_dir is not None
         rel = f"blobs/{uuid.uuid4().hex}"
         dst = os.path.join(self._session_dir, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)  # made with the first file
         h = hashlib.sha256()
         size = 0
         with open(dst, "wb") as out:

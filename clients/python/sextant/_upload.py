@@ -8,6 +8,8 @@ creation is idempotent on run_id, and files are content-addressed.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import gzip
 import json
 import os
@@ -22,6 +24,10 @@ from ._errors import ApiError, UnreachableError
 from ._http import RETRYABLE_STATUSES, Http, dumps, quote
 
 DONE, TIMEOUT, FATAL, WAITING = "done", "timeout", "fatal", "waiting"
+
+# A log record up to this size (gzipped) is sent together with the finish
+# record that follows it.
+FOLD_FINISH_BYTES = 256 << 10
 
 Warn = Callable[[str], None]
 
@@ -102,11 +108,23 @@ class Uploader:
             if limit is not None and self.pos >= limit:
                 return DONE
             res = self.reader.read(self.pos, limit)
-            for rec in res.records:
-                status = self._deliver(rec)
+            recs = res.records
+            i = 0
+            while i < len(recs):
+                rec = recs[i]
+                # A small last batch and the finish go as one request: one
+                # durable commit on the server instead of two.
+                finish = recs[i + 1] if (
+                    rec.type == J.LOG and i + 1 < len(recs) and recs[i + 1].type == J.FINISH
+                    and len(rec.payload) <= FOLD_FINISH_BYTES) else None
+                status = self._deliver(rec, finish)
                 if status != DONE:
                     return status
+                if finish is not None:
+                    i += 1
+                    rec = finish
                 self._ack((rec.segment, rec.end))
+                i += 1
             if res.records and not res.torn:
                 continue
             # The end of what this segment holds now.
@@ -157,15 +175,20 @@ class Uploader:
         except OSError:
             pass
 
-    def _deliver(self, rec: J.Record) -> str:
-        """Sends one record, retrying transient failures until the deadline."""
+    def _deliver(self, rec: J.Record, finish: Optional[J.Record] = None) -> str:
+        """Sends one record (a log record with the finish record after it
+        when `finish` is given), retrying transient failures until the
+        deadline."""
         while True:
             try:
                 self._ensure_created()
-                self._send(rec)
+                if finish is None:
+                    self._send(rec)
+                else:
+                    self._send_log_and_finish(rec, finish)
                 self.failures = 0
                 self.last_error = None
-                self.records_sent += 1
+                self.records_sent += 1 if finish is None else 2
                 return DONE
             except _Fatal as e:
                 self.fatal = str(e)
@@ -228,6 +251,15 @@ class Uploader:
             self.finished_sent = True
         else:
             self.warn(f"unknown journal record type {rec.type} in {self.folder}; skipped")
+
+    def _send_log_and_finish(self, rec: J.Record, finish: J.Record) -> None:
+        points, gz = J.split_log_payload(rec.payload)
+        batch = json.loads(gzip.decompress(gz))
+        state = json.loads(finish.payload).get("state", "finished")
+        batch["state"] = state
+        self._post_log(gzip.compress(dumps(batch), compresslevel=1), gzipped=True)
+        self.points_sent += points
+        self.finished_sent = True
 
     def _check(self, r: Any, what: str, body: Any) -> bool:
         """True on success; raises _Retry for transient errors; records a
@@ -324,6 +356,33 @@ class _Fatal(Exception):
     pass
 
 
+_B64_COLUMNS = ("values_b64", "timestamps_b64")
+
+
+def _halve_series(s: Dict[str, Any]) -> Optional[List[Dict[str, Any]]]:
+    """The two halves of one series write, or None when its binary columns
+    are not valid base64 (then it cannot be split, and is refused whole)."""
+    n = len(s["steps"])
+    h = n // 2
+    cols = {}
+    for key in _B64_COLUMNS:
+        if key in s:
+            try:
+                cols[key] = base64.b64decode(s[key], validate=True)
+            except (binascii.Error, TypeError, ValueError):
+                return None
+    parts = []
+    for lo, hi in ((0, h), (h, n)):
+        part = dict(s)
+        for key in ("steps", "values", "timestamps"):
+            if key in s:
+                part[key] = s[key][lo:hi]
+        for key, raw in cols.items():
+            part[key] = base64.b64encode(raw[8 * lo:8 * hi]).decode("ascii")
+        parts.append(part)
+    return parts
+
+
 def split_batch(batch: Dict[str, Any]) -> List[Dict[str, Any]]:
     """Splits a log batch into smaller ones that the server judges
     independently: configs one by one, tags, each series (halved when it
@@ -343,14 +402,9 @@ def split_batch(batch: Dict[str, Any]) -> List[Dict[str, Any]]:
     elif len(series) == 1:
         s = series[0]
         n = len(s["steps"])
-        if n > 1 and len(batch) == 1:
-            h = n // 2
-            for lo, hi in ((0, h), (h, n)):
-                part = dict(s)
-                for key in ("steps", "values", "timestamps"):
-                    if key in s:
-                        part[key] = s[key][lo:hi]
-                units.append({"series": [part]})
+        halves = _halve_series(s) if n > 1 and len(batch) == 1 else None
+        if halves:
+            units += [{"series": [part]} for part in halves]
         else:
             units.append({"series": series})
     if batch.get("state"):
@@ -358,13 +412,15 @@ def split_batch(batch: Dict[str, Any]) -> List[Dict[str, Any]]:
     return units
 
 
-def remove_session(folder: str, root: Optional[str] = None) -> None:
-    """Deletes a fully sent session folder and the empty folders above it
-    up to `root`."""
+def remove_session(folder: str, root: Optional[str] = None, levels: int = 1) -> None:
+    """Deletes a fully sent session folder and up to `levels` empty folders
+    above it (the run's; the workspace and project folders stay, because
+    removing and making them again for every run is what made short runs
+    slow), never `root` or above."""
     shutil.rmtree(folder, ignore_errors=True)
     parent = os.path.dirname(os.path.abspath(folder))
     stop = os.path.abspath(root) if root else None
-    for _ in range(3):
+    for _ in range(levels):
         if stop is not None and (parent == stop or not parent.startswith(stop)):
             break
         try:
