@@ -501,11 +501,12 @@ Result<core::RunsQuery> DecodeRunsQuery(element body) {
   return q;
 }
 
-Result<core::SeriesRequest> DecodeSeriesRequest(element body) {
+Result<SeriesQuery> DecodeSeriesRequest(element body) {
   object o = body;
   RETURN_IF_ERROR(RejectUnknown(o, {"runs", "path", "step_range", "time_range", "buckets", "limit",
-                                    "after_step", "lineage"}, "series request"));
-  core::SeriesRequest r;
+                                    "after_step", "lineage", "encoding"}, "series request"));
+  SeriesQuery q;
+  core::SeriesRequest& r = q.request;
   element e;
   if (o["runs"].get(e)) return Status::InvalidArgument("runs is required");
   ASSIGN_OR_RETURN(r.run_ids, StringList(e, "runs"));
@@ -552,7 +553,12 @@ Result<core::SeriesRequest> DecodeSeriesRequest(element body) {
     if (e.type() != element_type::BOOL) return Expected("lineage", "a boolean", e);
     r.lineage = bool(e);
   }
-  return r;
+  ASSIGN_OR_RETURN(auto encoding, OptString(o, "encoding"));
+  if (encoding && *encoding != "json" && *encoding != "base64")
+    return Status::InvalidArgument("encoding: expected \"json\" or \"base64\", got \"" +
+                                   *encoding + "\"");
+  q.base64 = encoding && *encoding == "base64";
+  return q;
 }
 
 }  // namespace sextant::api

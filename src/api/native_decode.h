@@ -25,7 +25,12 @@ void ReserveForJson(std::string* body, size_t size);
 Result<model::CreateRunOp> DecodeCreateRun(simdjson::dom::element body);
 Result<model::LogBatch> DecodeLogBatch(simdjson::dom::element body, int64_t now_us);
 Result<core::RunsQuery> DecodeRunsQuery(simdjson::dom::element body);
-Result<core::SeriesRequest> DecodeSeriesRequest(simdjson::dom::element body);
+// A series request and how its raw points are to be written back.
+struct SeriesQuery {
+  core::SeriesRequest request;
+  bool base64 = false;  // "encoding": "base64": binary columns (native.md)
+};
+Result<SeriesQuery> DecodeSeriesRequest(simdjson::dom::element body);
 Result<std::optional<model::RunState>> DecodeFinish(simdjson::dom::element body);
 
 // "-train/loss,config/lr" -> [{train/loss desc}, {config/lr asc}]

@@ -1,9 +1,13 @@
 // The native API v1 routes (docs/api/native.md).
 #include <httplib.h>
 
+#include <algorithm>
+#include <bit>
+
 #include "api/json_writer.h"
 #include "api/native_decode.h"
 #include "api/server.h"
+#include "common/base64.h"
 #include "query/filter_datetime.h"
 
 namespace sextant::api {
@@ -160,7 +164,43 @@ void WriteAttribute(JsonWriter& w, const storage::AttributeInfo& a) {
   w.EndObject();
 }
 
-std::string SeriesJson(const std::vector<core::SeriesResult>& results) {
+// Raw points as base64 columns: steps as int64 (whole steps when every step
+// of the page is whole, else millionths: "step_scale"), float values and
+// timestamps (Unix seconds) as float64, all little-endian.
+void WriteBinaryPoints(JsonWriter& w, const core::SeriesResult& r) {
+  static_assert(std::endian::native == std::endian::little, "columns are little-endian");
+  const auto& p = r.points;
+  bool whole = std::all_of(p.steps.begin(), p.steps.end(),
+                           [](int64_t s) { return s % model::kStepScale == 0; });
+  std::vector<int64_t> steps(p.steps);
+  if (whole)
+    for (auto& s : steps) s /= model::kStepScale;
+  auto column = [&](const void* data, size_t bytes) {
+    std::string b64 = "\"";
+    AppendBase64(std::string_view(static_cast<const char*>(data), bytes), &b64);
+    b64 += '"';
+    w.Raw(b64);
+  };
+  w.Key("step_scale").Int(whole ? 1 : model::kStepScale);
+  w.Key("steps_b64");
+  column(steps.data(), steps.size() * 8);
+  if (r.type == model::AttrType::kFloatSeries || !r.type) {
+    w.Key("values_b64");
+    column(p.floats.data(), p.floats.size() * 8);
+  } else {
+    w.Key("values").BeginArray();
+    for (const auto& v : p.bytes) {
+      if (r.type == model::AttrType::kHistogramSeries) w.Raw(v); else w.String(v);
+    }
+    w.EndArray();
+  }
+  std::vector<double> ts(p.ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) ts[i] = static_cast<double>(p.ts[i]) / 1e6;
+  w.Key("timestamps_b64");
+  column(ts.data(), ts.size() * 8);
+}
+
+std::string SeriesJson(const std::vector<core::SeriesResult>& results, bool base64) {
   JsonWriter w;
   w.BeginObject().Key("series").BeginArray();
   for (const auto& r : results) {
@@ -168,7 +208,11 @@ std::string SeriesJson(const std::vector<core::SeriesResult>& results) {
     w.Key("run_id").String(r.run_id);
     w.Key("type");
     if (r.type) w.String(model::AttrTypeName(*r.type)); else w.Null();
-    if (!r.downsampled) {
+    if (!r.downsampled && base64) {
+      WriteBinaryPoints(w, r);
+      w.Key("next_after_step");
+      if (r.next_after_step) w.Step(*r.next_after_step); else w.Null();
+    } else if (!r.downsampled) {
       w.Key("steps").BeginArray();
       for (int64_t s : r.points.steps) w.Step(s);
       w.EndArray().Key("values").BeginArray();
@@ -379,9 +423,9 @@ void Server::Routes() {
                                    const model::ProjectName& project, simdjson::dom::element body) {
            auto sr = DecodeSeriesRequest(body);
            if (!sr.ok()) return SendError(res, sr.status());
-           auto out = t->ReadSeries(project, sr.value());
+           auto out = t->ReadSeries(project, sr->request);
            if (!out.ok()) return SendError(res, out.status());
-           SendJson(res, 200, SeriesJson(out.value()));
+           SendJson(res, 200, SeriesJson(out.value(), sr->base64));
          }));
 
   // Saved views of the UI.

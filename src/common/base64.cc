@@ -1,5 +1,7 @@
 #include "common/base64.h"
 
+#include <algorithm>
+
 #include <openssl/evp.h>
 
 namespace sextant {
@@ -26,6 +28,23 @@ Result<std::string> DecodeBase64(std::string_view in) {
   // EVP_DecodeBlock counts the padding as zero bytes; drop them.
   out.resize(static_cast<size_t>(n) - pad);
   return out;
+}
+
+void AppendBase64(std::string_view bytes, std::string* out) {
+  size_t at = out->size();
+  out->resize(at + (bytes.size() + 2) / 3 * 4 + 1);  // EVP_EncodeBlock writes a NUL
+  // EVP_EncodeBlock takes an int length: encode in slices of whole triples.
+  constexpr size_t kSlice = 3u << 26;
+  size_t done = 0;
+  while (done < bytes.size()) {
+    size_t n = std::min(kSlice, bytes.size() - done);
+    int wrote = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out->data() + at),
+                                reinterpret_cast<const unsigned char*>(bytes.data() + done),
+                                static_cast<int>(n));
+    at += static_cast<size_t>(wrote);
+    done += n;
+  }
+  out->resize(at);
 }
 
 }  // namespace sextant

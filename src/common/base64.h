@@ -12,4 +12,7 @@ namespace sextant {
 // Decodes `in`; InvalidArgument (naming no field) when it is not base64.
 Result<std::string> DecodeBase64(std::string_view in);
 
+// Appends the base64 of `bytes` (with padding) to `out`.
+void AppendBase64(std::string_view bytes, std::string* out);
+
 }  // namespace sextant

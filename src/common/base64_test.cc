@@ -13,6 +13,18 @@ TEST(Base64Test, DecodesWithAndWithoutPadding) {
   EXPECT_EQ(DecodeBase64("AAAAAAAA8D8=").value(), std::string("\0\0\0\0\0\0\xf0\x3f", 8));
 }
 
+TEST(Base64Test, EncodesAndRoundTrips) {
+  std::string out = "x:";
+  AppendBase64("foo", &out);
+  AppendBase64("fo", &out);
+  EXPECT_EQ(out, "x:Zm9vZm8=");
+  std::string bytes;
+  for (int i = 0; i < 1000; ++i) bytes.push_back(static_cast<char>(i * 7));
+  std::string enc;
+  AppendBase64(bytes, &enc);
+  EXPECT_EQ(DecodeBase64(enc).value(), bytes);
+}
+
 TEST(Base64Test, RejectsWhatIsNotBase64) {
   EXPECT_FALSE(DecodeBase64("Zm9").ok());       // length
   EXPECT_FALSE(DecodeBase64("Zm9*").ok());      // alphabet

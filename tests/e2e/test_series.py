@@ -436,3 +436,50 @@ def test_mixed_infinities_and_negative_zero_last_value(client, proj):
     assert fval(b["min"][0]) == -math.inf and fval(b["max"][0]) == math.inf
     assert math.isnan(fval(b["mean"][0]))  # inf + -inf
     assert same_float(fval(b["last"][0]), -0.0)
+
+
+# ---------------------------------------------------------------- binary columns
+
+def _col(text: str, code: str) -> list:
+    import base64
+    from array import array
+    return array(code, base64.b64decode(text)).tolist()
+
+
+def test_base64_encoding_matches_json(client, proj):
+    client.create_run(proj, "r")
+    vals = ["NaN", "Infinity", -0.0, 0.1, 1 / 3, 5e-324, -7.25] + [float(i) for i in range(93)]
+    steps = list(range(-5, 95))
+    ts = [1.7e9 + i * 0.125 for i in range(len(steps))]
+    client.log(proj, "r", {"series": [{"path": "m", "steps": steps, "values": vals, "timestamps": ts},
+                                      {"path": "t", "type": "string", "steps": [0, 1], "values": ["a", "é\n"]}]})
+    body = {"runs": ["r"], "path": "m", "limit": 60}
+    j = client.series(proj, body).json["series"][0]
+    b = client.series(proj, dict(body, encoding="base64")).json["series"][0]
+    assert set(b) == {"run_id", "type", "step_scale", "steps_b64", "values_b64", "timestamps_b64",
+                      "next_after_step"}
+    assert b["step_scale"] == 1 and _col(b["steps_b64"], "q") == j["steps"] == steps[:60]
+    for g, e in zip(_col(b["values_b64"], "d"), [fval(v) for v in j["values"]]):
+        assert same_float(g, e)
+    assert _col(b["timestamps_b64"], "d") == pytest.approx(j["timestamps"], abs=1e-6)
+    assert b["next_after_step"] == j["next_after_step"] == steps[59]
+    # The next page, and a string series (its values stay JSON).
+    nb = client.series(proj, dict(body, encoding="base64", after_step=b["next_after_step"])).json["series"][0]
+    assert _col(nb["steps_b64"], "q") == steps[60:] and nb["next_after_step"] is None
+    s = client.series(proj, {"runs": ["r"], "path": "t", "encoding": "base64"}).json["series"][0]
+    assert s["values"] == ["a", "é\n"] and _col(s["steps_b64"], "q") == [0, 1]
+
+
+def test_base64_encoding_fractional_steps_and_buckets(client, proj):
+    client.create_run(proj, "r")
+    client.log(proj, "r", {"series": [{"path": "m", "steps": [0, 0.5, "123456789012.000001"],
+                                       "values": [1.0, 2.0, 3.0]}]})
+    b = client.series(proj, {"runs": ["r"], "path": "m", "encoding": "base64"}).json["series"][0]
+    assert b["step_scale"] == 1_000_000
+    assert _col(b["steps_b64"], "q") == [0, 500_000, 123456789012000001]
+    # Buckets are small: they stay JSON whatever the encoding.
+    k = client.series(proj, {"runs": ["r"], "path": "m", "buckets": 2, "encoding": "base64"}).json["series"][0]
+    assert k["buckets"]["count"] == [2, 1]
+    r = client.series(proj, {"runs": ["r"], "path": "m", "encoding": "binary"}, expect=None)
+    assert_error(r, 400, "invalid_argument")
+    assert "encoding" in r.json["error"]["message"]

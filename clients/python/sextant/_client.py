@@ -6,10 +6,13 @@ finite come back as float("nan") / float("inf").
 """
 from __future__ import annotations
 
+import base64
 import os
 import re
+import sys
 import tempfile
 import threading
+from array import array
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from ._http import Http, api_float, quote, resolve_token, resolve_url
@@ -83,6 +86,15 @@ class SeriesSet(List[Dict[str, Any]]):
 
 def _floats(xs: Iterable[Any]) -> List[float]:
     return [api_float(x) for x in xs]
+
+
+def _column(text: str, code: str) -> List[Any]:
+    """A base64 column of the series API ("encoding": "base64"): little-endian
+    int64 ("q") or float64 ("d")."""
+    a = array(code, base64.b64decode(text))
+    if sys.byteorder == "big":
+        a.byteswap()
+    return a.tolist()
 
 
 def _attr_value(a: Dict[str, Any]) -> Dict[str, Any]:
@@ -221,6 +233,7 @@ class Client:
         result: Dict[str, Dict[str, Any]] = {rid: {"run_id": rid, "type": None, "steps": [], "values": [], "timestamps": []}
                   for rid in ids}
         pending: List[Tuple[str, Any]] = []
+        base["encoding"] = "base64"  # binary columns: no decimal text to parse
         first = self._post_series(project, {**base, "runs": ids, "limit": _SERIES_PAGE})
         for s in first:
             self._append_points(result[s["run_id"]], s)
@@ -242,6 +255,13 @@ class Client:
     def _append_points(acc: Dict[str, Any], s: Dict[str, Any]) -> None:
         if s.get("type"):
             acc["type"] = s["type"]
+        if "steps_b64" in s:
+            steps = _column(s["steps_b64"], "q")
+            scale = s.get("step_scale", 1)
+            acc["steps"].extend(steps if scale == 1 else [x / scale for x in steps])
+            acc["values"].extend(_column(s["values_b64"], "d") if "values_b64" in s else s["values"])
+            acc["timestamps"].extend(_column(s["timestamps_b64"], "d"))
+            return
         acc["steps"].extend(s["steps"])
         vals = s["values"]
         acc["values"].extend(_floats(vals) if s.get("type") in (None, "float_series") else vals)
