@@ -19,6 +19,7 @@ import heapq
 import itertools
 import json
 import math
+import struct
 import sys
 import zlib
 from array import array
@@ -35,6 +36,7 @@ GZIP_LEVEL = 1
 
 _dumps = json.dumps
 _chain = itertools.chain.from_iterable
+_pack = struct.pack
 
 
 _FORMATS: Dict[Tuple[str, int], str] = {}
@@ -52,7 +54,7 @@ def _format(spec: str, n: int) -> str:
 _BIG_ENDIAN = sys.byteorder == "big"
 
 
-def b64_floats(values: Any) -> str:
+def b64_floats(values: Any) -> bytes:
     """Float values as base64 of little-endian float64s (the log API's
     `values_b64` and `timestamps_b64`): C-level conversion, about 15 times
     faster than printing decimals, exact, and NaN and infinities need no
@@ -64,7 +66,7 @@ def b64_floats(values: Any) -> str:
     if _BIG_ENDIAN:
         a = array("d", a)
         a.byteswap()
-    return '"' + base64.b64encode(a).decode("ascii") + '"'
+    return b'"' + base64.b64encode(a) + b'"'
 
 
 def json_timestamps(values: List[float]) -> str:
@@ -93,7 +95,7 @@ class _Group:
         self.ts: List[float] = []
         self.rows: List[Tuple[Any, ...]] = []
         self._steps_json: Optional[str] = None
-        self._ts_b64: Optional[str] = None
+        self._ts_b64: Optional[bytes] = None
         self._cols: Optional[List[Any]] = None
 
     def columns(self) -> List[Any]:
@@ -105,9 +107,9 @@ class _Group:
             flat = array("d")
             for i in range(0, len(rows), TRANSPOSE_ROWS):
                 part = rows[i:i + TRANSPOSE_ROWS]
-                try:
-                    flat.extend(_chain(part))
-                except (TypeError, OverflowError):  # an exotic number that passed the call-site check
+                try:  # struct unboxes floats about twice as fast as array.extend
+                    flat.frombytes(_pack(f"{len(part) * k}d", *_chain(part)))
+                except (TypeError, OverflowError, struct.error):  # an exotic number that passed the call-site check
                     flat.extend([_to_float(v) for v in _chain(part)])
             self._cols = [flat[j::k] for j in range(k)]
         return self._cols
@@ -117,7 +119,7 @@ class _Group:
             self._steps_json = _dumps(self.steps)
         return self._steps_json
 
-    def ts_b64(self) -> str:
+    def ts_b64(self) -> bytes:
         if self._ts_b64 is None:
             self._ts_b64 = b64_floats(self.ts)
         return self._ts_b64
@@ -145,6 +147,24 @@ class BatchBuilder:
 
     def full(self) -> bool:
         return self.points >= MAX_POINTS or self.bytes >= MAX_BYTES
+
+    def add_metric_block(self, keys: Tuple[str, ...], steps: Tuple[Any, ...],
+                         ts: Tuple[float, ...], rows: Tuple[Tuple[Any, ...], ...]) -> None:
+        """add() of len(steps) consecutive metric calls that logged `keys`."""
+        n = len(steps)
+        i = self.n_ops
+        self.n_ops = i + n
+        g = self.groups.get(keys)
+        if g is None:
+            g = self.groups[keys] = _Group(keys)
+            self.order.append(g)
+        g.idx.extend(range(i, i + n))
+        g.steps.extend(steps)
+        g.ts.extend(ts)
+        g.rows.extend(rows)
+        k = len(keys)
+        self.points += n * k
+        self.bytes += (24 * k + 40) * n
 
     def add(self, op: Tuple[Any, ...]) -> None:
         kind = op[0]
@@ -191,7 +211,7 @@ class BatchBuilder:
     def bodies(self) -> List[Tuple[bytes, int]]:
         """Encodes the accumulated operations as JSON log bodies within the
         server's per-request limits; returns [(json bytes, points)]."""
-        series: List[Tuple[str, int, int]] = []  # (json, points, bytes)
+        series: List[Tuple[bytes, int, int]] = []  # (json, points, bytes)
 
         # Float series: each path's points in call order.
         pieces: Dict[str, List[Tuple[_Group, int]]] = {}
@@ -206,22 +226,24 @@ class BatchBuilder:
             if len(lst) == 1:
                 g, j = lst[0]
                 n = len(g.steps)
-                body = ('{"path":' + _dumps(path, ensure_ascii=False) + ',"steps":' + g.steps_json()
-                        + ',"values_b64":' + b64_floats(g.columns()[j]) + ',"timestamps_b64":' + g.ts_b64() + "}")
+                body = b"".join((b'{"path":', _dumps(path, ensure_ascii=False).encode(), b',"steps":',
+                                 g.steps_json().encode(), b',"values_b64":', b64_floats(g.columns()[j]),
+                                 b',"timestamps_b64":', g.ts_b64(), b"}"))
             else:
                 merged = list(heapq.merge(*[
                     zip(g.idx, g.steps, g.ts, g.columns()[j]) for g, j in lst]))
                 n = len(merged)
-                body = ('{"path":' + _dumps(path, ensure_ascii=False) + ',"steps":' + _dumps([m[1] for m in merged])
-                        + ',"values_b64":' + b64_floats([m[3] for m in merged])
-                        + ',"timestamps_b64":' + b64_floats([m[2] for m in merged]) + "}")
+                body = b"".join((b'{"path":', _dumps(path, ensure_ascii=False).encode(), b',"steps":',
+                                 _dumps([m[1] for m in merged]).encode(),
+                                 b',"values_b64":', b64_floats([m[3] for m in merged]),
+                                 b',"timestamps_b64":', b64_floats([m[2] for m in merged]), b"}"))
             series.append((body, n, len(body)))
 
         for path, (typ, pts) in self.other.items():
             values = [p[3] for p in pts]
             body = ('{"path":' + _dumps(path, ensure_ascii=False) + ',"type":"' + typ + '","steps":'
                     + _dumps([p[1] for p in pts]) + ',"values":' + _dumps(values, allow_nan=False, ensure_ascii=False)
-                    + ',"timestamps":' + json_timestamps([p[2] for p in pts]) + "}")
+                    + ',"timestamps":' + json_timestamps([p[2] for p in pts]) + "}").encode("utf-8")
             series.append((body, len(pts), len(body)))
 
         head_parts = []
@@ -235,7 +257,7 @@ class BatchBuilder:
             head_parts.append('"remove_tags":' + _dumps(rem, ensure_ascii=False))
 
         out: List[Tuple[bytes, int]] = []
-        cur: List[str] = []
+        cur: List[bytes] = []
         cur_points = cur_bytes = 0
         for body, n, nbytes in series:
             if cur and (len(cur) >= MAX_SERIES or cur_points + n > MAX_POINTS * 2
@@ -250,11 +272,14 @@ class BatchBuilder:
         return out
 
 
-def _body(head_parts: List[str], series: List[str]) -> bytes:
-    parts = list(head_parts)
+def _body(head_parts: List[str], series: List[bytes]) -> bytes:
+    """One request body, joined once: bodies are megabytes, and every
+    concatenation would copy them."""
+    pieces = [b"{", ",".join(head_parts).encode("utf-8")]
     if series:
-        parts.append('"series":[' + ",".join(series) + "]")
-    return ("{" + ",".join(parts) + "}").encode("utf-8")
+        pieces += [b"," if head_parts else b"", b'"series":[', b",".join(series), b"]"]
+    pieces.append(b"}")
+    return b"".join(pieces)
 
 
 def gzip_bytes(data: bytes, level: int = GZIP_LEVEL) -> bytes:

@@ -81,13 +81,19 @@ def encode_record(rtype: int, payload: bytes) -> bytes:
     return _REC.pack(len(payload), crc, rtype) + payload
 
 
-def log_payload(points: int, gz_body: bytes) -> bytes:
-    return struct.pack("<I", min(points, 0xFFFFFFFF)) + gz_body
+def log_payload(points: int, body: bytes) -> bytes:
+    """A log record: the point count, then the request body, gzipped or not
+    (a gzip stream starts with 1f 8b, a JSON body with '{')."""
+    return struct.pack("<I", min(points, 0xFFFFFFFF)) + body
 
 
 def split_log_payload(payload: bytes) -> Tuple[int, bytes]:
     (points,) = struct.unpack_from("<I", payload)
     return points, payload[4:]
+
+
+def is_gzip(body: bytes) -> bool:
+    return body[:2] == b"\x1f\x8b"
 
 
 # --------------------------------------------------------------------------

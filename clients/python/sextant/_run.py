@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import ipaddress
 import os
 import secrets
 import sys
 import threading
 import time
 import traceback
+import urllib.parse
 import uuid
 import weakref
 from collections import deque
@@ -49,6 +51,7 @@ _time = time.time
 DEFAULT_JOURNAL_DIR = ".sextant"
 KICK_AT = 2_000            # queued calls that wake the writer early
 MAX_QUEUE = 200_000        # queued calls past which the caller writes the journal itself
+DRAIN_BLOCK = 4_096        # queued calls the writer takes at a time
 MAX_KEY_SETS = 10_000      # cached validated key tuples of log_metrics
 MONITOR_JOIN_S = 10.0      # close() waits this long for the source context
 JOURNAL_QUEUE_BYTES = 64 << 20  # encoded bodies waiting for gzip and the journal
@@ -64,6 +67,16 @@ def _warn(msg: str) -> None:
         stream.flush()
     except (OSError, ValueError, AttributeError):
         pass
+
+
+def _is_loopback(url: str) -> bool:
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _session_name() -> str:
@@ -171,6 +184,10 @@ class Run:
         self._url = resolve_url(url)
         self._token = resolve_token(token)
         self._flush_interval = float(flush_interval)
+        # Bodies to a server on this machine go uncompressed: float columns
+        # compress about 2:1 at ~40 MB/s, a cost the loopback link does not
+        # repay. To any other host they are gzipped (level 1).
+        self._compress = not _is_loopback(self._url)
         self._close_timeout = float(close_timeout)
         self._keep_journal = keep_journal
         self._capture_traceback = capture_traceback
@@ -568,9 +585,19 @@ class Run:
             popleft = q.popleft
             max_points, max_bytes = E.MAX_POINTS, E.MAX_BYTES
             while q:
-                n = min(len(q), 50_000)
-                for _ in range(n):
-                    op = popleft()
+                n = min(len(q), DRAIN_BLOCK)
+                block = [popleft() for _ in range(n)]
+                # The common case, a block of metric calls that all logged the
+                # same keys, is transposed by one zip and added in bulk: the
+                # per-call Python work here is what the training thread waits
+                # for when it wants the GIL back.
+                cols = list(zip(*block))
+                if len(cols) == 5 and cols[0].count(E.M) == n and cols[3].count(cols[3][0]) == n:
+                    builder.add_metric_block(cols[3][0], cols[1], cols[2], cols[4])
+                    if builder.points >= max_points or builder.bytes >= max_bytes:
+                        self._emit()
+                    continue
+                for op in block:
                     kind = op[0]
                     if kind <= E.TAG_REMOVE:
                         add(op)
@@ -650,7 +677,8 @@ class Run:
         while True:
             try:
                 if what == "log":
-                    journal.append(J.LOG, J.log_payload(item[2], E.gzip_bytes(item[1])))
+                    body = E.gzip_bytes(item[1]) if self._compress else item[1]
+                    journal.append(J.LOG, J.log_payload(item[2], body))
                 elif what == "rec":
                     journal.append(item[1], item[2])
                 journal.flush(fsync=False)

@@ -239,8 +239,8 @@ class Uploader:
         if rec.type == J.CREATE:
             return  # _ensure_created sent it
         if rec.type == J.LOG:
-            points, gz = J.split_log_payload(rec.payload)
-            self._post_log(gz, gzipped=True)
+            points, body = J.split_log_payload(rec.payload)
+            self._post_log(body, gzipped=J.is_gzip(body))
             self.points_sent += points
         elif rec.type == J.FILE:
             self._put_file(json.loads(rec.payload))
@@ -253,11 +253,12 @@ class Uploader:
             self.warn(f"unknown journal record type {rec.type} in {self.folder}; skipped")
 
     def _send_log_and_finish(self, rec: J.Record, finish: J.Record) -> None:
-        points, gz = J.split_log_payload(rec.payload)
-        batch = json.loads(gzip.decompress(gz))
-        state = json.loads(finish.payload).get("state", "finished")
-        batch["state"] = state
-        self._post_log(gzip.compress(dumps(batch), compresslevel=1), gzipped=True)
+        points, body = J.split_log_payload(rec.payload)
+        gzipped = J.is_gzip(body)
+        batch = json.loads(gzip.decompress(body) if gzipped else body)
+        batch["state"] = json.loads(finish.payload).get("state", "finished")
+        body = dumps(batch)
+        self._post_log(gzip.compress(body, compresslevel=1) if gzipped else body, gzipped=gzipped)
         self.points_sent += points
         self.finished_sent = True
 

@@ -251,7 +251,11 @@ class _Stub(BaseHTTPRequestHandler):
         self._reply(200, {"points": 1, "configs": 0})
 
 
-def test_retries_gzip_and_bearer_token(journal, proj):
+@pytest.mark.parametrize("remote", [True, False], ids=["remote-gzip", "loopback-plain"])
+def test_retries_gzip_and_bearer_token(journal, proj, monkeypatch, remote):
+    # Bodies are gzipped for a server on another host, sent plain to this one.
+    monkeypatch.setattr(run_mod, "_is_loopback", lambda url: not remote)
+    _Stub.seen, _Stub.fail_logs = [], 2
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
     t = threading.Thread(target=httpd.serve_forever, daemon=True)
     t.start()
@@ -268,7 +272,7 @@ def test_retries_gzip_and_bearer_token(journal, proj):
     assert len(logs) == 3  # two 503s, then success: the same body each time
     for h, b in logs:
         assert h["Authorization"] == "Bearer s3cret"
-        assert h["Content-Encoding"] == "gzip"
+        assert h.get("Content-Encoding") == ("gzip" if remote else None)
         assert b["series"][0]["path"] == "x"
         assert base64.b64decode(b["series"][0]["values_b64"]) == struct.pack("<d", 1.5)
     assert _Stub.seen[0][0] == f"/api/v1/projects/{proj}/runs"
