@@ -18,16 +18,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from report import values  # noqa: E402  (same folder; the report's tolerant getter)
+
 
 def median_of(rs, get):
-    vals = []
-    for r in rs:
-        try:
-            v = get(r)
-        except (KeyError, TypeError, ZeroDivisionError):
-            v = None
-        if v:
-            vals.append(v)
+    vals = [v for v in values(rs, get) if v]  # a zero cannot be drawn on a log scale
     return statistics.median(vals) if vals else None
 
 

@@ -164,6 +164,35 @@ void WriteAttribute(JsonWriter& w, const storage::AttributeInfo& a) {
   w.EndObject();
 }
 
+bool IsFloatOrUntyped(const core::SeriesResult& r) {
+  return r.type == model::AttrType::kFloatSeries || !r.type;
+}
+
+// The "values" array of a string (JSON strings) or histogram series (objects).
+void WriteTextValues(JsonWriter& w, const core::SeriesResult& r) {
+  w.Key("values").BeginArray();
+  for (const auto& v : r.points.bytes) {
+    if (r.type == model::AttrType::kHistogramSeries) w.Raw(v); else w.String(v);
+  }
+  w.EndArray();
+}
+
+void WriteJsonPoints(JsonWriter& w, const core::SeriesResult& r) {
+  w.Key("steps").BeginArray();
+  for (int64_t s : r.points.steps) w.Step(s);
+  w.EndArray();
+  if (IsFloatOrUntyped(r)) {
+    w.Key("values").BeginArray();
+    for (double v : r.points.floats) w.Double(v);
+    w.EndArray();
+  } else {
+    WriteTextValues(w, r);
+  }
+  w.Key("timestamps").BeginArray();
+  for (int64_t t : r.points.ts) w.Seconds(t);
+  w.EndArray();
+}
+
 // Raw points as base64 columns: steps as int64 (whole steps when every step
 // of the page is whole, else millionths: "step_scale"), float values and
 // timestamps (Unix seconds) as float64, all little-endian.
@@ -184,15 +213,11 @@ void WriteBinaryPoints(JsonWriter& w, const core::SeriesResult& r) {
   w.Key("step_scale").Int(whole ? 1 : model::kStepScale);
   w.Key("steps_b64");
   column(steps.data(), steps.size() * 8);
-  if (r.type == model::AttrType::kFloatSeries || !r.type) {
+  if (IsFloatOrUntyped(r)) {
     w.Key("values_b64");
     column(p.floats.data(), p.floats.size() * 8);
   } else {
-    w.Key("values").BeginArray();
-    for (const auto& v : p.bytes) {
-      if (r.type == model::AttrType::kHistogramSeries) w.Raw(v); else w.String(v);
-    }
-    w.EndArray();
+    WriteTextValues(w, r);
   }
   std::vector<double> ts(p.ts.size());
   for (size_t i = 0; i < ts.size(); ++i) ts[i] = static_cast<double>(p.ts[i]) / 1e6;
@@ -208,24 +233,8 @@ std::string SeriesJson(const std::vector<core::SeriesResult>& results, bool base
     w.Key("run_id").String(r.run_id);
     w.Key("type");
     if (r.type) w.String(model::AttrTypeName(*r.type)); else w.Null();
-    if (!r.downsampled && base64) {
-      WriteBinaryPoints(w, r);
-      w.Key("next_after_step");
-      if (r.next_after_step) w.Step(*r.next_after_step); else w.Null();
-    } else if (!r.downsampled) {
-      w.Key("steps").BeginArray();
-      for (int64_t s : r.points.steps) w.Step(s);
-      w.EndArray().Key("values").BeginArray();
-      if (r.type == model::AttrType::kFloatSeries || !r.type) {
-        for (double v : r.points.floats) w.Double(v);
-      } else if (r.type == model::AttrType::kHistogramSeries) {
-        for (const auto& v : r.points.bytes) w.Raw(v);
-      } else {
-        for (const auto& v : r.points.bytes) w.String(v);
-      }
-      w.EndArray().Key("timestamps").BeginArray();
-      for (int64_t t : r.points.ts) w.Seconds(t);
-      w.EndArray();
+    if (!r.downsampled) {
+      if (base64) WriteBinaryPoints(w, r); else WriteJsonPoints(w, r);
       w.Key("next_after_step");
       if (r.next_after_step) w.Step(*r.next_after_step); else w.Null();
     }
