@@ -1,6 +1,7 @@
 #include "common/base64.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include <openssl/evp.h>
 
@@ -45,6 +46,59 @@ void AppendBase64(std::string_view bytes, std::string* out) {
     done += n;
   }
   out->resize(at);
+}
+
+namespace {
+constexpr char kUrlAlphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int UrlValue(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '-') return 62;
+  if (c == '_') return 63;
+  return -1;
+}
+}  // namespace
+
+std::string EncodeBase64Url(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() * 4 + 2) / 3);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kUrlAlphabet[(acc >> bits) & 63]);
+    }
+  }
+  if (bits > 0) out.push_back(kUrlAlphabet[(acc << (6 - bits)) & 63]);
+  return out;
+}
+
+Result<std::string> DecodeBase64Url(std::string_view text) {
+  if (text.size() % 4 == 1) return Status::InvalidArgument("not valid base64url (length)");
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    int v = UrlValue(text[i]);
+    if (v < 0)
+      return Status::InvalidArgument("not valid base64url (character " + std::to_string(i) + ")");
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
+    return Status::InvalidArgument("not valid base64url (trailing bits)");
+  return out;
 }
 
 }  // namespace sextant

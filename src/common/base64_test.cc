@@ -33,5 +33,27 @@ TEST(Base64Test, RejectsWhatIsNotBase64) {
   EXPECT_EQ(DecodeBase64("Zm9*").status().code(), Code::kInvalidArgument);
 }
 
+TEST(Base64UrlTest, RoundTripsWithoutPadding) {
+  EXPECT_EQ(EncodeBase64Url(""), "");
+  EXPECT_EQ(EncodeBase64Url("f"), "Zg");
+  EXPECT_EQ(EncodeBase64Url("fo"), "Zm8");
+  EXPECT_EQ(EncodeBase64Url("foo"), "Zm9v");
+  EXPECT_EQ(EncodeBase64Url("\xfb\xff"), "-_8");
+  std::string bytes;
+  for (int i = 0; i < 1000; ++i) {
+    bytes.push_back(static_cast<char>(i * 13));
+    auto enc = EncodeBase64Url(bytes);
+    ASSERT_EQ(DecodeBase64Url(enc).value(), bytes);
+  }
+}
+
+TEST(Base64UrlTest, IsStrict) {
+  EXPECT_FALSE(DecodeBase64Url("Zm9vZ").ok());  // 1 char of a group
+  EXPECT_FALSE(DecodeBase64Url("Zg==").ok());   // padding
+  EXPECT_FALSE(DecodeBase64Url("Zm+v").ok());   // standard alphabet
+  EXPECT_FALSE(DecodeBase64Url("Zh").ok());     // non-zero unused bits
+  EXPECT_TRUE(DecodeBase64Url("Zg").ok());
+}
+
 }  // namespace
 }  // namespace sextant

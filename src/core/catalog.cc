@@ -163,6 +163,26 @@ Catalog::Column& Catalog::Project::ColumnFor(const std::string& path) {
   return columns[it->second];
 }
 
+void Catalog::Project::SortPaths() {
+  size_t old = sorted_ids.size();
+  if (old == paths.size()) return;
+  for (size_t id = old; id < paths.size(); ++id) sorted_ids.push_back(static_cast<uint32_t>(id));
+  auto less = [&](uint32_t a, uint32_t b) { return paths[a] < paths[b]; };
+  std::sort(sorted_ids.begin() + static_cast<ptrdiff_t>(old), sorted_ids.end(), less);
+  std::inplace_merge(sorted_ids.begin(), sorted_ids.begin() + static_cast<ptrdiff_t>(old),
+                     sorted_ids.end(), less);
+}
+
+std::optional<PathSummary> Catalog::Project::Summary(uint32_t path_id) const {
+  size_t counts[256] = {};
+  for (uint8_t t : columns[path_id].type) ++counts[t];
+  PathSummary s{paths[path_id], {}};
+  for (int t = 1; t < 256; ++t)
+    if (counts[t]) s.types.push_back({static_cast<AttrType>(t), counts[t]});
+  if (s.types.empty()) return std::nullopt;
+  return s;
+}
+
 size_t Catalog::Project::Upsert(const storage::RunInfo& run) {
   auto it = by_run_id.find(run.id);
   if (it != by_run_id.end()) {
@@ -259,6 +279,7 @@ Status Catalog::Load(int64_t project_id) {
     p->runs = std::move(fresh.runs);
     p->by_run_id = std::move(fresh.by_run_id);
     p->paths = std::move(fresh.paths);
+    p->sorted_ids.clear();  // ids were renumbered
     p->path_ids = std::move(fresh.path_ids);
     p->columns = std::move(fresh.columns);
     for (auto& apply : p->pending) apply(p);  // idempotent on what the scan saw
@@ -442,21 +463,37 @@ Result<RunsPage> Catalog::Query(int64_t project_id, const RunsQuery& q) {
 }
 
 Result<std::vector<PathSummary>> Catalog::Paths(int64_t project_id) {
+  return PathsAfter(project_id, "", SIZE_MAX);
+}
+
+Result<std::vector<PathSummary>> Catalog::PathsAfter(int64_t project_id, const std::string& after,
+                                                     size_t limit) {
   RETURN_IF_ERROR(Load(project_id));
   Project* p = Get(project_id);
   std::lock_guard<std::mutex> l(p->mu);
+  p->SortPaths();
+  auto it = std::upper_bound(p->sorted_ids.begin(), p->sorted_ids.end(), after,
+                             [&](const std::string& key, uint32_t id) { return key < p->paths[id]; });
   std::vector<PathSummary> out;
-  for (size_t c = 0; c < p->columns.size(); ++c) {
-    size_t counts[256] = {};
-    for (uint8_t t : p->columns[c].type) ++counts[t];
-    PathSummary s{p->paths[c], {}};
-    for (int t = 1; t < 256; ++t)
-      if (counts[t]) s.types.push_back({static_cast<AttrType>(t), counts[t]});
-    if (!s.types.empty()) out.push_back(std::move(s));
-  }
-  std::sort(out.begin(), out.end(),
-            [](const PathSummary& a, const PathSummary& b) { return a.path < b.path; });
+  for (; it != p->sorted_ids.end() && out.size() < limit; ++it)
+    if (auto s = p->Summary(*it)) out.push_back(std::move(*s));
   return out;
+}
+
+Status ValidateRunsQuery(const RunsQuery& q) {
+  if (q.limit > model::kMaxRunsLimit)
+    return Status::InvalidArgument("limit: expected an integer from 0 to " +
+                                   std::to_string(model::kMaxRunsLimit));
+  if (q.offset > model::kMaxRunsOffset)
+    return Status::InvalidArgument("offset: expected an integer from 0 to " +
+                                   std::to_string(model::kMaxRunsOffset));
+  for (size_t i = 0; i < q.sort.size(); ++i)
+    RETURN_IF_ERROR(model::ValidatePath(q.sort[i].path).WithContext("sort"));
+  if (q.columns)
+    for (size_t i = 0; i < q.columns->size(); ++i)
+      RETURN_IF_ERROR(model::ValidatePath((*q.columns)[i])
+                          .WithContext("columns[" + std::to_string(i) + "]"));
+  return Status::Ok();
 }
 
 }  // namespace sextant::core

@@ -39,8 +39,8 @@ struct SortKey {
 struct RunsQuery {
   query::Filter filter;
   std::vector<SortKey> sort;  // empty: newest first
-  size_t limit = 50;
-  size_t offset = 0;
+  size_t limit = model::kDefaultRunsLimit;   // at most model::kMaxRunsLimit
+  size_t offset = 0;                         // at most model::kMaxRunsOffset
   std::optional<std::vector<std::string>> columns;  // nullopt: all attributes
 };
 
@@ -75,8 +75,13 @@ class Catalog {
   void Cancel() { cancelled_ = true; }
 
   Result<RunsPage> Query(int64_t project_id, const RunsQuery& q);
-  // Every attribute path used by some run of the project, with its types.
+  // Every attribute path used by some run of the project, with its types,
+  // sorted by path.
   Result<std::vector<PathSummary>> Paths(int64_t project_id);
+  // The same, at most `limit` paths greater than `after` (keyset paging):
+  // a binary search in the sorted path index plus `limit` summaries.
+  Result<std::vector<PathSummary>> PathsAfter(int64_t project_id, const std::string& after,
+                                              size_t limit);
 
   // Called after the backend committed the corresponding write.
   void ApplyRun(const storage::RunInfo& run);
@@ -112,7 +117,14 @@ class Catalog {
     std::vector<std::string> paths;                   // GUARDED_BY(mu)
     std::unordered_map<std::string, uint32_t> path_ids;  // GUARDED_BY(mu)
     std::vector<Column> columns;                      // GUARDED_BY(mu), by path id
+    // Path ids sorted by path, for paging. Paths are only ever appended, so
+    // it is brought up to date lazily by SortPaths(): sorting the new ids
+    // and merging them in, not re-sorting all. GUARDED_BY(mu)
+    std::vector<uint32_t> sorted_ids;
     Column& ColumnFor(const std::string& path);
+    void SortPaths();
+    // Nullopt when no run has the path (any more).
+    std::optional<PathSummary> Summary(uint32_t path_id) const;
     size_t Upsert(const storage::RunInfo& run);       // returns the run index
   };
   class Lookup;
@@ -129,6 +141,11 @@ class Catalog {
   std::mutex mu_;
   std::unordered_map<int64_t, std::unique_ptr<Project>> projects_;  // GUARDED_BY(mu_)
 };
+
+// The rules of a runs query, for every front end: limit and offset within
+// model::kMaxRunsLimit / kMaxRunsOffset ("limit: expected an integer from 0
+// to 10000"), sort and column paths valid. Tracker::QueryRuns calls it.
+Status ValidateRunsQuery(const RunsQuery& q);
 
 // Orders values for sorting: numbers (int, float, bool, datetime, series last
 // values) before strings before sets; NaN after other numbers.

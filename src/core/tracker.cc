@@ -1,6 +1,7 @@
 #include "core/tracker.h"
 
 #include <chrono>
+#include <algorithm>
 #include <filesystem>
 
 #include <re2/re2.h>
@@ -93,23 +94,27 @@ Result<std::vector<storage::ProjectInfo>> Tracker::ListProjects() {
   return backend_->ListProjects();
 }
 
+Result<Page<storage::ProjectInfo>> Tracker::ListProjects(const PageRequest& page) {
+  ASSIGN_OR_RETURN(std::string after, DecodePageRequest(PageKind::kProjects, page));
+  model::ProjectName from;  // ("", ""): before every project
+  if (!after.empty()) {
+    size_t slash = after.find('/');
+    if (slash == std::string::npos) return Status::InvalidArgument("page_token: malformed");
+    from = {after.substr(0, slash), after.substr(slash + 1)};
+  }
+  ASSIGN_OR_RETURN(auto items, backend_->ListProjectsAfter(from, page.limit + 1));
+  return MakePage(std::move(items), page.limit, PageKind::kProjects,
+                  [](const storage::ProjectInfo& p) { return p.workspace + "/" + p.name; });
+}
+
 Result<storage::ProjectInfo> Tracker::GetProject(const model::ProjectName& p) {
   return backend_->GetProject(p);
 }
 
 Result<std::pair<storage::RunInfo, bool>> Tracker::CreateRun(const model::ProjectName& p,
                                                              model::CreateRunOp op) {
-  RETURN_IF_ERROR(model::ValidateProjectPart(p.workspace, "workspace"));
-  RETURN_IF_ERROR(model::ValidateProjectPart(p.name, "project"));
-  if (op.run_id) RETURN_IF_ERROR(model::ValidateRunId(*op.run_id));
-  if (op.fork_run_id) RETURN_IF_ERROR(model::ValidateRunId(*op.fork_run_id));
-  if (op.fork_run_id.has_value() != op.fork_step.has_value())
-    return Status::InvalidArgument("fork_run_id and fork_step must be given together");
-  if (op.fork_run_id && op.run_id && *op.fork_run_id == *op.run_id)
-    return Status::InvalidArgument("a run cannot be forked from itself");
-  for (const auto* s : {&op.name, &op.experiment_name})
-    if (*s && (s->value().size() > 1024 || !model::IsValidUtf8(**s)))
-      return Status::InvalidArgument("names must be at most 1024 bytes of UTF-8");
+  RETURN_IF_ERROR(model::ValidateProjectName(p));
+  RETURN_IF_ERROR(model::ValidateCreateRun(op));
   ASSIGN_OR_RETURN(auto r, backend_->CreateOrResumeRun(p, op, NowMicros()));
   catalog_->ApplyRun(r.first);
   events_.Publish(r.first.project_id, RunEvent(r.second ? "run_created" : "run_resumed", r.first));
@@ -183,7 +188,59 @@ Result<std::vector<storage::AttributeInfo>> Tracker::Attributes(const model::Pro
   return attrs;
 }
 
+Result<Page<storage::AttributeInfo>> Tracker::Attributes(const model::ProjectName& p,
+                                                         const std::string& run_id,
+                                                         const std::string& pattern,
+                                                         const PageRequest& page) {
+  ASSIGN_OR_RETURN(std::string after, DecodePageRequest(PageKind::kAttributes, page));
+  std::optional<RE2> re;
+  if (!pattern.empty()) {
+    RE2::Options opts;
+    opts.set_log_errors(false);
+    re.emplace(pattern, opts);
+    if (!re->ok()) return Status::InvalidArgument("pattern is not a valid regex: " + re->error());
+  }
+  ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
+  // Fetch limit + 1 matches to learn whether another page follows. Without a
+  // pattern that is one storage page; with one, read on in storage pages,
+  // examining at most kMaxPageScanRows rows.
+  size_t want = page.limit + 1;
+  std::vector<storage::AttributeInfo> items;
+  size_t scanned = 0;
+  bool exhausted = false;
+  while (items.size() < want && scanned < model::kMaxPageScanRows) {
+    size_t n = re ? std::min(std::max(want - items.size(), size_t{1024}),
+                             model::kMaxPageScanRows - scanned)
+                  : want - items.size();
+    ASSIGN_OR_RETURN(auto rows, backend_->ListAttributesAfter(run.id, after, n));
+    scanned += rows.size();
+    exhausted = rows.size() < n;
+    for (auto& a : rows) {
+      after = a.path;
+      if (re && !RE2::PartialMatch(a.path, *re)) continue;
+      items.push_back(std::move(a));
+      if (items.size() == want) break;
+    }
+    if (exhausted) break;
+  }
+  Page<storage::AttributeInfo> out;
+  if (items.size() == want) {
+    out = MakePage(std::move(items), page.limit, PageKind::kAttributes,
+                   [](const storage::AttributeInfo& a) { return a.path; });
+  } else {
+    out.items = std::move(items);
+    // The scan budget ran out before the end: go on after the last row examined.
+    if (!exhausted) out.next_page_token = EncodePageToken(PageKind::kAttributes, after);
+  }
+  for (auto& a : out.items)
+    if (model::IsSeries(a.type)) {
+      ASSIGN_OR_RETURN(a.count, backend_->CountPoints(a.id));
+    }
+  return out;
+}
+
 Result<RunsPage> Tracker::QueryRuns(const model::ProjectName& p, const RunsQuery& q) {
+  RETURN_IF_ERROR(ValidateRunsQuery(q));
   ASSIGN_OR_RETURN(storage::ProjectInfo project, backend_->GetProject(p));
   return catalog_->Query(project.id, q);
 }
@@ -193,25 +250,32 @@ Result<std::vector<PathSummary>> Tracker::ProjectPaths(const model::ProjectName&
   return catalog_->Paths(project.id);
 }
 
-namespace {
-
-Status ValidateViewName(const std::string& name) {
-  if (name.empty() || name.size() > 200 || !model::IsValidUtf8(name))
-    return Status::InvalidArgument("view names must be 1-200 bytes of UTF-8");
-  for (unsigned char c : name)
-    if (c < 0x20 || c == 0x7f || c == '/')
-      return Status::InvalidArgument("view names may not contain '/' or control characters");
-  return Status::Ok();
+Result<Page<PathSummary>> Tracker::ProjectPaths(const model::ProjectName& p,
+                                                const PageRequest& page) {
+  ASSIGN_OR_RETURN(std::string after, DecodePageRequest(PageKind::kPaths, page));
+  ASSIGN_OR_RETURN(storage::ProjectInfo project, backend_->GetProject(p));
+  ASSIGN_OR_RETURN(auto items, catalog_->PathsAfter(project.id, after, page.limit + 1));
+  return MakePage(std::move(items), page.limit, PageKind::kPaths,
+                  [](const PathSummary& s) { return s.path; });
 }
-
-}  // namespace
 
 Status Tracker::PutView(const model::ProjectName& p, const std::string& name,
                         std::string state_json) {
-  RETURN_IF_ERROR(ValidateViewName(name));
-  if (state_json.size() > 64 * 1024) return Status::TooLarge("a view's state is limited to 64 KiB");
+  RETURN_IF_ERROR(model::ValidateViewName(name));
+  if (state_json.size() > model::kMaxViewStateBytes)
+    return Status::TooLarge("a view's state is limited to " +
+                            std::to_string(model::kMaxViewStateBytes / 1024) + " KiB");
   ASSIGN_OR_RETURN(storage::ProjectInfo project, backend_->GetProject(p));
   return backend_->PutView(project.id, {name, std::move(state_json), NowMicros()});
+}
+
+Result<Page<storage::SavedView>> Tracker::ListViews(const model::ProjectName& p,
+                                                    const PageRequest& page) {
+  ASSIGN_OR_RETURN(std::string after, DecodePageRequest(PageKind::kViews, page));
+  ASSIGN_OR_RETURN(storage::ProjectInfo project, backend_->GetProject(p));
+  ASSIGN_OR_RETURN(auto items, backend_->ListViewsAfter(project.id, after, page.limit + 1));
+  return MakePage(std::move(items), page.limit, PageKind::kViews,
+                  [](const storage::SavedView& v) { return v.name; });
 }
 
 Result<std::vector<storage::SavedView>> Tracker::ListViews(const model::ProjectName& p) {
@@ -220,7 +284,7 @@ Result<std::vector<storage::SavedView>> Tracker::ListViews(const model::ProjectN
 }
 
 Status Tracker::DeleteView(const model::ProjectName& p, const std::string& name) {
-  RETURN_IF_ERROR(ValidateViewName(name));
+  RETURN_IF_ERROR(model::ValidateViewName(name));
   ASSIGN_OR_RETURN(storage::ProjectInfo project, backend_->GetProject(p));
   return backend_->DeleteView(project.id, name);
 }
@@ -252,14 +316,20 @@ Result<std::unique_ptr<blobs::BlobReader>> Tracker::OpenBlob(const std::string& 
 
 Result<std::vector<SeriesResult>> Tracker::ReadSeries(const model::ProjectName& p,
                                                       const SeriesRequest& req) {
-  RETURN_IF_ERROR(model::ValidatePath(req.path));
+  RETURN_IF_ERROR(model::ValidatePath(req.path).WithContext("path"));
   if (req.run_ids.empty()) return Status::InvalidArgument("runs: give at least one run id");
-  if (req.run_ids.size() > 1000) return Status::TooLarge("runs: at most 1000 runs per request");
-  if (req.step_lo > req.step_hi) return Status::InvalidArgument("step_range: start > end");
-  if (req.buckets && (*req.buckets < 1 || *req.buckets > 100'000))
-    return Status::InvalidArgument("buckets must be between 1 and 100000");
-  if (req.limit < 1 || req.limit > 1'000'000)
-    return Status::InvalidArgument("limit must be between 1 and 1000000");
+  if (req.run_ids.size() > model::kMaxRunsPerSeriesRead)
+    return Status::TooLarge("runs: at most " + std::to_string(model::kMaxRunsPerSeriesRead) +
+                            " runs per request");
+  if (req.step_lo > req.step_hi) return Status::InvalidArgument("step_range: start is after end");
+  if (req.time_range && req.time_range->first > req.time_range->second)
+    return Status::InvalidArgument("time_range: start is after end");
+  if (req.buckets && (*req.buckets < 1 || *req.buckets > model::kMaxSeriesBuckets))
+    return Status::InvalidArgument("buckets: expected an integer from 1 to " +
+                                   std::to_string(model::kMaxSeriesBuckets));
+  if (req.limit < 1 || req.limit > model::kMaxSeriesPointsLimit)
+    return Status::InvalidArgument("limit: expected an integer from 1 to " +
+                                   std::to_string(model::kMaxSeriesPointsLimit));
   std::vector<SeriesResult> out;
   for (const auto& id : req.run_ids) {
     ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, id));

@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "core/catalog.h"
 #include "core/events.h"
+#include "core/paging.h"
 #include "model/operations.h"
 #include "query/downsample.h"
 #include "storage/backend.h"
@@ -39,8 +40,8 @@ struct SeriesRequest {
   std::string path;
   int64_t step_lo = INT64_MIN, step_hi = INT64_MAX;  // micro-steps, inclusive
   std::optional<std::pair<int64_t, int64_t>> time_range;  // µs, inclusive
-  std::optional<int> buckets;
-  size_t limit = 10'000;
+  std::optional<int> buckets;  // 1..model::kMaxSeriesBuckets
+  size_t limit = model::kDefaultSeriesPointsLimit;  // 1..model::kMaxSeriesPointsLimit
   std::optional<int64_t> after_step;
   bool lineage = true;
 };
@@ -64,6 +65,10 @@ class Tracker {
   static Result<std::unique_ptr<Tracker>> Open(const TrackerOptions& options);
   ~Tracker();
 
+  // Lists that can be large come in two forms: paged (PageRequest; see
+  // core/paging.h), which the HTTP routes use, and whole (no PageRequest),
+  // kept for callers that need everything (the CLI demo, tests).
+  Result<Page<storage::ProjectInfo>> ListProjects(const PageRequest& page);
   Result<std::vector<storage::ProjectInfo>> ListProjects();
   Result<storage::ProjectInfo> GetProject(const model::ProjectName& p);
   Result<std::pair<storage::RunInfo, bool>> CreateRun(const model::ProjectName& p,
@@ -74,16 +79,27 @@ class Tracker {
                                   model::LogBatch batch);
   Result<storage::RunInfo> Finish(const model::ProjectName& p, const std::string& run_id,
                                   model::RunState state);
+  // A run's attributes by path; `pattern` (an RE2 regex matched anywhere in
+  // the path, empty: all) filters them. A filtered page examines at most
+  // model::kMaxPageScanRows attributes, so it may hold fewer than `limit`
+  // items and still carry a next_page_token.
+  Result<Page<storage::AttributeInfo>> Attributes(const model::ProjectName& p,
+                                                  const std::string& run_id,
+                                                  const std::string& pattern,
+                                                  const PageRequest& page);
   Result<std::vector<storage::AttributeInfo>> Attributes(const model::ProjectName& p,
                                                          const std::string& run_id,
                                                          const std::string& pattern);
+  // Validates `q` (ValidateRunsQuery) before answering.
   Result<RunsPage> QueryRuns(const model::ProjectName& p, const RunsQuery& q);
+  Result<Page<PathSummary>> ProjectPaths(const model::ProjectName& p, const PageRequest& page);
   Result<std::vector<PathSummary>> ProjectPaths(const model::ProjectName& p);
   Result<std::vector<SeriesResult>> ReadSeries(const model::ProjectName& p,
                                                const SeriesRequest& req);
 
   // Saved views: `state_json` is validated by the front end (a JSON object).
   Status PutView(const model::ProjectName& p, const std::string& name, std::string state_json);
+  Result<Page<storage::SavedView>> ListViews(const model::ProjectName& p, const PageRequest& page);
   Result<std::vector<storage::SavedView>> ListViews(const model::ProjectName& p);
   Status DeleteView(const model::ProjectName& p, const std::string& name);
 

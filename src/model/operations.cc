@@ -100,17 +100,27 @@ Status ValidateLogBatch(LogBatch* batch, const Limits& limits,
                               std::to_string(limits.max_string_bytes) + " bytes");
     if (value.type == AttrType::kString && !IsValidUtf8(value.s))
       return Status::InvalidArgument("configs: '" + path + "' is not valid UTF-8");
+    if (value.type == AttrType::kDatetime &&
+        (value.i < kMinDatetimeUs || value.i > kMaxTimestampUs))
+      return Status::InvalidArgument("configs: '" + path +
+                                     "' is a datetime outside years 0000 to 9999");
+    if (value.set.size() > limits.max_string_set_items)
+      return Status::TooLarge("configs: '" + path + "' has " + std::to_string(value.set.size()) +
+                              " items; a string set may hold at most " +
+                              std::to_string(limits.max_string_set_items));
     for (const auto& m : value.set)
       if (!IsValidUtf8(m) || m.size() > limits.max_string_bytes)
         return Status::InvalidArgument("configs: '" + path + "' has an invalid set member");
   }
   for (auto* tags : {&batch->add_tags, &batch->remove_tags})
     for (const auto& t : *tags)
-      if (t.empty() || t.size() > 1024 || !IsValidUtf8(t))
-        return Status::InvalidArgument("tags must be 1-1024 bytes of UTF-8");
+      if (t.empty() || t.size() > kMaxTagBytes || !IsValidUtf8(t))
+        return Status::InvalidArgument("tags must be 1-" + std::to_string(kMaxTagBytes) +
+                                       " bytes of UTF-8");
 
   seen.clear();
-  for (auto& s : batch->series) {
+  for (size_t si = 0; si < batch->series.size(); ++si) {
+    auto& s = batch->series[si];
     RETURN_IF_ERROR(ValidatePath(s.path).WithContext("series"));
     if (IsReservedPath(s.path) || s.path == "sys/name" || s.path == "sys/description")
       return Status::InvalidArgument("series: '" + s.path + "' is reserved for the server");
@@ -124,6 +134,15 @@ Status ValidateLogBatch(LogBatch* batch, const Limits& limits,
       return Status::InvalidArgument("series '" + s.path +
                                      "': steps, values and timestamps differ in length");
     if (n == 0) return Status::InvalidArgument("series '" + s.path + "' has no points");
+    // Ranges are checked before sorting so that indices match the request.
+    for (size_t j = 0; j < n; ++j)
+      if (s.steps[j] <= -kMaxAbsMicroStep || s.steps[j] >= kMaxAbsMicroStep)
+        return ValidateStep(s.steps[j]).WithContext("series[" + std::to_string(si) + "].steps[" +
+                                                    std::to_string(j) + "]");
+    for (size_t j = 0; j < n; ++j)
+      if (s.ts[j] < 0 || s.ts[j] > kMaxTimestampUs)
+        return ValidateTimestamp(s.ts[j]).WithContext("series[" + std::to_string(si) +
+                                                      "].timestamps[" + std::to_string(j) + "]");
     for (const auto& b : s.bytes) {
       if (b.size() > limits.max_string_bytes)
         return Status::TooLarge("series '" + s.path + "': a value is longer than " +
@@ -141,11 +160,44 @@ Status ValidateLogBatch(LogBatch* batch, const Limits& limits,
   return Status::Ok();
 }
 
+Status ValidateProjectName(const ProjectName& p) {
+  RETURN_IF_ERROR(ValidateProjectPart(p.workspace, "workspace"));
+  return ValidateProjectPart(p.name, "project");
+}
+
+Status ValidateCreateRun(const CreateRunOp& op) {
+  if (op.run_id) RETURN_IF_ERROR(ValidateRunId(*op.run_id));
+  if (op.fork_run_id) RETURN_IF_ERROR(ValidateRunId(*op.fork_run_id).WithContext("fork_run_id"));
+  if (op.fork_run_id.has_value() != op.fork_step.has_value())
+    return Status::InvalidArgument("fork_run_id and fork_step must be given together");
+  if (op.fork_run_id && op.run_id && *op.fork_run_id == *op.run_id)
+    return Status::InvalidArgument("a run cannot be forked from itself");
+  if (op.fork_step) RETURN_IF_ERROR(ValidateStep(*op.fork_step).WithContext("fork_step"));
+  if (op.created_us) RETURN_IF_ERROR(ValidateTimestamp(*op.created_us).WithContext("created_at"));
+  for (const auto* s : {&op.name, &op.experiment_name})
+    if (*s && (s->value().size() > kMaxRunNameBytes || !IsValidUtf8(**s)))
+      return Status::InvalidArgument("names must be at most " + std::to_string(kMaxRunNameBytes) +
+                                     " bytes of UTF-8");
+  return Status::Ok();
+}
+
+Status ValidateViewName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxViewNameBytes || !IsValidUtf8(name))
+    return Status::InvalidArgument("view names must be 1-" + std::to_string(kMaxViewNameBytes) +
+                                   " bytes of UTF-8");
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f || c == '/')
+      return Status::InvalidArgument("view names may not contain '/' or control characters");
+  return Status::Ok();
+}
+
 Result<std::string> EncodeHistogram(const std::vector<double>& edges,
                                     const std::vector<double>& counts) {
   if (edges.size() < 2 || counts.size() + 1 != edges.size())
     return Status::InvalidArgument("a histogram needs n+1 edges for n counts (n >= 1)");
-  if (edges.size() > 100'001) return Status::TooLarge("a histogram may have at most 100000 bins");
+  if (edges.size() > kMaxHistogramBins + 1)
+    return Status::TooLarge("a histogram may have at most " + std::to_string(kMaxHistogramBins) +
+                            " bins");
   for (size_t i = 0; i < edges.size(); ++i) {
     if (!std::isfinite(edges[i])) return Status::InvalidArgument("histogram edges must be finite");
     if (i && !(edges[i] > edges[i - 1]))

@@ -1,7 +1,8 @@
 // Core operations: what every protocol front end decodes into.
 //
 // The native JSON API, the MLflow and Neptune decoders and the importers all
-// build these structs; validation and limits live once, in ValidateLogBatch().
+// build these structs; validation lives once, here (ValidateLogBatch(),
+// ValidateCreateRun()), and every limit is in limits.h.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "model/limits.h"
 #include "model/types.h"
 
 namespace sextant::model {
@@ -55,20 +57,21 @@ struct LogBatch {
   size_t num_points() const;
 };
 
-struct Limits {
-  size_t max_points_per_batch = 1'000'000;
-  size_t max_series_per_batch = 10'000;
-  size_t max_configs_per_batch = 100'000;
-  size_t max_string_bytes = 1 << 20;
-  size_t max_tags = 10'000;
-};
-
-// Validates paths, lengths, values and limits; sorts every series by step and
-// keeps the last occurrence of a repeated step (last write wins inside a
-// batch, as across batches). `min_step_exclusive` is the fork step of a forked
-// run: its own points must come after it.
+// Validates paths, lengths, values, step and timestamp ranges and limits;
+// sorts every series by step and keeps the last occurrence of a repeated step
+// (last write wins inside a batch, as across batches). `min_step_exclusive` is
+// the fork step of a forked run: its own points must come after it. Errors
+// name the field as a decoder would ("series[0].steps[3]: ...").
 Status ValidateLogBatch(LogBatch* batch, const Limits& limits,
                         std::optional<int64_t> min_step_exclusive);
+
+// Run ids, names (kMaxRunNameBytes of UTF-8), fork step range, fork
+// parameters given together, created_at range.
+Status ValidateCreateRun(const CreateRunOp& op);
+// Both parts of "workspace/project".
+Status ValidateProjectName(const ProjectName& p);
+// Saved views: 1..kMaxViewNameBytes of UTF-8 without '/' or control characters.
+Status ValidateViewName(std::string_view name);
 
 // Paths under sys/ belong to the server, except sys/name and sys/description.
 bool IsReservedPath(std::string_view path);

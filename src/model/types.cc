@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <charconv>
 #include <cstdlib>
 
 namespace sextant::model {
@@ -71,11 +72,76 @@ bool Value::operator==(const Value& o) const {
   }
 }
 
+namespace {
+
+bool AllDigits(std::string_view d) {
+  return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+Status StepOutOfRange(std::string_view shown) {
+  return Status::InvalidArgument("step " + std::string(shown) +
+                                 " is out of range (|step| < 9e12)");
+}
+
+// The exact micro-steps of the decimal `neg` `digits` x 10^`exp10`, where
+// `digits` is a non-empty string of decimal digits. `shown` names the step in
+// error messages.
+Result<int64_t> DecimalToMicro(bool neg, std::string_view digits, int64_t exp10,
+                               std::string_view shown) {
+  while (digits.size() > 1 && digits[0] == '0') digits.remove_prefix(1);
+  if (digits == "0") return int64_t{0};
+  while (digits.size() > 1 && digits.back() == '0') {  // 1.50 -> 15 x 10^-1
+    digits.remove_suffix(1);
+    ++exp10;
+  }
+  int64_t scale = exp10 + kStepFractionDigits;  // micro = digits x 10^scale
+  if (scale < 0)
+    return Status::InvalidArgument("step " + std::string(shown) + " has more than " +
+                                   std::to_string(kStepFractionDigits) + " fractional digits");
+  // 9e18 has 19 digits; anything longer is out of range (and would overflow).
+  if (static_cast<int64_t>(digits.size()) + scale > 19) return StepOutOfRange(shown);
+  uint64_t v = 0;
+  for (char c : digits) v = v * 10 + static_cast<uint64_t>(c - '0');
+  for (int64_t k = 0; k < scale; ++k) v *= 10;
+  if (v >= static_cast<uint64_t>(kMaxAbsMicroStep)) return StepOutOfRange(shown);
+  int64_t m = static_cast<int64_t>(v);
+  return neg ? -m : m;
+}
+
+}  // namespace
+
+Result<int64_t> StepFromInt(int64_t step) {
+  if (step <= -kMaxAbsStep || step >= kMaxAbsStep) return StepOutOfRange(std::to_string(step));
+  return step * kStepScale;
+}
+
 Result<int64_t> StepFromDouble(double step) {
   if (!std::isfinite(step)) return Status::InvalidArgument("step must be a finite number");
-  if (std::fabs(step) >= kMaxAbsStep)
-    return Status::InvalidArgument("step " + std::to_string(step) + " is out of range (|step| < 9e12)");
-  return static_cast<int64_t>(std::llround(step * kStepScale));
+  // The shortest text that reads back as the same double is the decimal the
+  // client meant (0.1 -> "1e-01", not 0.1000000000000000055...).
+  char sci[40], shown[40];
+  auto r = std::to_chars(sci, sci + sizeof sci, step, std::chars_format::scientific);
+  auto g = std::to_chars(shown, shown + sizeof shown, step);
+  if (r.ec != std::errc() || g.ec != std::errc())
+    return Status::Internal("formatting a step failed");
+  std::string_view text(sci, static_cast<size_t>(r.ptr - sci));
+  std::string_view display(shown, static_cast<size_t>(g.ptr - shown));
+  // text is [-]d[.ddd]e(+|-)dd
+  bool neg = !text.empty() && text[0] == '-';
+  if (neg) text.remove_prefix(1);
+  size_t e = text.find('e');
+  if (e == std::string_view::npos) return Status::Internal("unexpected step text");
+  std::string_view mant = text.substr(0, e);
+  int64_t exp10 = std::strtoll(std::string(text.substr(e + 1)).c_str(), nullptr, 10);
+  std::string digits;
+  size_t dot = mant.find('.');
+  if (dot == std::string_view::npos) {
+    digits = std::string(mant);
+  } else {
+    digits = std::string(mant.substr(0, dot)) + std::string(mant.substr(dot + 1));
+    exp10 -= static_cast<int64_t>(mant.size() - dot - 1);
+  }
+  return DecimalToMicro(neg, digits, exp10, display);
 }
 
 Result<int64_t> StepFromString(std::string_view text) {
@@ -88,23 +154,29 @@ Result<int64_t> StepFromString(std::string_view text) {
   size_t dot = s.find('.');
   std::string_view ip = s.substr(0, dot);
   std::string_view fp = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
-  auto digits = [](std::string_view d) {
-    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
-  };
-  if (ip.empty() || !digits(ip) || !digits(fp) || (dot != std::string_view::npos && fp.empty()))
-    return Status::InvalidArgument("step '" + std::string(text) + "' is not a decimal number");
-  if (fp.size() > 6)
-    return Status::InvalidArgument("step '" + std::string(text) +
-                                   "' has more than 6 fractional digits");
-  while (ip.size() > 1 && ip[0] == '0') ip.remove_prefix(1);
-  if (ip.size() > 13) return Status::InvalidArgument("step '" + std::string(text) + "' is out of range");
-  int64_t whole = std::strtoll(std::string(ip).c_str(), nullptr, 10);
-  if (static_cast<double>(whole) >= kMaxAbsStep)
-    return Status::InvalidArgument("step '" + std::string(text) + "' is out of range (|step| < 9e12)");
-  int64_t frac = 0;
-  for (size_t k = 0; k < 6; ++k) frac = frac * 10 + (k < fp.size() ? fp[k] - '0' : 0);
-  int64_t v = whole * kStepScale + frac;
-  return neg ? -v : v;
+  std::string shown = "'" + std::string(text.substr(0, 64)) + "'";
+  if (ip.empty() || !AllDigits(ip) || !AllDigits(fp) || (dot != std::string_view::npos && fp.empty()))
+    return Status::InvalidArgument("step " + shown + " is not a decimal number");
+  // Text is exact as given: "0.1000000" has seven fractional digits even if
+  // the last is zero.
+  if (fp.size() > static_cast<size_t>(kStepFractionDigits))
+    return Status::InvalidArgument("step " + shown + " has more than " +
+                                   std::to_string(kStepFractionDigits) + " fractional digits");
+  std::string digits = std::string(ip) + std::string(fp);
+  return DecimalToMicro(neg, digits, -static_cast<int64_t>(fp.size()), shown);
+}
+
+Status ValidateStep(int64_t micro) {
+  if (micro <= -kMaxAbsMicroStep || micro >= kMaxAbsMicroStep)
+    return Status::InvalidArgument("step is out of range (|step| < 9e12)");
+  return Status::Ok();
+}
+
+Status ValidateTimestamp(int64_t us) {
+  if (us < 0 || us > kMaxTimestampUs)
+    return Status::InvalidArgument(
+        "timestamp must be Unix seconds from 0 to 253402300799 (the end of year 9999)");
+  return Status::Ok();
 }
 
 std::string StepToString(int64_t micro) {
@@ -157,7 +229,7 @@ Status ValidatePath(std::string_view path) {
   if (path.empty()) return Status::InvalidArgument("attribute path is empty");
   if (path.size() > kMaxPathBytes)
     return Status::InvalidArgument("attribute path is " + std::to_string(path.size()) +
-                                   " bytes; the limit is 1024");
+                                   " bytes; the limit is " + std::to_string(kMaxPathBytes));
   if (!IsValidUtf8(path)) return Status::InvalidArgument("attribute path is not valid UTF-8");
   std::string shown(path.substr(0, 80));
   for (unsigned char c : path)

@@ -2,6 +2,7 @@
 // See DESIGN.md ("Data model") and docs/api/native.md.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "model/limits.h"
 
 namespace sextant::model {
 
@@ -50,19 +52,38 @@ struct Value {
   bool operator==(const Value& o) const;
 };
 
-// Steps are decimals with six fractional digits, stored as int64 micro-steps.
-constexpr int64_t kStepScale = 1'000'000;
-// |step| must stay below this so that micro-steps fit in int64 with room.
-constexpr double kMaxAbsStep = 9.0e12;
-
+// Steps are decimals with six fractional digits, stored as int64 micro-steps
+// (kStepScale, kMaxAbsStep in limits.h). Every conversion is exact: a step
+// that is not a whole number of micro-steps is refused, never rounded, so a
+// step sent as a JSON number means the same as the same step sent as text.
+Result<int64_t> StepFromInt(int64_t step);                 // |step| < kMaxAbsStep
+// A double is taken as the decimal its shortest round-trip text spells (0.1
+// is "0.1", 2.5 is "2.5"), with the rules of StepFromString: 1e-7 and
+// 0.1234567 are refused (more than six fractional digits), 1e-6 is accepted.
 Result<int64_t> StepFromDouble(double step);
-Result<int64_t> StepFromString(std::string_view decimal);  // "12", "-3.5", "1e3" rejected
+Result<int64_t> StepFromString(std::string_view decimal);  // "12", "-3.5"; "1e3" rejected
+Status ValidateStep(int64_t micro);                        // |micro| < kMaxAbsMicroStep
 std::string StepToString(int64_t micro);                   // exact: "12", "12.5", "-0.000001"
 double StepToDouble(int64_t micro);
 
+// Unix seconds to µs, rounded to the nearest µs. Never fails: NaN gives
+// INT64_MIN and values beyond int64 saturate, so that decoders can translate
+// without checking; validation (ValidateTimestamp, ValidateLogBatch) refuses
+// what is out of range.
+// Inline: decoders call it once per point.
+inline int64_t SecondsToMicros(double seconds) {
+  double us = seconds * 1e6;
+  if (std::isnan(us)) return INT64_MIN;
+  // 2^63 is exactly representable; anything at or beyond it saturates.
+  if (us >= 9223372036854775808.0) return INT64_MAX;
+  if (us <= -9223372036854775808.0) return INT64_MIN;
+  return static_cast<int64_t>(std::llround(us));
+}
+// A point timestamp or created_at: [0, kMaxTimestampUs].
+Status ValidateTimestamp(int64_t us);
+
 // Attribute paths: non-empty, at most kMaxPathBytes, valid UTF-8, no control
 // characters, no empty segments ("a//b"), no leading or trailing '/'.
-constexpr size_t kMaxPathBytes = 1024;
 Status ValidatePath(std::string_view path);
 bool IsValidUtf8(std::string_view s);
 

@@ -122,6 +122,20 @@ class Backend {
   virtual Result<std::vector<ProjectInfo>> ListProjects() = 0;
   virtual Result<ProjectInfo> GetProject(const model::ProjectName& p) = 0;
 
+  // Keyset pages (core/paging.h): at most `limit` items whose key is greater
+  // than `after`, in key order; an empty `after` starts at the first item
+  // (keys are never empty). One index seek plus `limit` rows, however deep
+  // the page. Projects are ordered by (workspace, name), attributes by path,
+  // views by name, comparing bytes (memcmp), as std::string does.
+  virtual Result<std::vector<ProjectInfo>> ListProjectsAfter(const model::ProjectName& after,
+                                                             size_t limit) = 0;
+  virtual Result<std::vector<AttributeInfo>> ListAttributesAfter(int64_t run_id,
+                                                                 const std::string& after_path,
+                                                                 size_t limit) = 0;
+  virtual Result<std::vector<SavedView>> ListViewsAfter(int64_t project_id,
+                                                        const std::string& after_name,
+                                                        size_t limit) = 0;
+
   // Creates the run, or returns the existing one (second = false) and marks it
   // running. Fork parameters must match an existing run's.
   virtual Result<std::pair<RunInfo, bool>> CreateOrResumeRun(const model::ProjectName& p,

@@ -118,6 +118,25 @@ Result<std::vector<ProjectInfo>> SqliteBackend::ListProjects() {
   return out;
 }
 
+Result<std::vector<ProjectInfo>> SqliteBackend::ListProjectsAfter(const model::ProjectName& after,
+                                                                  size_t limit) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  // A row-value comparison seeks the UNIQUE (workspace, name) index.
+  ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
+      "SELECT p.id, p.workspace, p.name, p.created_us, "
+      "(SELECT COUNT(*) FROM runs WHERE project_id = p.id) FROM projects p "
+      "WHERE (p.workspace, p.name) > (?, ?) ORDER BY p.workspace, p.name LIMIT ?"));
+  s->Bind(1, after.workspace).Bind(2, after.name).Bind(3, static_cast<int64_t>(limit));
+  std::vector<ProjectInfo> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out.push_back({s->Int(0), s->Text(1), s->Text(2), s->Int(3), s->Int(4)});
+  }
+  s->Reset();
+  return out;
+}
+
 Result<ProjectInfo> SqliteBackend::GetProject(const model::ProjectName& p) {
   ASSIGN_OR_RETURN(auto r, AcquireReader());
   ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(

@@ -23,6 +23,13 @@ class SqliteBackend : public Backend {
 
   Result<std::vector<ProjectInfo>> ListProjects() override;
   Result<ProjectInfo> GetProject(const model::ProjectName& p) override;
+  Result<std::vector<ProjectInfo>> ListProjectsAfter(const model::ProjectName& after,
+                                                     size_t limit) override;
+  Result<std::vector<AttributeInfo>> ListAttributesAfter(int64_t run_id,
+                                                         const std::string& after_path,
+                                                         size_t limit) override;
+  Result<std::vector<SavedView>> ListViewsAfter(int64_t project_id, const std::string& after_name,
+                                                size_t limit) override;
   Result<std::pair<RunInfo, bool>> CreateOrResumeRun(const model::ProjectName& p,
                                                      const model::CreateRunOp& op,
                                                      int64_t now_us) override;

@@ -107,6 +107,26 @@ Result<std::vector<AttributeInfo>> SqliteBackend::ListAttributes(int64_t run_id)
   return out;
 }
 
+Result<std::vector<AttributeInfo>> SqliteBackend::ListAttributesAfter(int64_t run_id,
+                                                                      const std::string& after_path,
+                                                                      size_t limit) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  // Seeks the UNIQUE (run_id, path) index: a page of a run with millions of
+  // attributes reads `limit` rows.
+  ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(std::string("SELECT ") + kAttrColumns +
+                                           " FROM attributes WHERE run_id = ? AND path > ?"
+                                           " ORDER BY path LIMIT ?"));
+  s->Bind(1, run_id).Bind(2, after_path).Bind(3, static_cast<int64_t>(limit));
+  std::vector<AttributeInfo> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out.push_back(ReadAttrRow(s, 0));
+  }
+  s->Reset();
+  return out;
+}
+
 Result<std::optional<AttributeInfo>> SqliteBackend::FindAttribute(int64_t run_id,
                                                                   const std::string& path) {
   ASSIGN_OR_RETURN(auto r, AcquireReader());

@@ -29,6 +29,24 @@ Result<std::vector<SavedView>> SqliteBackend::ListViews(int64_t project_id) {
   return out;
 }
 
+Result<std::vector<SavedView>> SqliteBackend::ListViewsAfter(int64_t project_id,
+                                                             const std::string& after_name,
+                                                             size_t limit) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
+      "SELECT name, state, updated_us FROM views WHERE project_id = ? AND name > ? "
+      "ORDER BY name LIMIT ?"));
+  s->Bind(1, project_id).Bind(2, after_name).Bind(3, static_cast<int64_t>(limit));
+  std::vector<SavedView> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out.push_back({s->Text(0), s->Text(1), s->Int(2)});
+  }
+  s->Reset();
+  return out;
+}
+
 Status SqliteBackend::DeleteView(int64_t project_id, const std::string& name) {
   bool found = false;
   RETURN_IF_ERROR(writer_->Submit([&](Db& db) -> Status {

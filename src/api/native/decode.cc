@@ -1,6 +1,9 @@
-#include "api/native_decode.h"
+#include "api/native/decode.h"
 
+#include <algorithm>
 #include <bit>
+#include <climits>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -75,14 +78,16 @@ Result<double> FloatValue(element e, const std::string& field) {
   return Expected(field, "a number or \"NaN\", \"Infinity\", \"-Infinity\"", e);
 }
 
+// Steps convert exactly (model/types.h): the model's rules decide what is a
+// step; this only picks the conversion for the JSON type.
 Result<int64_t> StepValue(element e, const std::string& field) {
-  if (e.type() == element_type::INT64 || e.type() == element_type::UINT64) {
-    if (e.type() == element_type::UINT64 || std::llabs(int64_t(e)) >= 9'000'000'000'000LL)
-      return Status::InvalidArgument(field + ": step is out of range (|step| < 9e12)");
-    return int64_t(e) * model::kStepScale;
-  }
-  if (e.type() == element_type::DOUBLE) {
-    auto r = model::StepFromDouble(double(e));
+  if (IsNumber(e)) {
+    // A UINT64 is beyond int64, so out of range: StepFromDouble says so.
+    auto r = e.type() == element_type::INT64
+                 ? model::StepFromInt(int64_t(e))
+                 : model::StepFromDouble(e.type() == element_type::DOUBLE
+                                             ? double(e)
+                                             : static_cast<double>(uint64_t(e)));
     if (!r.ok()) return r.status().WithContext(field);
     return r;
   }
@@ -95,16 +100,15 @@ Result<int64_t> StepValue(element e, const std::string& field) {
   return Expected(field, "a step (number or decimal string)", e);
 }
 
-// Unix seconds (fractions allowed) to µs.
+// Unix seconds (fractions allowed) to µs. The range is the model's to check
+// (ValidateLogBatch, ValidateCreateRun): out-of-range values saturate.
 Result<int64_t> TimestampValue(element e, const std::string& field) {
   if (!IsNumber(e)) return Expected(field, "Unix seconds as a number", e);
   double d;
   if (e.type() == element_type::DOUBLE) d = double(e);
   else if (e.type() == element_type::INT64) d = static_cast<double>(int64_t(e));
   else d = static_cast<double>(uint64_t(e));
-  if (!std::isfinite(d) || d < 0 || d > 1e13)
-    return Status::InvalidArgument(field + ": timestamp must be Unix seconds between 0 and 1e13");
-  return static_cast<int64_t>(std::llround(d * 1e6));
+  return model::SecondsToMicros(d);
 }
 
 Result<model::Value> ConfigValue(element e, const std::string& field) {
@@ -163,6 +167,16 @@ Result<model::Value> ConfigValue(element e, const std::string& field) {
   }
   return Status::InvalidArgument(field + ".type: unknown type '" + std::string(type) +
                                  "' (float, int, bool, string, datetime, string_set)");
+}
+
+// A count (limit, offset): a JSON integer >= 0; too large for size_t saturates.
+Result<size_t> NonNegative(element e, const std::string& field) {
+  if (e.type() == element_type::UINT64) return SIZE_MAX;
+  if (e.type() != element_type::INT64 || int64_t(e) < 0)
+    return Status::InvalidArgument(field + ": expected a non-negative integer, got " +
+                                   (e.type() == element_type::INT64 ? std::to_string(int64_t(e))
+                                                                    : Kind(e)));
+  return static_cast<size_t>(int64_t(e));
 }
 
 Result<std::vector<std::string>> StringList(element e, const std::string& field) {
@@ -251,10 +265,13 @@ Status DecodeSeries(element e, const std::string& field, int64_t now_us,
   size_t i = 0;
   // Hot loops: the common case (integer steps, number values) is decoded
   // inline; a field name for an error message is only built on the slow path.
+  // Integer steps that overflow int64 micro-steps take the slow path, which
+  // refuses them; the range check of the rest is ValidateLogBatch's.
   for (element st : sa) {
-    int64_t v;
-    if (st.type() == element_type::INT64 && std::llabs(v = int64_t(st)) < 9'000'000'000'000LL) {
-      s->steps.push_back(v * model::kStepScale);
+    int64_t v, micro;
+    if (st.type() == element_type::INT64 &&
+        !__builtin_mul_overflow(int64_t(st), model::kStepScale, &micro)) {
+      s->steps.push_back(micro);
     } else {
       ASSIGN_OR_RETURN(v, StepValue(st, field + ".steps[" + std::to_string(i) + "]"));
       s->steps.push_back(v);
@@ -265,17 +282,16 @@ Status DecodeSeries(element e, const std::string& field, int64_t now_us,
     for (i = 0; i < n; ++i) {
       double d;
       std::memcpy(&d, ts_b64->data() + 8 * i, 8);
-      if (!(d >= 0 && d <= 1e13))
+      if (!std::isfinite(d))  // no time at all, not one out of range
         return Status::InvalidArgument(field + ".timestamps_b64[" + std::to_string(i) +
-                                       "]: expected Unix seconds between 0 and 1e13");
-      s->ts.push_back(static_cast<int64_t>(std::llround(d * 1e6)));
+                                       "]: expected a finite number of Unix seconds");
+      s->ts.push_back(model::SecondsToMicros(d));
     }
   } else if (has_ts) {
     i = 0;
     for (element x : ta) {
-      double d;
-      if (x.type() == element_type::DOUBLE && (d = double(x)) >= 0 && d <= 1e13) {
-        s->ts.push_back(static_cast<int64_t>(std::llround(d * 1e6)));
+      if (x.type() == element_type::DOUBLE) {
+        s->ts.push_back(model::SecondsToMicros(double(x)));
       } else {
         ASSIGN_OR_RETURN(int64_t v, TimestampValue(x, field + ".timestamps[" + std::to_string(i) + "]"));
         s->ts.push_back(v);
@@ -440,8 +456,7 @@ Result<std::vector<core::SortKey>> ParseSortParam(std::string_view text) {
       k.descending = part[0] == '-';
       part.remove_prefix(1);
     }
-    RETURN_IF_ERROR(model::ValidatePath(part).WithContext("sort"));
-    k.path = std::string(part);
+    k.path = std::string(part);  // the core validates paths (core::ValidateRunsQuery)
     keys.push_back(std::move(k));
     if (comma == std::string_view::npos) break;
     start = comma + 1;
@@ -474,7 +489,6 @@ Result<core::RunsQuery> DecodeRunsQuery(element body) {
         ASSIGN_OR_RETURN(auto path, OptString(ko, "path"));
         ASSIGN_OR_RETURN(auto order, OptString(ko, "order"));
         if (!path) return Status::InvalidArgument(f + ".path is required");
-        RETURN_IF_ERROR(model::ValidatePath(*path).WithContext(f));
         if (order && *order != "asc" && *order != "desc")
           return Status::InvalidArgument(f + ".order: expected asc or desc");
         q.sort.push_back({*path, order && *order == "desc"});
@@ -483,17 +497,16 @@ Result<core::RunsQuery> DecodeRunsQuery(element body) {
       return Expected("sort", "an array or a string", e);
     }
   }
-  auto count = [&](std::string_view key, size_t max, size_t* out) -> Status {
+  // Ranges are the core's (core::ValidateRunsQuery): a count too large for
+  // size_t saturates and is refused there like any other over-limit count.
+  auto count = [&](std::string_view key, size_t* out) -> Status {
     element v;
     if (o[key].get(v) || v.is_null()) return Status::Ok();
-    if (v.type() != element_type::INT64 || int64_t(v) < 0 || static_cast<size_t>(int64_t(v)) > max)
-      return Status::InvalidArgument(std::string(key) + ": expected an integer from 0 to " +
-                                     std::to_string(max));
-    *out = static_cast<size_t>(int64_t(v));
+    ASSIGN_OR_RETURN(*out, NonNegative(v, std::string(key)));
     return Status::Ok();
   };
-  RETURN_IF_ERROR(count("limit", 10'000, &q.limit));
-  RETURN_IF_ERROR(count("offset", 100'000'000, &q.offset));
+  RETURN_IF_ERROR(count("limit", &q.limit));
+  RETURN_IF_ERROR(count("offset", &q.offset));
   if (!o["columns"].get(e) && !e.is_null()) {
     ASSIGN_OR_RETURN(auto cols, StringList(e, "columns"));
     q.columns = std::move(cols);
@@ -527,23 +540,29 @@ Result<SeriesQuery> DecodeSeriesRequest(element body) {
     if (!y.is_null()) {
       ASSIGN_OR_RETURN(*hi, steps ? StepValue(y, f + "[1]") : TimestampValue(y, f + "[1]"));
     }
-    if (*lo > *hi) return Status::InvalidArgument(f + ": start is after end");
-    return true;
+    return true;  // start <= end is checked by the core (Tracker::ReadSeries)
   };
   ASSIGN_OR_RETURN(bool has_steps, range("step_range", true, &r.step_lo, &r.step_hi));
   (void)has_steps;
   int64_t tlo = 0, thi = INT64_MAX;
   ASSIGN_OR_RETURN(bool has_time, range("time_range", false, &tlo, &thi));
   if (has_time) r.time_range = {tlo, thi};
+  // Ranges are the core's (Tracker::ReadSeries); out-of-range integers saturate.
   if (!o["buckets"].get(e) && !e.is_null()) {
-    if (e.type() != element_type::INT64 || int64_t(e) < 1 || int64_t(e) > 100'000)
-      return Status::InvalidArgument("buckets: expected an integer from 1 to 100000");
-    r.buckets = static_cast<int>(int64_t(e));
+    if (e.type() == element_type::INT64)
+      r.buckets = static_cast<int>(std::clamp<int64_t>(int64_t(e), INT_MIN, INT_MAX));
+    else if (e.type() == element_type::UINT64)
+      r.buckets = INT_MAX;
+    else
+      return Expected("buckets", "an integer", e);
   }
   if (!o["limit"].get(e) && !e.is_null()) {
-    if (e.type() != element_type::INT64 || int64_t(e) < 1 || int64_t(e) > 1'000'000)
-      return Status::InvalidArgument("limit: expected an integer from 1 to 1000000");
-    r.limit = static_cast<size_t>(int64_t(e));
+    if (e.type() == element_type::INT64)
+      r.limit = int64_t(e) < 0 ? 0 : static_cast<size_t>(int64_t(e));
+    else if (e.type() == element_type::UINT64)
+      r.limit = SIZE_MAX;
+    else
+      return Expected("limit", "an integer", e);
   }
   if (!o["after_step"].get(e) && !e.is_null()) {
     ASSIGN_OR_RETURN(int64_t s, StepValue(e, "after_step"));
