@@ -1,5 +1,5 @@
-// The HTTP server: routing, limits, error mapping and the native API v1.
-// Front ends only translate requests into core::Tracker operations.
+// The Sextant server: the router with every front end registered (native
+// API, web UI), served by the event-driven transport (http/server.h).
 #pragma once
 
 #include <memory>
@@ -7,20 +7,23 @@
 
 #include "common/status.h"
 #include "core/tracker.h"
+#include "model/limits.h"
 
-namespace httplib {
+namespace sextant::http {
 class Server;
 }
 
 namespace sextant::api {
 
+class Router;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 5050;
-  size_t max_body_bytes = 64u << 20;       // JSON requests
-  uint64_t max_file_bytes = 100ull << 30;  // file uploads
-  int threads = 0;                         // 0: 256
-  std::string web_dir;                     // built UI (web/dist); empty: none
+  size_t max_body_bytes = model::kDefaultMaxBodyBytes;  // JSON requests
+  uint64_t max_file_bytes = model::kDefaultMaxFileBytes;  // file uploads
+  int threads = 0;        // the blocking worker pool; 0: 64
+  std::string web_dir;    // built UI (web/dist); empty: none
 };
 
 class Server {
@@ -32,19 +35,14 @@ class Server {
   Result<int> Bind();
   // Serves until Stop(); in-flight requests finish before it returns.
   Status Serve();
-  void Stop();  // thread-safe, async-signal-unsafe
+  void Stop();  // thread-safe
+
+  const Router& router() const { return *router_; }
 
  private:
-  void Routes();
-  void RouteFiles();
-  void RouteWeb();
-  core::Tracker* tracker_;
   ServerOptions options_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<http::Server> http_;
 };
-
-// Maps a Status to the HTTP status code; the one place that does so.
-int HttpStatusFor(const Status& s);
-std::string ErrorBody(std::string_view code, std::string_view message);
 
 }  // namespace sextant::api

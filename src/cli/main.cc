@@ -5,6 +5,7 @@
 //   sextant version
 #include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -37,7 +38,7 @@ constexpr char kUsage[] =
     "  --max-file-gb N    largest file upload (default 100)\n"
     "  --no-fsync         acknowledge writes before fsync (survives a crash of the\n"
     "                     server, not of the machine)\n"
-    "  --threads N        HTTP worker threads (default 256)\n"
+    "  --threads N        worker threads for blocking work (default 64)\n"
     "  --stale-after SEC  a running run silent this long is shown as stale (default 600)\n"
     "  --web-dir DIR      the built web UI (default: web/dist beside the build)\n";
 
@@ -66,6 +67,13 @@ int Serve(int argc, char** argv) {
   // grew to 830 MiB when reads came over new connections. A few arenas and a
   // fixed threshold return large buffers to the system when freed.
   mallopt(M_ARENA_MAX, 4);
+  // Every open connection (keep-alive, event streams) is a descriptor: allow
+  // as many as the hard limit does.
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
 
   sextant::core::TrackerOptions topts;
@@ -151,10 +159,9 @@ int Serve(int argc, char** argv) {
                sig == SIGINT ? "SIGINT" : "SIGTERM");
   server.Stop();
   tracker.value()->events().Close();  // ends live-update streams
-  // cpp-httplib only notices the stop between requests, so a thread holding an
-  // idle keep-alive connection lingers until its timeout. Wait a bounded time
-  // for in-flight requests; then close the store (which finishes every queued
-  // write) and exit without waiting for idle connections.
+  // Idle connections close at once; wait a bounded time for in-flight
+  // requests, then close the store (which finishes every queued write) and
+  // exit without waiting for a client that is slow to read its answer.
   bool drained;
   {
     std::unique_lock<std::mutex> l(mu);

@@ -1,6 +1,22 @@
 #include "core/events.h"
 
+#include <algorithm>
+#include <chrono>
+
 namespace sextant::core {
+
+namespace {
+
+uint64_t WallMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+}  // namespace
+
+EventHub::EventHub() : EventHub(WallMicros()) {}
+EventHub::EventHub(uint64_t first_seq) : first_seq_(first_seq), seq_(first_seq) {}
 
 void EventHub::Publish(int64_t project_id, std::string json) {
   {
@@ -8,7 +24,17 @@ void EventHub::Publish(int64_t project_id, std::string json) {
     ring_.push_back({++seq_, project_id, std::move(json)});
     if (ring_.size() > kCapacity) ring_.pop_front();
   }
-  cv_.notify_all();
+  WakeAll();
+}
+
+void EventHub::WakeAll() {
+  std::vector<std::shared_ptr<std::function<void()>>> subs;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    subs.reserve(subs_.size());
+    for (auto& [id, fn] : subs_) subs.push_back(fn);
+  }
+  for (auto& fn : subs) (*fn)();
 }
 
 uint64_t EventHub::LastSeq() {
@@ -16,12 +42,23 @@ uint64_t EventHub::LastSeq() {
   return seq_;
 }
 
+uint64_t EventHub::Subscribe(std::function<void()> wake) {
+  std::lock_guard<std::mutex> l(mu_);
+  subs_.emplace(++next_sub_, std::make_shared<std::function<void()>>(std::move(wake)));
+  return next_sub_;
+}
+
+void EventHub::Unsubscribe(uint64_t id) {
+  std::lock_guard<std::mutex> l(mu_);
+  subs_.erase(id);
+}
+
 void EventHub::Close() {
   {
     std::lock_guard<std::mutex> l(mu_);
     closed_ = true;
   }
-  cv_.notify_all();
+  WakeAll();
 }
 
 bool EventHub::closed() {
@@ -29,15 +66,19 @@ bool EventHub::closed() {
   return closed_;
 }
 
-std::vector<Event> EventHub::Wait(int64_t project_id, uint64_t after_seq,
-                                  std::chrono::milliseconds timeout, uint64_t* next_seq,
+std::vector<Event> EventHub::Poll(int64_t project_id, uint64_t after_seq, uint64_t* next_seq,
                                   bool* lagged) {
-  std::unique_lock<std::mutex> l(mu_);
-  cv_.wait_for(l, timeout, [&] { return closed_ || seq_ > after_seq; });
+  std::lock_guard<std::mutex> l(mu_);
+  uint64_t oldest = ring_.empty() ? seq_ + 1 : ring_.front().seq;
+  // Gone: dropped from the ring, from an earlier process, or not yet issued
+  // (an id from the future: another server's, or a clock that went back).
+  *lagged = after_seq + 1 < oldest || after_seq > seq_;
   std::vector<Event> out;
-  *lagged = !ring_.empty() && ring_.front().seq > after_seq + 1;
-  for (const Event& e : ring_)
-    if (e.seq > after_seq && e.project_id == project_id) out.push_back(e);
+  if (!*lagged || after_seq <= seq_) {
+    for (auto it = ring_.rbegin(); it != ring_.rend() && it->seq > after_seq; ++it)
+      if (it->project_id == project_id) out.push_back(*it);
+    std::reverse(out.begin(), out.end());
+  }
   *next_seq = seq_;
   return out;
 }

@@ -3,13 +3,21 @@
 // them. A bounded ring: a reader that falls more than kCapacity events behind
 // is told to reload instead of being sent a partial history.
 //
-// Thread-safety: all methods are thread-safe.
+// Sequence numbers start at the wall clock in microseconds when the hub is
+// created, so they keep growing across server restarts: an id a client got
+// from an earlier process is older than anything this one has, and Poll
+// reports it as lagged (the client reloads) instead of silently resuming at
+// an unrelated event.
+//
+// Thread-safety: all methods are thread-safe. Readers do not block: they
+// Poll, and Subscribe a wake-up callback for when there is more.
 #pragma once
 
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -26,23 +34,37 @@ class EventHub {
  public:
   static constexpr size_t kCapacity = 10'000;
 
+  EventHub();
+  // For tests: the first event gets first_seq + 1.
+  explicit EventHub(uint64_t first_seq);
+
   void Publish(int64_t project_id, std::string json);
 
-  // Waits up to `timeout` for events after `after_seq` of `project_id`.
-  // Returns them (possibly none on timeout) and sets *next_seq to pass next
-  // time; *lagged is set when events were dropped before they could be read.
-  std::vector<Event> Wait(int64_t project_id, uint64_t after_seq, std::chrono::milliseconds timeout,
-                          uint64_t* next_seq, bool* lagged);
+  // The events of `project_id` after `after_seq` that are still held. Sets
+  // *next_seq to pass next time, and *lagged when events after `after_seq`
+  // are gone (dropped from the ring, or from before this process started).
+  std::vector<Event> Poll(int64_t project_id, uint64_t after_seq, uint64_t* next_seq,
+                          bool* lagged);
   uint64_t LastSeq();
-  void Close();  // wakes every waiter; later waits return at once
+
+  // Calls `wake` (on the publishing thread, without locks held) after every
+  // publish and on Close. It must be quick and must not call back into the
+  // hub. Returns an id for Unsubscribe.
+  uint64_t Subscribe(std::function<void()> wake);
+  void Unsubscribe(uint64_t id);
+
+  void Close();  // wakes every subscriber; streams end
   bool closed();
 
  private:
+  void WakeAll();
   std::mutex mu_;
-  std::condition_variable cv_;
   std::deque<Event> ring_;  // GUARDED_BY(mu_)
-  uint64_t seq_ = 0;        // GUARDED_BY(mu_)
+  uint64_t first_seq_;      // the seq before this process's first event
+  uint64_t seq_;            // GUARDED_BY(mu_)
   bool closed_ = false;     // GUARDED_BY(mu_)
+  uint64_t next_sub_ = 0;   // GUARDED_BY(mu_)
+  std::map<uint64_t, std::shared_ptr<std::function<void()>>> subs_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace sextant::core

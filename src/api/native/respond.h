@@ -1,0 +1,32 @@
+// The native API's request bodies and responses: JSON in, JSON out, errors
+// as {"error": {"code", "message"}} (docs/api/native.md).
+#pragma once
+
+#include <simdjson.h>
+
+#include <string>
+#include <string_view>
+
+#include "api/router.h"
+#include "common/status.h"
+#include "core/paging.h"
+#include "http/message.h"
+
+namespace sextant::api::native {
+
+http::Response Json(int status, std::string body);
+std::string ErrorBody(std::string_view code, std::string_view message);
+// The native front end's ErrorMapper.
+http::Response Error(int status, std::string_view code, std::string_view message);
+
+// Parses the request body as a JSON object (an empty body is `{}`). Refuses
+// content types that are not JSON (415); the element lives in this thread's
+// parser until the next call.
+Result<simdjson::dom::element> JsonBody(Context& ctx);
+
+// `limit` and `page_token` of a paged list (the core checks the range).
+Result<core::PageRequest> PageFromQuery(const http::QueryParams& q);
+// Parses a non-negative integer query parameter ("limit", "offset").
+Result<size_t> CountParam(const http::QueryParams& q, std::string_view key);
+
+}  // namespace sextant::api::native

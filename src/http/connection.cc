@@ -1,0 +1,554 @@
+#include "http/connection.h"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <cstdio>
+#include <optional>
+
+#include "http/decode_body.h"
+#include "http/range.h"
+#include "http/response_encoding.h"
+
+namespace sextant::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+uint64_t ConnectionRegistry::Add(std::function<void()> interrupt) {
+  std::lock_guard<std::mutex> l(mu_);
+  interrupts_.emplace(++next_, std::move(interrupt));
+  return next_;
+}
+
+void ConnectionRegistry::Remove(uint64_t id) {
+  std::lock_guard<std::mutex> l(mu_);
+  interrupts_.erase(id);
+}
+
+void ConnectionRegistry::InterruptAll() {
+  std::lock_guard<std::mutex> l(mu_);
+  for (auto& [id, fn] : interrupts_) fn();
+}
+
+size_t ConnectionRegistry::size() {
+  std::lock_guard<std::mutex> l(mu_);
+  return interrupts_.size();
+}
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kBodyChunk = 256 << 10;  // streamed uploads and file reads
+constexpr size_t kFileChunk = 1 << 20;
+// How long and how much a closing connection keeps reading (LingeringClose).
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr uint64_t kLingerBytes = 256ull << 20;
+
+// State shared with the registry's interrupt, which runs on this
+// connection's strand.
+struct Shared {
+  beast::tcp_stream* stream = nullptr;  // null once the connection ended
+  bool idle = false;                    // waiting for the next request
+  asio::steady_timer* sse_timer = nullptr;
+};
+
+class Session {
+ public:
+  Session(tcp::socket socket, ConnectionContext ctx)
+      : stream_(std::move(socket)), ctx_(ctx), opt_(*ctx.options) {}
+
+  asio::awaitable<void> Serve() {
+    auto shared = std::make_shared<Shared>();
+    shared->stream = &stream_;
+    auto exec = stream_.get_executor();
+    uint64_t id = ctx_.registry->Add([shared, exec] {
+      asio::post(exec, [shared] {
+        if (!shared->stream) return;
+        if (shared->idle) {
+          boost::system::error_code ignored;
+          shared->stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+          shared->stream->socket().close(ignored);
+        }
+        if (shared->sse_timer) shared->sse_timer->cancel();
+      });
+    });
+    shared_ = shared.get();
+    boost::system::error_code ep_ec;
+    auto ep = stream_.socket().remote_endpoint(ep_ec);
+    if (!ep_ec) peer_ = ep.address().to_string();
+    try {
+      while (co_await ServeOne()) {
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "sextant: connection error: %s\n", e.what());
+    }
+    co_await LingeringClose();
+    shared->stream = nullptr;
+    shared->sse_timer = nullptr;
+    ctx_.registry->Remove(id);
+  }
+
+ private:
+  // Runs `f` on the worker pool and resumes here with its result.
+  template <typename F>
+  asio::awaitable<std::invoke_result_t<F&>> OnPool(F f) {
+    using R = std::invoke_result_t<F&>;
+    co_return co_await asio::co_spawn(
+        ctx_.pool->get_executor(), [&f]() -> asio::awaitable<R> { co_return f(); },
+        asio::use_awaitable);
+  }
+
+  // Closes our side first, then reads and discards what the client still
+  // sends (bounded in time and bytes) before closing: a client that is still
+  // sending a refused body then reads our answer instead of a reset. The bytes
+  // are never parsed.
+  asio::awaitable<void> LingeringClose() {
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (!*ctx_.stopping && stream_.socket().is_open()) {
+      stream_.expires_after(kLingerTime);
+      std::vector<char> sink(64 << 10);
+      uint64_t drained = 0;
+      while (drained < kLingerBytes) {
+        auto [ec, n] = co_await stream_.async_read_some(asio::buffer(sink), kTuple);
+        if (ec) break;
+        drained += n;
+      }
+    }
+    stream_.socket().close(ignored);
+  }
+
+  // Serves one request; false when the connection is to be closed.
+  asio::awaitable<bool> ServeOne() {
+    // Between requests: wait (idle_timeout) for the first byte of the next.
+    if (buf_.size() == 0) {
+      if (*ctx_.stopping) co_return false;
+      shared_->idle = true;
+      stream_.expires_after(opt_.idle_timeout);
+      auto [ec, n] = co_await stream_.async_read_some(buf_.prepare(4096), kTuple);
+      shared_->idle = false;
+      if (ec) co_return false;
+      buf_.commit(n);
+    }
+    bhttp::request_parser<bhttp::empty_body> hp;
+    hp.header_limit(static_cast<uint32_t>(opt_.max_header_bytes));
+    hp.body_limit(boost::none);  // each route has its own; checked below
+    stream_.expires_after(opt_.header_timeout);
+    auto [ec, n] = co_await bhttp::async_read_header(stream_, buf_, hp, kTuple);
+    if (ec) {
+      if (ec == bhttp::error::end_of_stream) co_return false;
+      if (ec == beast::error::timeout) {
+        co_await WriteTransportError(408, "request_timeout", "the request head did not arrive in time");
+      } else if (ec == bhttp::error::header_limit) {
+        co_await WriteTransportError(431, "headers_too_large",
+                                     "the request head exceeds " +
+                                         std::to_string(opt_.max_header_bytes) + " bytes");
+      } else {
+        co_await WriteTransportError(400, "invalid_argument",
+                                     "malformed HTTP request: " + ec.message());
+      }
+      co_return false;
+    }
+    auto& head = hp.get();
+    Request req;
+    req.method = std::string(head.method_string());
+    req.target = std::string(head.target());
+    size_t q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) req.query = req.target.substr(q + 1);
+    req.peer = peer_;
+    size_t fields = 0;
+    for (const auto& f : head) {
+      if (++fields > opt_.max_header_fields) break;
+      req.headers.Add(std::string(f.name_string()), std::string(f.value()));
+    }
+    if (fields > opt_.max_header_fields) {
+      co_await WriteTransportError(431, "headers_too_large",
+                                   "more than " + std::to_string(opt_.max_header_fields) +
+                                       " header fields");
+      co_return false;
+    }
+    if (auto bad = CheckFraming(head, req)) {
+      co_await WriteTransportError(bad->first, bad->first == 400 ? "invalid_argument"
+                                                                 : bad->first == 501
+                                                                       ? "not_implemented"
+                                                                       : "http_version_not_supported",
+                                   bad->second);
+      co_return false;
+    }
+    bool has_body = hp.chunked() || (hp.content_length() && *hp.content_length() > 0);
+    bool keep_alive = head.keep_alive();
+    bool is_head = req.method == "HEAD";
+    std::string accept_encoding(req.headers.GetOr("Accept-Encoding"));
+
+    std::unique_ptr<Exchange> ex = ctx_.dispatcher->Dispatch(req);
+    uint64_t limit = ex->body_limit();
+    Response res;
+    bool body_read = !has_body;
+    if (has_body && limit == 0) {
+      // A route that takes no body (or an early error such as 404): answer
+      // without reading, then close, so the body is never taken as requests.
+      res = co_await OnPool([&] { return ex->Run(req); });
+      res.close = true;
+    } else if (has_body && hp.content_length() && *hp.content_length() > limit) {
+      res = ex->Error(413, "payload_too_large",
+                      "request body exceeds the limit of " + std::to_string(limit) + " bytes");
+      res.close = true;
+    } else if (ex->streams_body()) {
+      res = co_await StreamBody(hp, req, *ex, has_body, &body_read);
+    } else {
+      if (has_body) {
+        co_await MaybeContinue(req);
+        std::optional<Response> err = co_await ReadBody(hp, req, *ex);
+        if (err) {
+          res = std::move(*err);
+          res.close = true;
+        } else {
+          body_read = true;
+        }
+      }
+      if (body_read) {
+        res = co_await OnPool([&] {
+          Response r;
+          std::string_view enc = req.headers.GetOr("Content-Encoding");
+          if (!enc.empty() && !req.body.empty()) {
+            auto decoded = DecodeBody(enc, req.body, limit);
+            if (!decoded.ok()) {
+              const Status& s = decoded.status();
+              r = s.code() == Code::kTooLarge
+                      ? ex->Error(413, "payload_too_large", s.message())
+                      : s.code() == Code::kUnsupportedMedia
+                            ? ex->Error(415, "unsupported_media_type", s.message())
+                            : ex->Error(400, "invalid_argument", s.message());
+              return r;
+            }
+            req.body = std::move(decoded).value();
+          }
+          r = ex->Run(req);
+          if (!is_head) MaybeCompress(accept_encoding, r);
+          return r;
+        });
+      }
+    }
+    if (!body_read) res.close = true;
+    if (*ctx_.stopping) res.close = true;
+    keep_alive = keep_alive && !res.close;
+    bool ok = co_await WriteResponse(req, res, keep_alive, is_head);
+    co_return ok && keep_alive;
+  }
+
+  // RFC 9112 framing rules Beast leaves to the application.
+  static std::optional<std::pair<int, std::string>> CheckFraming(
+      const bhttp::request_parser<bhttp::empty_body>::value_type& head, const Request& req) {
+    if (head.version() != 11 && head.version() != 10)
+      return std::pair(505, std::string("only HTTP/1.0 and HTTP/1.1 are supported"));
+    size_t te = req.headers.Count("Transfer-Encoding");
+    if (te > 0 && req.headers.Has("Content-Length"))
+      return std::pair(400, std::string("Content-Length and Transfer-Encoding together"));
+    if (req.headers.Count("Content-Length") > 1)
+      return std::pair(400, std::string("more than one Content-Length"));
+    if (te > 1 || (te == 1 && !EqualsIgnoreCase(req.headers.GetOr("Transfer-Encoding"), "chunked")))
+      return std::pair(501, std::string("only Transfer-Encoding: chunked is supported"));
+    size_t hosts = req.headers.Count("Host");
+    if (hosts > 1 || (hosts == 0 && head.version() == 11))
+      return std::pair(400, std::string("an HTTP/1.1 request needs exactly one Host header"));
+    if (req.target.empty() || req.target[0] != '/')
+      return std::pair(400, std::string("the request target must be an absolute path"));
+    return std::nullopt;
+  }
+
+  asio::awaitable<void> MaybeContinue(const Request& req) {
+    if (!EqualsIgnoreCase(req.headers.GetOr("Expect"), "100-continue")) co_return;
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    stream_.expires_after(opt_.io_timeout);
+    co_await asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()), kTuple);
+  }
+
+  // Reads a buffered body into req.body; an error response when it fails.
+  asio::awaitable<std::optional<Response>> ReadBody(bhttp::request_parser<bhttp::empty_body>& hp,
+                                                     Request& req, Exchange& ex) {
+    uint64_t limit = ex.body_limit();
+    bhttp::request_parser<bhttp::string_body> p(std::move(hp));
+    p.body_limit(limit);
+    if (p.content_length()) p.get().body().reserve(*p.content_length() + 64);  // JSON padding
+    while (!p.is_done()) {
+      stream_.expires_after(opt_.io_timeout);
+      auto [ec, n] = co_await bhttp::async_read_some(stream_, buf_, p, kTuple);
+      if (ec == bhttp::error::body_limit)
+        co_return ex.Error(413, "payload_too_large",
+                           "request body exceeds the limit of " + std::to_string(limit) + " bytes");
+      if (ec == beast::error::timeout)
+        co_return ex.Error(408, "request_timeout", "the request body did not arrive in time");
+      if (ec) co_return ex.Error(400, "invalid_argument", "could not read the request body: " + ec.message());
+    }
+    req.body = std::move(p.get().body());
+    co_return std::nullopt;
+  }
+
+  // A streamed upload: the route opens a sink, chunks are decoded (bounded)
+  // and appended on the pool as they arrive.
+  asio::awaitable<Response> StreamBody(bhttp::request_parser<bhttp::empty_body>& hp, Request& req,
+                                       Exchange& ex, bool has_body, bool* body_read) {
+    uint64_t limit = ex.body_limit();
+    Response err;
+    std::unique_ptr<BodySink> sink = co_await OnPool([&] { return ex.Sink(req, &err); });
+    if (!sink) {
+      err.close = err.close || has_body;
+      co_return err;
+    }
+    auto decoder = BodyDecoder::Create(req.headers.GetOr("Content-Encoding"), limit);
+    if (!decoder.ok()) {
+      co_await OnPool([&] {
+        sink->Abort();
+        return 0;
+      });
+      Response r = ex.Error(415, "unsupported_media_type", decoder.status().message());
+      r.close = true;
+      co_return r;
+    }
+    auto& dec = *decoder.value();
+    Status st;
+    if (has_body) {
+      co_await MaybeContinue(req);
+      bhttp::request_parser<bhttp::buffer_body> p(std::move(hp));
+      p.body_limit(limit);
+      std::vector<char> chunk(kBodyChunk);
+      while (!p.is_done() && st.ok()) {
+        p.get().body().data = chunk.data();
+        p.get().body().size = chunk.size();
+        stream_.expires_after(opt_.io_timeout);
+        auto [ec, n] = co_await bhttp::async_read_some(stream_, buf_, p, kTuple);
+        if (ec == bhttp::error::need_buffer) ec = {};
+        if (ec == bhttp::error::body_limit) {
+          st = Status::TooLarge("request body exceeds the limit of " + std::to_string(limit) + " bytes");
+        } else if (ec) {
+          st = Status::InvalidArgument("upload interrupted: " + ec.message());
+        } else {
+          size_t got = chunk.size() - p.get().body().size;
+          if (got)
+            st = co_await OnPool([&] {
+              return dec.Feed(std::string_view(chunk.data(), got),
+                              [&](std::string_view piece) { return sink->Append(piece); });
+            });
+        }
+      }
+      if (st.ok()) *body_read = true;
+    }
+    if (st.ok()) st = dec.Finish();
+    if (!st.ok()) {
+      co_await OnPool([&] {
+        sink->Abort();
+        return 0;
+      });
+      int code = st.code() == Code::kTooLarge ? 413 : 400;
+      Response r = ex.Error(code, code == 413 ? "payload_too_large" : "invalid_argument", st.message());
+      r.close = true;
+      co_return r;
+    }
+    co_return co_await OnPool([&] { return sink->Finish(); });
+  }
+
+  asio::awaitable<void> WriteTransportError(int status, std::string_view code, std::string message) {
+    Response r = ctx_.dispatcher->Error(status, code, message);
+    Request none;
+    co_await WriteResponse(none, r, false, false);
+  }
+
+  // Fills the head of `res` shared by every kind of body.
+  template <typename Message>
+  void FillHead(Message& m, const Response& res, bool keep_alive) {
+    m.version(11);
+    m.result(static_cast<unsigned>(res.status));
+    m.set(bhttp::field::server, "sextant");
+    if (!res.content_type.empty()) m.set(bhttp::field::content_type, res.content_type);
+    for (const auto& [k, v] : res.headers.fields()) m.insert(k, v);
+    m.keep_alive(keep_alive);
+  }
+
+  asio::awaitable<bool> WriteResponse(const Request& req, Response& res, bool keep_alive,
+                                      bool is_head) {
+    if (res.events) co_return co_await WriteEvents(res, is_head);
+    if (res.file) co_return co_await WriteFile(req, res, keep_alive, is_head);
+    stream_.expires_after(opt_.io_timeout);
+    if (is_head) {
+      bhttp::response<bhttp::empty_body> m;
+      FillHead(m, res, keep_alive);
+      m.content_length(res.body.size());
+      bhttp::response_serializer<bhttp::empty_body> sr(m);
+      auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, kTuple);
+      co_return !ec;
+    }
+    bhttp::response<bhttp::string_body> m;
+    FillHead(m, res, keep_alive);
+    m.body() = std::move(res.body);
+    m.prepare_payload();
+    auto [ec, n] = co_await bhttp::async_write(stream_, m, kTuple);
+    co_return !ec;
+  }
+
+  // Writes raw bytes with the I/O deadline.
+  asio::awaitable<bool> WriteRaw(std::string_view data) {
+    stream_.expires_after(opt_.io_timeout);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(data.data(), data.size()), kTuple);
+    co_return !ec;
+  }
+
+  // A file body: the whole file, one range, or multipart/byteranges.
+  asio::awaitable<bool> WriteFile(const Request& req, Response& res, bool keep_alive, bool is_head) {
+    uint64_t size = res.file->size();
+    RangePlan plan;
+    if (res.status == 200 && (req.method == "GET" || req.method == "HEAD"))
+      plan = PlanRanges(req.headers.GetOr("Range"), size);
+    res.headers.Set("Accept-Ranges", "bytes");
+    struct Part {
+      std::string prefix;  // multipart framing before the bytes
+      ByteRange range;
+    };
+    std::vector<Part> parts;
+    std::string epilogue;
+    if (plan.kind == RangePlan::Kind::kUnsatisfiable) {
+      Response err = ctx_.dispatcher->Error(416, "range_not_satisfiable",
+                                            "no requested range starts inside the file (" +
+                                                std::to_string(size) + " bytes)");
+      err.headers.Set("Content-Range", "bytes */" + std::to_string(size));
+      for (const auto& [k, v] : res.headers.fields())
+        if (EqualsIgnoreCase(k, "ETag")) err.headers.Set(k, v);
+      co_return co_await WriteResponse(req, err, keep_alive, is_head);
+    }
+    if (plan.kind == RangePlan::Kind::kWhole) {
+      if (size > 0) parts.push_back({"", {0, size - 1}});
+    } else if (plan.ranges.size() == 1) {
+      res.status = 206;
+      const ByteRange& r = plan.ranges[0];
+      res.headers.Set("Content-Range", "bytes " + std::to_string(r.first) + "-" +
+                                           std::to_string(r.last) + "/" + std::to_string(size));
+      parts.push_back({"", r});
+    } else {
+      res.status = 206;
+      static constexpr std::string_view kBoundary = "sextant-byteranges-7c1f3a";
+      std::string type = res.content_type;
+      res.content_type = "multipart/byteranges; boundary=" + std::string(kBoundary);
+      for (const ByteRange& r : plan.ranges) {
+        parts.push_back({"\r\n--" + std::string(kBoundary) + "\r\nContent-Type: " + type +
+                             "\r\nContent-Range: bytes " + std::to_string(r.first) + "-" +
+                             std::to_string(r.last) + "/" + std::to_string(size) + "\r\n\r\n",
+                         r});
+      }
+      epilogue = "\r\n--" + std::string(kBoundary) + "--\r\n";
+    }
+    uint64_t length = epilogue.size();
+    for (const Part& p : parts) length += p.prefix.size() + p.range.length();
+    bhttp::response<bhttp::empty_body> m;
+    FillHead(m, res, keep_alive);
+    m.content_length(length);
+    bhttp::response_serializer<bhttp::empty_body> sr(m);
+    stream_.expires_after(opt_.io_timeout);
+    auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, kTuple);
+    if (ec) co_return false;
+    if (is_head) co_return true;
+    std::string chunk;
+    for (const Part& p : parts) {
+      if (!p.prefix.empty() && !co_await WriteRaw(p.prefix)) co_return false;
+      uint64_t at = p.range.first, end = p.range.last + 1;
+      while (at < end) {
+        size_t want = static_cast<size_t>(std::min<uint64_t>(kFileChunk, end - at));
+        Status st = co_await OnPool([&] { return res.file->ReadAt(at, want, &chunk); });
+        if (!st.ok() || chunk.empty()) {
+          // Headers are out: the only honest signal left is a short body.
+          std::fprintf(stderr, "sextant: file read failed: %s\n", st.ToString().c_str());
+          co_return false;
+        }
+        if (chunk.size() > end - at) chunk.resize(end - at);
+        if (!co_await WriteRaw(chunk)) co_return false;
+        at += chunk.size();
+      }
+    }
+    if (!epilogue.empty() && !co_await WriteRaw(epilogue)) co_return false;
+    co_return true;
+  }
+
+  // Server-sent events, chunked, until the stream ends, the client leaves or
+  // the server stops; a comment line every heartbeat keeps proxies open.
+  asio::awaitable<bool> WriteEvents(Response& res, bool is_head) {
+    bhttp::response<bhttp::empty_body> m;
+    res.content_type = "text/event-stream";
+    res.headers.Set("Cache-Control", "no-cache");
+    res.headers.Set("X-Accel-Buffering", "no");
+    FillHead(m, res, !is_head);
+    if (!is_head) m.set(bhttp::field::transfer_encoding, "chunked");
+    bhttp::response_serializer<bhttp::empty_body> sr(m);
+    stream_.expires_after(opt_.io_timeout);
+    auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, kTuple);
+    if (ec || is_head) co_return false;
+
+    auto exec = co_await asio::this_coro::executor;
+    struct Wake {
+      explicit Wake(asio::any_io_executor ex) : timer(ex) {}
+      asio::steady_timer timer;
+      std::atomic<bool> ready{false};
+      bool client_gone = false;
+      char scratch[512];
+    };
+    auto wake = std::make_shared<Wake>(exec);
+    shared_->sse_timer = &wake->timer;
+    std::weak_ptr<Wake> weak = wake;
+    res.events->OnReady([weak, exec] {
+      auto w = weak.lock();
+      if (w && !w->ready.exchange(true)) asio::post(exec, [w] { w->timer.cancel(); });
+    });
+    // Anything the client sends (or its leaving) ends the stream.
+    stream_.expires_never();
+    // The handler owns `wake`, so the buffer outlives the read.
+    stream_.async_read_some(asio::buffer(wake->scratch),
+                            [wake](boost::system::error_code, size_t) {
+                              wake->client_gone = true;
+                              wake->timer.cancel();
+                            });
+    bool ok = true;
+    while (ok) {
+      wake->ready = false;
+      std::string out;
+      bool more = res.events->Next(&out);
+      if (!out.empty()) ok = co_await WriteChunk(out);
+      if (!ok || !more || wake->client_gone || *ctx_.stopping) break;
+      if (!out.empty() || wake->ready) continue;
+      wake->timer.expires_after(opt_.sse_heartbeat);
+      auto [wec] = co_await wake->timer.async_wait(kTuple);
+      if (!wec && !wake->ready) ok = co_await WriteChunk(": keep-alive\n\n");
+    }
+    if (ok && !wake->client_gone) co_await WriteRaw("0\r\n\r\n");
+    shared_->sse_timer = nullptr;
+    boost::system::error_code ignored;
+    stream_.socket().cancel(ignored);
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    co_return false;  // an event stream ends its connection
+  }
+
+  asio::awaitable<bool> WriteChunk(std::string_view data) {
+    char size[24];
+    int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    std::string framed;
+    framed.reserve(data.size() + 32);
+    framed.append(size, n).append(data).append("\r\n");
+    co_return co_await WriteRaw(framed);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buf_;
+  ConnectionContext ctx_;
+  const ServerOptions& opt_;
+  Shared* shared_ = nullptr;
+  std::string peer_;
+};
+
+}  // namespace
+
+asio::awaitable<void> Connection::Run(tcp::socket socket, ConnectionContext ctx) {
+  Session s(std::move(socket), ctx);
+  co_await s.Serve();
+}
+
+}  // namespace sextant::http

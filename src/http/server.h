@@ -1,0 +1,62 @@
+// The HTTP/1.1 transport: Boost.Beast on Asio with C++20 coroutines.
+//
+// Connections, keep-alive, slow clients and server-sent event streams are
+// coroutines on a small event loop and cost memory, not threads. Work that
+// blocks (decoding, storage reads, waiting for a group commit) runs on a
+// bounded worker pool; the event loop never blocks.
+//
+// Strict framing (RFC 9112): a malformed request line or header, a bad or
+// repeated Content-Length, Content-Length with Transfer-Encoding, too many
+// header fields or header bytes (431) get an error and the connection is
+// closed without reading further; a request refused before its body was read
+// closes the connection too, so an unread body is never taken for requests.
+// Pipelined requests are answered in order.
+//
+// Thread-safety: Stop() may be called from any thread; the rest from one.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "http/message.h"
+
+namespace sextant::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 5050;                     // 0: any free port
+  size_t max_header_bytes = 64 << 10;  // request line + fields (431 beyond)
+  size_t max_header_fields = 256;      // (431 beyond)
+  // A request's head must arrive within header_timeout of its first byte
+  // (slow-header clients are cut off); between requests a keep-alive
+  // connection may idle for idle_timeout.
+  std::chrono::seconds header_timeout{10};
+  std::chrono::seconds idle_timeout{75};
+  std::chrono::seconds io_timeout{60};  // no progress reading a body or writing
+  int workers = 32;                     // the blocking pool
+  int io_threads = 1;                   // event loop threads
+  std::chrono::seconds sse_heartbeat{15};
+};
+
+class Server {
+ public:
+  // `dispatcher` must outlive the server.
+  Server(Dispatcher* dispatcher, ServerOptions options);
+  ~Server();
+
+  // Binds and listens; returns the port bound.
+  Result<int> Bind();
+  // Serves until Stop(): then stops accepting, closes idle connections, ends
+  // event streams, lets in-flight requests finish, and returns.
+  Status Serve();
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sextant::http
