@@ -209,18 +209,45 @@ class Client:
                 break
         return {"type": typ, "steps": steps, "values": values, "timestamps": ts}
 
+    def pages(self, path: str, key: str, limit: int | None = None, max_pages: int = 100_000,
+              **params: str) -> list[list]:
+        """Every page of a paged list (`key` in each response), following
+        next_page_token until it is null. Returns the pages' items."""
+        pages: list[list] = []
+        token = None
+        for _ in range(max_pages):
+            query = dict(params)
+            if limit is not None:
+                query["limit"] = str(limit)
+            if token is not None:
+                query["page_token"] = token
+            target = path + ("?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
+                             if query else "")
+            r = self.get(target)
+            assert r.status == 200, r
+            body = r.json
+            assert "next_page_token" in body, f"no next_page_token in {body!r:.300}"
+            pages.append(body[key])
+            token = body["next_page_token"]
+            if token is None:
+                return pages
+            assert isinstance(token, str) and token, body
+        raise AssertionError(f"{path}: still a next_page_token after {max_pages} pages")
+
     def attributes(self, project: str, run_id: str, pattern: str | None = None) -> dict:
-        path = f"/projects/{project}/runs/{q(run_id)}/attributes"
-        if pattern is not None:
-            path += "?pattern=" + q(pattern, safe="")
-        r = self.get(path)
-        assert r.status == 200, r
-        return {a["path"]: a for a in r.json["attributes"]}
+        """Every attribute of a run by path (all pages)."""
+        extra = {} if pattern is None else {"pattern": pattern}
+        pages = self.pages(f"/projects/{project}/runs/{q(run_id)}/attributes", "attributes",
+                           limit=10_000, **extra)
+        return {a["path"]: a for page in pages for a in page}
 
 
 # The error codes native.md documents, with their HTTP statuses.
-ERROR_CODES = {"invalid_argument": 400, "not_found": 404, "conflict": 409, "payload_too_large": 413,
-               "unsupported_media_type": 415, "unavailable": 503, "internal": 500}
+ERROR_CODES = {"invalid_argument": 400, "not_found": 404, "method_not_allowed": 405,
+               "request_timeout": 408, "conflict": 409, "payload_too_large": 413,
+               "unsupported_media_type": 415, "range_not_satisfiable": 416,
+               "headers_too_large": 431, "unavailable": 503, "internal": 500,
+               "not_implemented": 501, "http_version_not_supported": 505}
 
 
 def assert_error(r: Resp, status: int, code: str | Iterable[str] | None = None,

@@ -164,6 +164,31 @@ describe("SseTransport", () => {
     expect(src.closed).toBe(true);
   });
 
+  it("reloads project and run pages on a reset after the server restarted", async () => {
+    // The browser reconnects with the old process's Last-Event-ID; the new
+    // server holds nothing that old (its ids start at its start time) and
+    // answers `event: reset`: every page of the project refetches, once.
+    const t = make();
+    const proj = record();
+    const run = record();
+    t.subscribe({ kind: "project", project: "a/b" }, proj.fn);
+    t.subscribe({ kind: "run", project: "a/b", runId: "r1" }, run.fn);
+    const src = FakeSource.all[0];
+    src.open();
+    src.fail(false); // the old server went away; EventSource reconnects by itself
+    src.open();
+    src.listeners.get("reset")!({});
+    await vi.advanceTimersByTimeAsync(0);
+    expect(proj.got).toEqual(["event"]);
+    expect(run.got).toEqual(["event"]);
+    // The reset, coming right after the reopen's own catch-up, is throttled
+    // into at most one more reload.
+    await vi.advanceTimersByTimeAsync(600);
+    expect(proj.got.length).toBeLessThanOrEqual(2);
+    expect(run.got.every((k) => k === "event")).toBe(true);
+    expect(t.isStreaming("a/b")).toBe(true);
+  });
+
   it("polls the all-projects topic without a stream", async () => {
     const t = make();
     const r = record();

@@ -20,6 +20,7 @@ from . import _validate as V
 
 _MAX_RUNS_PAGE = 10_000
 _SERIES_PAGE = 100_000
+_LIST_PAGE = 10_000  # the most a paged list endpoint returns at once
 
 
 def _pandas() -> Any:
@@ -147,8 +148,9 @@ class Client:
         return self._http().json("GET", "/health")
 
     def projects(self) -> List[Dict[str, Any]]:
-        """Every project: ``{"project", "workspace", "name", "runs", "created_at"}``."""
-        return self._http().json("GET", "/projects")["projects"]
+        """Every project: ``{"project", "workspace", "name", "runs", "created_at"}``
+        (all pages of the server's paged list)."""
+        return self._paged("/projects", "projects")
 
     def run(self, project: str, run_id: str) -> Dict[str, Any]:
         """One run object (state, fork parent, children, ...)."""
@@ -193,13 +195,30 @@ class Client:
 
     def attributes(self, project: str, run_id: str, *, pattern: Optional[str] = None) -> Attributes:
         """Every attribute of a run (or those whose path matches the RE2
-        regex `pattern` anywhere)."""
+        regex `pattern` anywhere), by path; the server's pages are followed."""
         V.project_name(project)
         target = f"/projects/{project}/runs/{quote(run_id)}/attributes"
-        if pattern is not None:
-            target += "?pattern=" + quote(pattern)
-        r = self._http().json("GET", target)
-        return Attributes((a["path"], _attr_value(a)) for a in r["attributes"])
+        query = {} if pattern is None else {"pattern": pattern}
+        return Attributes((a["path"], _attr_value(a)) for a in self._paged(target, "attributes", query))
+
+    def _paged(self, target: str, key: str,
+               query: Optional[Dict[str, str]] = None) -> List[Dict[str, Any]]:
+        """Every item of a paged list endpoint: follows ``next_page_token``
+        until it is null. A page may be empty and still not be the last
+        (with `pattern`, the server scans a bounded number of items)."""
+        out: List[Dict[str, Any]] = []
+        token: Optional[str] = None
+        while True:
+            params = dict(query or {}, limit=str(_LIST_PAGE))
+            if token is not None:
+                params["page_token"] = token
+            sep = "&" if "?" in target else "?"
+            r = self._http().json("GET", target + sep + "&".join(
+                f"{k}={quote(v, safe='')}" for k, v in params.items()))
+            out.extend(r[key])
+            token = r.get("next_page_token")
+            if token is None:
+                return out
 
     def series(self, project: str, run_ids: Union[str, Sequence[str]], path: str, *,
                step_range: Optional[Tuple[Optional[float], Optional[float]]] = None,
@@ -276,7 +295,7 @@ class Client:
         V.project_name(project)
         target = f"/projects/{project}/runs/{quote(run_id)}/files/{quote(path, safe='/')}"
         if step is not None:
-            target += "?step=" + quote(str(V.step_value(step)))
+            target += "?step=" + quote(V.step_text(V.step_value(step)))
         dest = os.fspath(destination)
         folder = dest if os.path.isdir(dest) else (os.path.dirname(os.path.abspath(dest)) or ".")
         fd, tmp = tempfile.mkstemp(prefix=".sextant-download-", dir=folder)

@@ -355,6 +355,8 @@ class Run:
                 return
         if step is None:
             step = self._next_step
+            if type(step) is not _int:  # one more than a float step: re-snap to six digits
+                step = self._step_slow(step)
         elif type(step) is not _int or not self._step_lo < step < self._step_hi:
             step = self._step_slow(step)
         self._next_step = step + 1
@@ -391,10 +393,7 @@ class Run:
         return s
 
     def _step_ts(self, step: Any, timestamp: Any) -> Tuple[Union[int, float], float]:
-        if step is None:
-            step = self._next_step
-        else:
-            step = self._step_slow(step)
+        step = self._step_slow(self._next_step if step is None else step)
         self._next_step = step + 1
         return step, (_time() if timestamp is None else V.timestamp_value(timestamp))
 

@@ -20,6 +20,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional
 
 from . import _journal as J
+from . import _validate as V
 from ._errors import ApiError, UnreachableError
 from ._http import RETRYABLE_STATUSES, Http, dumps, quote
 
@@ -315,7 +316,7 @@ class Uploader:
         blob = os.path.join(self.folder, meta["blob"])
         query = []
         if meta.get("step") is not None:
-            query.append("step=" + quote(str(meta["step"])))
+            query.append("step=" + quote(V.step_text(meta["step"])))
         if meta.get("name"):
             query.append("name=" + quote(meta["name"]))
         target = f"{self._run_path}/files/{quote(meta['path'], safe='/')}"

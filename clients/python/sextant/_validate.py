@@ -7,6 +7,7 @@ Numpy and torch values are accepted by duck typing (`.item()`,
 from __future__ import annotations
 
 import datetime as _dt
+import decimal as _decimal
 import math
 import os
 import re
@@ -17,7 +18,10 @@ from ._errors import ValidationError
 MAX_PATH_BYTES = 1024
 MAX_STRING_BYTES = 1 << 20  # the server's string limit (1 MiB)
 MAX_ABS_STEP = 9e12
-MAX_TIMESTAMP = 1e13
+STEP_DIGITS = 6               # fractional digits of a step the server keeps
+STEP_SNAP_RTOL = 1e-9         # a float this close to a STEP_DIGITS decimal is that decimal
+MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z, the server's last second
+MAX_STRING_SET_ITEMS = 10_000
 MAX_HISTOGRAM_BINS = 100_000
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -138,8 +142,15 @@ def float_value(v: Any, where: str) -> float:
 
 
 def step_value(step: Any) -> Step:
-    """A step: an int or a finite float with |step| < 9e12 (six fractional
-    digits are kept by the server)."""
+    """A step: an int, or a finite float that is a decimal with at most six
+    fractional digits, with |step| < 9e12.
+
+    The server refuses a step with more fractional digits rather than
+    rounding it. A float within one part in 1e9 of a six-digit decimal is
+    taken as that decimal (0.1 + 0.2 == 0.30000000000000004 becomes 0.3):
+    the float returned is the nearest to it, whose shortest repr (what JSON
+    sends, and what the server reads) is that decimal. Anything farther
+    (1e-7, 0.1234567) is refused."""
     if type(step) is int:
         if -MAX_ABS_STEP < step < MAX_ABS_STEP:
             return step
@@ -158,8 +169,33 @@ def step_value(step: Any) -> Step:
             raise ValidationError(f"step must be finite, got {f}")
         if not -MAX_ABS_STEP < f < MAX_ABS_STEP:
             raise ValidationError(f"step {f} is out of range (|step| < 9e12)")
-        return int(f) if f.is_integer() else f
+        if f.is_integer():
+            return int(f)
+        r = round(f, STEP_DIGITS)
+        if r != f and not math.isclose(f, r, rel_tol=STEP_SNAP_RTOL, abs_tol=0.0):
+            raise ValidationError(
+                f"step {f!r} has more than {STEP_DIGITS} fractional digits; the server keeps "
+                f"steps as decimals with at most {STEP_DIGITS} (round it, or use an int)")
+        if r.is_integer():
+            return int(r)
+        if _fraction_digits(r) > STEP_DIGITS:  # cannot happen for |r| < 9e12; kept as a guard
+            raise ValidationError(f"step {f!r} cannot be sent with {STEP_DIGITS} fractional digits")
+        return r
     raise ValidationError(f"step must be a number, got {type(step).__name__} {step!r:.80}")
+
+
+def _fraction_digits(f: float) -> int:
+    """Fractional digits of the shortest decimal that reads back as `f`."""
+    exp = _decimal.Decimal(repr(f)).as_tuple().exponent
+    return -exp if isinstance(exp, int) and exp < 0 else 0
+
+
+def step_text(step: Step) -> str:
+    """A valid step (from `step_value`) as the exact decimal text the
+    server's query parameters take: "12", "0.3", "0.00005" (never "5e-05")."""
+    if type(step) is int:
+        return str(step)
+    return format(_decimal.Decimal(repr(step)), "f")
 
 
 def timestamp_value(ts: Any) -> float:
@@ -169,7 +205,8 @@ def timestamp_value(ts: Any) -> float:
     else:
         ts = float_value(ts, "timestamp")
     if not (math.isfinite(ts) and 0 <= ts <= MAX_TIMESTAMP):
-        raise ValidationError(f"timestamp must be Unix seconds between 0 and 1e13, got {ts}")
+        raise ValidationError(f"timestamp must be Unix seconds from 0 to {MAX_TIMESTAMP} "
+                              f"(the end of year 9999), got {ts}")
     return ts
 
 
@@ -228,6 +265,9 @@ def config_value(v: Any, where: str) -> Tuple[str, Any]:
     if isinstance(v, _dt.date):
         return "datetime", {"type": "datetime", "value": v.isoformat()}
     if isinstance(v, (set, frozenset)):
+        if len(v) > MAX_STRING_SET_ITEMS:
+            raise ValidationError(f"{where}: a string set may have at most {MAX_STRING_SET_ITEMS:,} "
+                                  f"items, got {len(v):,}")
         items = []
         for m in v:
             if not isinstance(m, str):

@@ -97,6 +97,21 @@ def test_files_round_trip(run_factory, client, proj, tmp_path):
     assert sorted(x.name for x in out.iterdir()) == ["config.yaml", "one.png", "two.bin"]
 
 
+def test_float_steps_arrive_as_six_digit_decimals(run_factory, client, proj, tmp_path):
+    run = run_factory()
+    run.log_metrics({"m": 1.0}, step=0.1 + 0.2)        # 0.30000000000000004: sent as 0.3
+    run.log_metrics({"m": 2.0}, step=0.00005)          # repr "5e-05": still exact
+    run.log_metrics({"m": 3.0}, step=1234.000001)
+    run.log_metrics({"m": 4.0})                        # one more than 1234.000001
+    run.log_files({"f": b"tiny"}, step=0.00005)
+    with pytest.raises(sextant.ValidationError):
+        run.log_metrics({"m": 5.0}, step=1e-7)
+    assert run.close(timeout=30)
+    assert client.series(proj, run.run_id, "m")[0]["steps"] == [0.00005, 0.3, 1234.000001, 1235.000001]
+    p = client.download(proj, run.run_id, "f", tmp_path / "f.bin", step=0.00005)
+    assert open(p, "rb").read() == b"tiny"
+
+
 def test_fork_lineage(run_factory, client, proj):
     parent = run_factory(run_id="parent")
     for s in range(10):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import Decimal
 
 import pytest
 
 import sextant
+from sextant import _validate as V
 
 
 class FakeTensor:
@@ -33,6 +35,11 @@ class FakeVector:
 class OnlyFloat:
     def __float__(self):
         return 2.5
+
+
+class TinyFloat:
+    def __float__(self):
+        return 5e-7
 
 
 @pytest.fixture
@@ -63,11 +70,58 @@ def test_bad_steps_raise(run, step):
     assert len(run._q) == 0
 
 
+@pytest.mark.parametrize("step", [1e-7, 0.1234567, -0.1234567, 1.0000001, 2.5e-7, 1e-300,
+                                  FakeTensor(1e-7), TinyFloat()])
+def test_steps_with_more_than_six_fractional_digits_raise(run, step):
+    with pytest.raises(sextant.ValidationError, match="fractional digits"):
+        run.log_metrics({"m": 1.0}, step=step)
+    with pytest.raises(sextant.ValidationError, match="fractional digits"):
+        run.log_string_series({"s": "x"}, step=step)
+    assert len(run._q) == 0
+
+
+@pytest.mark.parametrize("step, sent", [
+    (0.1 + 0.2, 0.3),                   # 0.30000000000000004
+    (sum([0.1] * 10), 1),               # 0.9999999999999999: a whole number
+    (sum([0.1] * 1000), 100),
+    (3 * 1.1, 3.3),                     # 3.3000000000000003
+    (1e-6, 1e-6),
+    (0.000005, 0.000005),
+    (-2.675, -2.675),
+    (123456.123456, 123456.123456),
+    (FakeTensor(0.1 + 0.2), 0.3),
+])
+def test_float_steps_snap_to_six_digits(run, step, sent):
+    run.log_metrics({"m": 1.0}, step=step)
+    got = run._q[-1][1]
+    assert got == sent and type(got) is type(sent)
+    if isinstance(got, float):  # JSON carries repr(got): the six-digit decimal itself
+        assert Decimal(repr(got)) == Decimal(repr(sent))
+        assert V._fraction_digits(got) <= 6
+        assert Decimal(V.step_text(got)) == Decimal(repr(sent))
+
+
+def test_step_text_is_plain_decimal():
+    st = V.step_text
+    assert [st(5e-05), st(0.3), st(12), st(-1e-6), st(8999999999999.5)] == \
+        ["0.00005", "0.3", "12", "-0.000001", "8999999999999.5"]
+
+
+def test_auto_steps_after_a_float_step_stay_six_digit(run):
+    run.log_metrics({"m": 1.0}, step=0.1 + 0.2)
+    run.log_metrics({"m": 1.0})
+    run.log_string_series({"s": "x"})
+    assert [op[1] for op in run._q if op[0] == 0] == [0.3, 1.3]
+    assert run._next_step == 3.3
+
+
 def test_bad_timestamps_raise(run):
-    for ts in (-1, math.nan, 2e13, "now"):
+    for ts in (-1, math.nan, 2e13, "now", 253402300800, 253402300799.5):
         with pytest.raises(sextant.ValidationError):
             run.log_metrics({"m": 1.0}, step=0, timestamp=ts)
     run.log_metrics({"m": 1.0}, step=0, timestamp=dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc))
+    run.log_metrics({"m": 1.0}, step=1, timestamp=253402300799)  # the last second of year 9999
+    run.log_metrics({"m": 1.0}, step=2, timestamp=0)
 
 
 def test_fast_path_falls_back_to_validation(run):
@@ -98,6 +152,12 @@ def test_type_conflicts_raise(run):
     run.log_configs({"lr": 0.5})
     run.log_configs({"lr": 1})  # an int after a float stays a float
     assert run._q[-1][1] == {"lr": 1.0}
+
+
+def test_string_sets_hold_at_most_ten_thousand_items(run):
+    run.log_configs({"ok": {f"s{i}" for i in range(10_000)}})
+    with pytest.raises(sextant.ValidationError, match="at most 10,000"):
+        run.log_configs({"big": {f"s{i}" for i in range(10_001)}})
 
 
 def test_bad_configs_raise(run):

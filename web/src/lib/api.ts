@@ -151,9 +151,39 @@ async function request<T>(method: string, url: string, body?: unknown, signal?: 
   return json as T;
 }
 
+/** Items asked for per page of a paged list (the server's maximum). */
+export const LIST_PAGE_LIMIT = 10_000;
+/** Pages read of one list at most: a server that never ends a list must not loop the UI forever. */
+export const MAX_LIST_PAGES = 100;
+
+/**
+ * Every item of a paged list endpoint (`GET …?limit=&page_token=`), in the
+ * server's order: follows `next_page_token` until it is null. A page may be
+ * short, even empty, and still not be the last (a filtered list scans a
+ * bounded number of items per request); only a null token ends the list.
+ */
+export async function listAll<K extends string, T>(
+  url: string, key: K, signal?: AbortSignal, maxPages = MAX_LIST_PAGES,
+): Promise<T[]> {
+  const out: T[] = [];
+  let token: string | null = null;
+  const sep = url.includes("?") ? "&" : "?";
+  for (let page = 0; page < maxPages; page++) {
+    let target = `${url}${sep}limit=${LIST_PAGE_LIMIT}`;
+    if (token !== null) target += `&page_token=${encodeURIComponent(token)}`;
+    const r = await request<Record<K, T[]> & { next_page_token?: string | null }>("GET", target, undefined, signal);
+    const items = r[key];
+    if (!Array.isArray(items)) throw new ApiError(200, "bad_response", `the server sent no "${key}" list`);
+    for (const item of items) out.push(item);
+    token = r.next_page_token ?? null;  // a server without paging sends no token: one page
+    if (token === null) return out;
+  }
+  throw new ApiError(200, "bad_response", `${url}: the list did not end after ${maxPages} pages`);
+}
+
 export const api = {
   projects(signal?: AbortSignal): Promise<Project[]> {
-    return request<{ projects: Project[] }>("GET", `${BASE}/projects`, undefined, signal).then((r) => r.projects);
+    return listAll<"projects", Project>(`${BASE}/projects`, "projects", signal);
   },
   queryRuns(project: string, q: RunsQuery, signal?: AbortSignal): Promise<RunsPage> {
     return request<RunsPage>("POST", `${projectBase(project)}/runs/query`, q, signal);
@@ -162,19 +192,17 @@ export const api = {
     return request<Run>("GET", `${projectBase(project)}/runs/${encodeURIComponent(runId)}`, undefined, signal);
   },
   attributes(project: string, runId: string, signal?: AbortSignal): Promise<Attribute[]> {
-    return request<{ attributes: Attribute[] }>(
-      "GET", `${projectBase(project)}/runs/${encodeURIComponent(runId)}/attributes`, undefined, signal,
-    ).then((r) => r.attributes);
+    return listAll<"attributes", Attribute>(
+      `${projectBase(project)}/runs/${encodeURIComponent(runId)}/attributes`, "attributes", signal);
   },
   series(project: string, q: SeriesQuery, signal?: AbortSignal): Promise<SeriesResult[]> {
     return request<{ series: SeriesResult[] }>("POST", `${projectBase(project)}/series`, q, signal).then((r) => r.series);
   },
   projectAttributes(project: string, signal?: AbortSignal): Promise<ProjectAttribute[]> {
-    return request<{ attributes: ProjectAttribute[] }>("GET", `${projectBase(project)}/attributes`, undefined, signal)
-      .then((r) => r.attributes);
+    return listAll<"attributes", ProjectAttribute>(`${projectBase(project)}/attributes`, "attributes", signal);
   },
   views(project: string, signal?: AbortSignal): Promise<SavedView[]> {
-    return request<{ views: SavedView[] }>("GET", `${projectBase(project)}/views`, undefined, signal).then((r) => r.views);
+    return listAll<"views", SavedView>(`${projectBase(project)}/views`, "views", signal);
   },
   putView(project: string, name: string, state: Record<string, unknown>): Promise<unknown> {
     return request("PUT", `${projectBase(project)}/views/${encodeURIComponent(name)}`, { state });
