@@ -57,6 +57,33 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def rss_now(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def probe(port: int, n: int) -> None:
+    """Prints the latencies (ms) of n /health requests, 10 ms apart, as JSON."""
+    c = http.client.HTTPConnection(HOST, port, timeout=30)
+    lat = []
+    for _ in range(n):
+        t = time.perf_counter()
+        c.request("GET", "/api/v1/health")
+        r = c.getresponse()
+        r.read()
+        lat.append((time.perf_counter() - t) * 1000)
+        if r.status != 200:
+            raise SystemExit(f"/health answered {r.status}")
+        time.sleep(0.01)
+    print(json.dumps(lat))
+
+
 def request(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
     c = http.client.HTTPConnection(HOST, port, timeout=60)
     try:
@@ -67,8 +94,29 @@ def request(port: int, method: str, path: str, body: bytes | None = None) -> tup
         c.close()
 
 
+def make_bodies() -> list[bytes]:
+    """Request bodies built once (encoding JSON in Python would hold the GIL
+    and slow the writers and the prober): 100 series x 1,000 steps each. A
+    step written again replaces its value, so bodies can repeat."""
+    rng = random.Random(7)
+    out = []
+    for b in range(4):
+        steps = list(range(b * 1000, b * 1000 + 1000))
+        series = [{"path": f"layer{s}/grad_norm", "steps": steps,
+                   "values": [rng.random() for _ in steps]} for s in range(100)]
+        out.append(json.dumps({"series": series}).encode())
+    return out
+
+
+BODIES: list[bytes] = []
+
+
 def ingest(port: int, seconds: float, threads: int = 4) -> float:
-    """Points per second acknowledged by 4 writers for `seconds`."""
+    """Points per second acknowledged by 4 writers for `seconds`. Compacts
+    first, so that both phases start with no background compaction left."""
+    status, body = request(port, "POST", "/api/v1/admin/compact", b"{}")
+    if status != 200:
+        raise SystemExit(f"compact failed: {status} {body[:200]!r}")
     stop = time.monotonic() + seconds
     totals = [0] * threads
     errors: list[str] = []
@@ -81,10 +129,7 @@ def ingest(port: int, seconds: float, threads: int = 4) -> float:
         c.getresponse().read()
         step = 0
         while time.monotonic() < stop:
-            steps = list(range(step, step + 1000))
-            series = [{"path": f"layer{s}/grad_norm", "steps": steps,
-                       "values": [rng.random() for _ in steps]} for s in range(100)]
-            body = json.dumps({"series": series}).encode()
+            body = BODIES[(step // 1000) % len(BODIES)]
             c.request("POST", f"/api/v1/projects/{PROJECT}/runs/{run}/log", body=body,
                       headers={"Content-Type": "application/json"})
             r = c.getresponse()
@@ -96,8 +141,6 @@ def ingest(port: int, seconds: float, threads: int = 4) -> float:
             step += 1000
         c.close()
 
-    # Encoding JSON in Python is the slow part: prebuilding would hide nothing
-    # about the server, so measure the acknowledged rate over the window.
     t0 = time.monotonic()
     ts = [threading.Thread(target=writer, args=(i,)) for i in range(threads)]
     for t in ts:
@@ -137,6 +180,9 @@ def open_many(port: int, n: int, payload: bytes, expect: bytes) -> list[socket.s
 
 
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--probe":
+        return probe(int(sys.argv[2]), int(sys.argv[3]))
+    BODIES.extend(make_bodies())
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--server", default="build/src/sextant")
     ap.add_argument("--idle", type=int, default=10_000)
@@ -175,28 +221,15 @@ def main() -> None:
         print(f"opened {len(idle)} idle + {len(sse)} event-stream connections in "
               f"{time.monotonic() - t0:.1f} s", flush=True)
 
-        lat: list[float] = []
-        probe_err: list[str] = []
-
-        def probe() -> None:
-            c = http.client.HTTPConnection(HOST, port, timeout=30)
-            for _ in range(args.probes):
-                t = time.perf_counter()
-                c.request("GET", "/api/v1/health")
-                r = c.getresponse()
-                r.read()
-                lat.append((time.perf_counter() - t) * 1000)
-                if r.status != 200:
-                    probe_err.append(str(r.status))
-                time.sleep(0.01)
-            c.close()
-
-        pt = threading.Thread(target=probe)
-        pt.start()
+        held_rss = rss_now(proc.pid)
+        # The prober is its own process, so the writers' GIL does not delay it.
+        prober = subprocess.Popen([sys.executable, __file__, "--probe", str(port), str(args.probes)],
+                                  stdout=subprocess.PIPE, text=True)
         loaded = ingest(port, args.ingest_seconds)
-        pt.join()
-        if probe_err:
-            raise SystemExit(f"/health failed: {probe_err[:3]}")
+        out, _ = prober.communicate(timeout=600)
+        if prober.returncode != 0:
+            raise SystemExit(f"/health failed: {out[-500:]}")
+        lat = json.loads(out)
         # Every stream is still open and received events.
         alive = 0
         for s in sse[:50]:
@@ -212,10 +245,12 @@ def main() -> None:
               f"({len(lat)} probes); ingest {loaded / 1e6:.2f} M points/s "
               f"({(loaded / base - 1) * 100:+.1f} % vs alone); {alive}/50 sampled streams had events")
         peak = rss_kib(proc.pid)
-        print(f"server peak RSS: {peak / 1024:.0f} MiB", flush=True)
+        print(f"server RSS with the connections held, before the second ingest: {held_rss / 1024:.0f} MiB; "
+              f"peak: {peak / 1024:.0f} MiB", flush=True)
         print(json.dumps({"idle": args.idle, "sse": args.sse, "health_p50_ms": round(p50, 2),
                           "health_p99_ms": round(p99, 2), "health_max_ms": round(lat[-1], 2),
                           "ingest_alone_pps": round(base), "ingest_loaded_pps": round(loaded),
+                          "server_rss_held_mib": round(held_rss / 1024),
                           "server_peak_rss_mib": round(peak / 1024)}))
         for s in idle + sse:
             s.close()

@@ -120,6 +120,7 @@ class RouteExchange final : public http::Exchange {
 
   uint64_t body_limit() const override { return entry_->route.body_limit; }
   bool streams_body() const override { return static_cast<bool>(entry_->route.upload); }
+  bool runs_inline() const override { return entry_->route.on_event_loop; }
 
   http::Response Run(http::Request& req) override {
     Context ctx{req, {}, {}, {}};
@@ -205,6 +206,7 @@ class ErrorExchange final : public http::Exchange {
  public:
   ErrorExchange(http::Response r) : r_(std::move(r)) {}
   uint64_t body_limit() const override { return 0; }
+  bool runs_inline() const override { return true; }
   http::Response Run(http::Request&) override { return std::move(r_); }
   http::Response Error(int status, std::string_view code, std::string_view message) override {
     return r_;

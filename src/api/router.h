@@ -63,6 +63,9 @@ struct Route {
   uint64_t body_limit = 0;  // largest decoded body; 0: the route takes none
   Handler handler;
   UploadHandler upload;     // instead of handler: the body is streamed into a sink
+  // True for a handler that never blocks and takes microseconds (health):
+  // it runs on the event loop, so it answers even when every worker is busy.
+  bool on_event_loop = false;
 };
 
 class Router : public http::Dispatcher {

@@ -24,15 +24,20 @@ void EventHub::Publish(int64_t project_id, std::string json) {
     ring_.push_back({++seq_, project_id, std::move(json)});
     if (ring_.size() > kCapacity) ring_.pop_front();
   }
-  WakeAll();
+  Wake(project_id);
 }
 
-void EventHub::WakeAll() {
+void EventHub::Wake(int64_t project_id) {
   std::vector<std::shared_ptr<std::function<void()>>> subs;
   {
     std::lock_guard<std::mutex> l(mu_);
-    subs.reserve(subs_.size());
-    for (auto& [id, fn] : subs_) subs.push_back(fn);
+    if (project_id < 0) {
+      subs.reserve(subs_.size());
+      for (auto& [id, sub] : subs_) subs.push_back(sub.wake);
+    } else if (auto it = by_project_.find(project_id); it != by_project_.end()) {
+      subs.reserve(it->second.size());
+      for (auto& [id, fn] : it->second) subs.push_back(fn);
+    }
   }
   for (auto& fn : subs) (*fn)();
 }
@@ -42,15 +47,24 @@ uint64_t EventHub::LastSeq() {
   return seq_;
 }
 
-uint64_t EventHub::Subscribe(std::function<void()> wake) {
+uint64_t EventHub::Subscribe(int64_t project_id, std::function<void()> wake) {
   std::lock_guard<std::mutex> l(mu_);
-  subs_.emplace(++next_sub_, std::make_shared<std::function<void()>>(std::move(wake)));
+  auto fn = std::make_shared<std::function<void()>>(std::move(wake));
+  subs_.emplace(++next_sub_, Sub{project_id, fn});
+  by_project_[project_id].emplace(next_sub_, std::move(fn));
   return next_sub_;
 }
 
 void EventHub::Unsubscribe(uint64_t id) {
   std::lock_guard<std::mutex> l(mu_);
-  subs_.erase(id);
+  auto it = subs_.find(id);
+  if (it == subs_.end()) return;
+  auto p = by_project_.find(it->second.project_id);
+  if (p != by_project_.end()) {
+    p->second.erase(id);
+    if (p->second.empty()) by_project_.erase(p);
+  }
+  subs_.erase(it);
 }
 
 void EventHub::Close() {
@@ -58,7 +72,7 @@ void EventHub::Close() {
     std::lock_guard<std::mutex> l(mu_);
     closed_ = true;
   }
-  WakeAll();
+  Wake(-1);
 }
 
 bool EventHub::closed() {

@@ -48,23 +48,29 @@ class EventHub {
   uint64_t LastSeq();
 
   // Calls `wake` (on the publishing thread, without locks held) after every
-  // publish and on Close. It must be quick and must not call back into the
-  // hub. Returns an id for Unsubscribe.
-  uint64_t Subscribe(std::function<void()> wake);
+  // publish to `project_id` and on Close. It must be quick and must not call
+  // back into the hub. Returns an id for Unsubscribe.
+  uint64_t Subscribe(int64_t project_id, std::function<void()> wake);
   void Unsubscribe(uint64_t id);
 
   void Close();  // wakes every subscriber; streams end
   bool closed();
 
  private:
-  void WakeAll();
+  // Wakes the subscribers of one project, or of all (project_id < 0).
+  void Wake(int64_t project_id);
   std::mutex mu_;
   std::deque<Event> ring_;  // GUARDED_BY(mu_)
   uint64_t first_seq_;      // the seq before this process's first event
   uint64_t seq_;            // GUARDED_BY(mu_)
   bool closed_ = false;     // GUARDED_BY(mu_)
   uint64_t next_sub_ = 0;   // GUARDED_BY(mu_)
-  std::map<uint64_t, std::shared_ptr<std::function<void()>>> subs_;  // GUARDED_BY(mu_)
+  struct Sub {
+    int64_t project_id;
+    std::shared_ptr<std::function<void()>> wake;
+  };
+  std::map<uint64_t, Sub> subs_;                                   // GUARDED_BY(mu_)
+  std::map<int64_t, std::map<uint64_t, std::shared_ptr<std::function<void()>>>> by_project_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace sextant::core

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "http/decode_body.h"
+#include "http/framing.h"
 #include "http/range.h"
 #include "http/response_encoding.h"
 
@@ -156,9 +157,7 @@ class Session {
     Request req;
     req.method = std::string(head.method_string());
     req.target = std::string(head.target());
-    size_t q = req.target.find('?');
-    req.path = req.target.substr(0, q);
-    if (q != std::string::npos) req.query = req.target.substr(q + 1);
+    SplitTarget(&req);
     req.peer = peer_;
     size_t fields = 0;
     for (const auto& f : head) {
@@ -171,12 +170,8 @@ class Session {
                                        " header fields");
       co_return false;
     }
-    if (auto bad = CheckFraming(head, req)) {
-      co_await WriteTransportError(bad->first, bad->first == 400 ? "invalid_argument"
-                                                                 : bad->first == 501
-                                                                       ? "not_implemented"
-                                                                       : "http_version_not_supported",
-                                   bad->second);
+    if (auto bad = CheckFraming(head.version(), req)) {
+      co_await WriteTransportError(bad->status, bad->code, bad->message);
       co_return false;
     }
     bool has_body = hp.chunked() || (hp.content_length() && *hp.content_length() > 0);
@@ -191,7 +186,8 @@ class Session {
     if (has_body && limit == 0) {
       // A route that takes no body (or an early error such as 404): answer
       // without reading, then close, so the body is never taken as requests.
-      res = co_await OnPool([&] { return ex->Run(req); });
+      if (ex->runs_inline()) res = ex->Run(req);
+      else res = co_await OnPool([&] { return ex->Run(req); });
       res.close = true;
     } else if (has_body && hp.content_length() && *hp.content_length() > limit) {
       res = ex->Error(413, "payload_too_large",
@@ -210,7 +206,9 @@ class Session {
           body_read = true;
         }
       }
-      if (body_read) {
+      if (body_read && ex->runs_inline() && req.body.empty()) {
+        res = ex->Run(req);
+      } else if (body_read) {
         res = co_await OnPool([&] {
           Response r;
           std::string_view enc = req.headers.GetOr("Content-Encoding");
@@ -238,26 +236,6 @@ class Session {
     keep_alive = keep_alive && !res.close;
     bool ok = co_await WriteResponse(req, res, keep_alive, is_head);
     co_return ok && keep_alive;
-  }
-
-  // RFC 9112 framing rules Beast leaves to the application.
-  static std::optional<std::pair<int, std::string>> CheckFraming(
-      const bhttp::request_parser<bhttp::empty_body>::value_type& head, const Request& req) {
-    if (head.version() != 11 && head.version() != 10)
-      return std::pair(505, std::string("only HTTP/1.0 and HTTP/1.1 are supported"));
-    size_t te = req.headers.Count("Transfer-Encoding");
-    if (te > 0 && req.headers.Has("Content-Length"))
-      return std::pair(400, std::string("Content-Length and Transfer-Encoding together"));
-    if (req.headers.Count("Content-Length") > 1)
-      return std::pair(400, std::string("more than one Content-Length"));
-    if (te > 1 || (te == 1 && !EqualsIgnoreCase(req.headers.GetOr("Transfer-Encoding"), "chunked")))
-      return std::pair(501, std::string("only Transfer-Encoding: chunked is supported"));
-    size_t hosts = req.headers.Count("Host");
-    if (hosts > 1 || (hosts == 0 && head.version() == 11))
-      return std::pair(400, std::string("an HTTP/1.1 request needs exactly one Host header"));
-    if (req.target.empty() || req.target[0] != '/')
-      return std::pair(400, std::string("the request target must be an absolute path"));
-    return std::nullopt;
   }
 
   asio::awaitable<void> MaybeContinue(const Request& req) {
@@ -488,7 +466,8 @@ class Session {
     struct Wake {
       explicit Wake(asio::any_io_executor ex) : timer(ex) {}
       asio::steady_timer timer;
-      std::atomic<bool> ready{false};
+      std::atomic<bool> ready{false};    // Next() may have more
+      std::atomic<bool> cooling{false};  // in the pause after a write: no wake-ups
       bool client_gone = false;
       char scratch[512];
     };
@@ -497,7 +476,8 @@ class Session {
     std::weak_ptr<Wake> weak = wake;
     res.events->OnReady([weak, exec] {
       auto w = weak.lock();
-      if (w && !w->ready.exchange(true)) asio::post(exec, [w] { w->timer.cancel(); });
+      if (w && !w->ready.exchange(true) && !w->cooling)
+        asio::post(exec, [w] { w->timer.cancel(); });
     });
     // Anything the client sends (or its leaving) ends the stream.
     stream_.expires_never();
@@ -507,17 +487,26 @@ class Session {
                               wake->client_gone = true;
                               wake->timer.cancel();
                             });
+    auto over = [&] { return wake->client_gone || *ctx_.stopping; };
     bool ok = true;
     while (ok) {
       wake->ready = false;
       std::string out;
       bool more = res.events->Next(&out);
       if (!out.empty()) ok = co_await WriteChunk(out);
-      if (!ok || !more || wake->client_gone || *ctx_.stopping) break;
-      if (!out.empty() || wake->ready) continue;
+      if (!ok || !more || over()) break;
+      if (!out.empty()) {
+        // Let the next events gather (see sse_min_interval).
+        wake->cooling = true;
+        wake->timer.expires_after(opt_.sse_min_interval);
+        co_await wake->timer.async_wait(kTuple);
+        wake->cooling = false;
+        if (over()) break;
+      }
+      if (wake->ready) continue;
       wake->timer.expires_after(opt_.sse_heartbeat);
       auto [wec] = co_await wake->timer.async_wait(kTuple);
-      if (!wec && !wake->ready) ok = co_await WriteChunk(": keep-alive\n\n");
+      if (!wec && !wake->ready && !over()) ok = co_await WriteChunk(": keep-alive\n\n");
     }
     if (ok && !wake->client_gone) co_await WriteRaw("0\r\n\r\n");
     shared_->sse_timer = nullptr;

@@ -102,6 +102,8 @@ class Exchange {
   virtual uint64_t body_limit() const = 0;
   // True: the body is streamed into Sink() instead of buffered in req.body.
   virtual bool streams_body() const { return false; }
+  // True: Run() never blocks, and is called on the event loop itself.
+  virtual bool runs_inline() const { return false; }
   // Blocking, on the worker pool. Streamed routes: opens the sink (or answers
   // with an error response in *error).
   virtual std::unique_ptr<BodySink> Sink(Request& req, Response* error) { return nullptr; }

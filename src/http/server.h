@@ -37,8 +37,12 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{75};
   std::chrono::seconds io_timeout{60};  // no progress reading a body or writing
   int workers = 32;                     // the blocking pool
-  int io_threads = 1;                   // event loop threads
+  int io_threads = 2;                   // event loop threads
   std::chrono::seconds sse_heartbeat{15};
+  // An event stream writes at most this often: events published meanwhile
+  // go out together, so thousands of open tabs cost a few wake-ups a second
+  // each however fast runs log.
+  std::chrono::milliseconds sse_min_interval{200};
 };
 
 class Server {

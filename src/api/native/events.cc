@@ -31,7 +31,7 @@ class ProjectEvents final : public http::EventStream {
     return !hub_->closed();
   }
 
-  void OnReady(std::function<void()> wake) override { sub_ = hub_->Subscribe(std::move(wake)); }
+  void OnReady(std::function<void()> wake) override { sub_ = hub_->Subscribe(project_id_, std::move(wake)); }
 
  private:
   core::EventHub* hub_;
@@ -47,7 +47,8 @@ void AddEventRoutes(Router::Module& m, core::Tracker* t, const Options&) {
          [t](Context& c) -> Result<http::Response> {
            ASSIGN_OR_RETURN(auto project, t->GetProject(*c.project));
            uint64_t after = t->events().LastSeq();
-           if (auto id = c.req.headers.Get("Last-Event-ID")) {
+           // An empty id is what EventSource sends after an event without one.
+           if (auto id = c.req.headers.Get("Last-Event-ID"); id && !id->empty()) {
              std::string v(*id);
              char* end = nullptr;
              unsigned long long n = std::strtoull(v.c_str(), &end, 10);

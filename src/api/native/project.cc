@@ -17,7 +17,7 @@ std::string P(std::string_view suffix) { return std::string(kProject) + std::str
 void AddProjectRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
   m.Add({"GET", "/api/v1/health", Permission::kPublic, 0, [](Context&) -> Result<http::Response> {
            return Json(200, R"({"status":"ok","version":"0.1.0"})");
-         }});
+         }, nullptr, /*on_event_loop=*/true});
 
   m.Add({"GET", "/api/v1/projects", Permission::kRead, 0, [t](Context& c) -> Result<http::Response> {
            ASSIGN_OR_RETURN(auto page, PageFromQuery(c.query));
@@ -54,9 +54,9 @@ void AddProjectRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
          }});
   m.Add({"PUT", P("/views/{name}"), Permission::kWrite, o.max_body_bytes,
          [t](Context& c) -> Result<http::Response> {
-           ASSIGN_OR_RETURN(auto root, JsonBody(c));
+           ASSIGN_OR_RETURN(auto doc, JsonBody(c));
            simdjson::dom::element state;
-           if (root["state"].get(state) || state.type() != simdjson::dom::element_type::OBJECT)
+           if (doc.root["state"].get(state) || state.type() != simdjson::dom::element_type::OBJECT)
              return Status::InvalidArgument("state: expected a JSON object");
            RETURN_IF_ERROR(t->PutView(*c.project, c.Param("name"), simdjson::minify(state)));
            return Json(200, R"({"status":"ok"})");

@@ -51,6 +51,11 @@ Status CheckJsonType(std::string_view ct) {
 // afterwards so that every worker does not hold its largest document's tape.
 constexpr size_t kKeepParserBelow = 1 << 20;
 
+simdjson::dom::parser& ThreadParser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
 }  // namespace
 
 Result<size_t> CountParam(const http::QueryParams& q, std::string_view key) {
@@ -73,19 +78,22 @@ Result<core::PageRequest> PageFromQuery(const http::QueryParams& q) {
   return page;
 }
 
-Result<simdjson::dom::element> JsonBody(Context& ctx) {
+JsonDoc::~JsonDoc() {
+  if (large_) ThreadParser() = simdjson::dom::parser();
+}
+
+Result<JsonDoc> JsonBody(Context& ctx) {
   RETURN_IF_ERROR(CheckJsonType(ctx.req.headers.GetOr("Content-Type")));
-  thread_local simdjson::dom::parser parser;
-  thread_local bool large = false;
-  if (large) {
-    parser = simdjson::dom::parser();
-    large = false;
-  }
   std::string& body = ctx.req.body;
   if (body.empty()) body = "{}";
-  large = body.size() >= kKeepParserBelow;
   if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING) ReserveForJson(&body, body.size());
-  return ParseJsonObject(parser, body);
+  bool large = body.size() >= kKeepParserBelow;
+  auto root = ParseJsonObject(ThreadParser(), body);
+  if (!root.ok()) {
+    if (large) ThreadParser() = simdjson::dom::parser();
+    return root.status();
+  }
+  return JsonDoc(root.value(), large);
 }
 
 }  // namespace sextant::api::native

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "api/router.h"
 #include "common/status.h"
@@ -19,10 +20,24 @@ std::string ErrorBody(std::string_view code, std::string_view message);
 // The native front end's ErrorMapper.
 http::Response Error(int status, std::string_view code, std::string_view message);
 
+// A parsed request body. `root` lives in this thread's parser; when the body
+// was large, the parser is released with the last JsonDoc, so that every
+// worker does not keep the tape of its largest document.
+class JsonDoc {
+ public:
+  JsonDoc(simdjson::dom::element root, bool large) : root(root), large_(large) {}
+  JsonDoc(JsonDoc&& o) noexcept : root(o.root), large_(std::exchange(o.large_, false)) {}
+  JsonDoc& operator=(JsonDoc&&) = delete;
+  ~JsonDoc();
+  simdjson::dom::element root;
+
+ private:
+  bool large_;
+};
+
 // Parses the request body as a JSON object (an empty body is `{}`). Refuses
-// content types that are not JSON (415); the element lives in this thread's
-// parser until the next call.
-Result<simdjson::dom::element> JsonBody(Context& ctx);
+// content types that are not JSON (415).
+Result<JsonDoc> JsonBody(Context& ctx);
 
 // `limit` and `page_token` of a paged list (the core checks the range).
 Result<core::PageRequest> PageFromQuery(const http::QueryParams& q);

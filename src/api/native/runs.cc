@@ -73,8 +73,8 @@ void AddRunRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
   uint64_t body = o.max_body_bytes;
 
   m.Add({"POST", kRuns, Permission::kWrite, body, [t](Context& c) -> Result<http::Response> {
-           ASSIGN_OR_RETURN(auto root, JsonBody(c));
-           ASSIGN_OR_RETURN(auto op, DecodeCreateRun(root));
+           ASSIGN_OR_RETURN(auto doc, JsonBody(c));
+           ASSIGN_OR_RETURN(auto op, DecodeCreateRun(doc.root));
            ASSIGN_OR_RETURN(auto r, t->CreateRun(*c.project, std::move(op)));
            return Json(r.second ? 201 : 200, RunJson(*c.project, r.first));
          }});
@@ -86,8 +86,8 @@ void AddRunRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
 
   m.Add({"POST", P(kRuns, "/query"), Permission::kRead, body,
          [t](Context& c) -> Result<http::Response> {
-           ASSIGN_OR_RETURN(auto root, JsonBody(c));
-           ASSIGN_OR_RETURN(auto q, DecodeRunsQuery(root));
+           ASSIGN_OR_RETURN(auto doc, JsonBody(c));
+           ASSIGN_OR_RETURN(auto q, DecodeRunsQuery(doc.root));
            return RunsPageJson(t, *c.project, q);
          }});
 
@@ -108,8 +108,8 @@ void AddRunRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
 
   m.Add({"POST", P(kRun, "/log"), Permission::kWrite, body,
          [t](Context& c) -> Result<http::Response> {
-           ASSIGN_OR_RETURN(auto root, JsonBody(c));
-           ASSIGN_OR_RETURN(auto batch, DecodeLogBatch(root, core::NowMicros()));
+           ASSIGN_OR_RETURN(auto doc, JsonBody(c));
+           ASSIGN_OR_RETURN(auto batch, DecodeLogBatch(doc.root, core::NowMicros()));
            ASSIGN_OR_RETURN(auto out, t->Log(*c.project, c.Param("run_id"), std::move(batch)));
            JsonWriter w;
            w.BeginObject().Key("points").Int(out.points).Key("configs").Int(out.configs);
@@ -119,8 +119,8 @@ void AddRunRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
 
   m.Add({"POST", P(kRun, "/finish"), Permission::kWrite, body,
          [t](Context& c) -> Result<http::Response> {
-           ASSIGN_OR_RETURN(auto root, JsonBody(c));
-           ASSIGN_OR_RETURN(auto state, DecodeFinish(root));
+           ASSIGN_OR_RETURN(auto doc, JsonBody(c));
+           ASSIGN_OR_RETURN(auto state, DecodeFinish(doc.root));
            ASSIGN_OR_RETURN(auto run, t->Finish(*c.project, c.Param("run_id"),
                                                 state.value_or(model::RunState::kFinished)));
            return Json(200, RunJson(*c.project, run));
@@ -142,8 +142,8 @@ void AddRunRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
 
   m.Add({"POST", "/api/v1/projects/{workspace}/{project}/series", Permission::kRead, body,
          [t](Context& c) -> Result<http::Response> {
-           ASSIGN_OR_RETURN(auto root, JsonBody(c));
-           ASSIGN_OR_RETURN(auto sr, DecodeSeriesRequest(root));
+           ASSIGN_OR_RETURN(auto doc, JsonBody(c));
+           ASSIGN_OR_RETURN(auto sr, DecodeSeriesRequest(doc.root));
            ASSIGN_OR_RETURN(auto out, t->ReadSeries(*c.project, sr.request));
            return Json(200, SeriesJson(out, sr.base64));
          }});
