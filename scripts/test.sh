@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds, and runs every test: the C++ unit
-# tests (ctest), the web UI (Vitest, and playwright-core driving Debian's
+# tests (ctest), again under ASan + UBSan, a short libFuzzer run of every
+# harness, the web UI (Vitest, and playwright-core driving Debian's
 # chromium against the real server) and the end-to-end and SDK tests (pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,18 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
+# The fuzz build (scripts/fuzz.sh): clang-14 and its libFuzzer runtime.
+fuzz_missing=()
+for p in clang-14 libclang-rt-14-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || fuzz_missing+=("$p")
+done
+if ((${#fuzz_missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${fuzz_missing[@]}" >/dev/null
+fi
+
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
@@ -23,6 +36,13 @@ fi
 
 echo "== C++ unit tests"
 (cd build && ctest --output-on-failure -j2 --timeout 600)
+
+echo "== C++ unit tests under AddressSanitizer + UBSan"
+scripts/sanitize.sh
+
+FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
+echo "== fuzzing ($FUZZ_SECONDS s per harness)"
+scripts/fuzz.sh "$FUZZ_SECONDS"
 
 echo "== web UI unit tests"
 npm --prefix web test --silent

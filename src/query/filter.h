@@ -21,7 +21,10 @@
 namespace sextant::query {
 
 // Longer filters are rejected: a filter is typed by a person, and the bound
-// keeps parse time and error messages small.
+// keeps parse time and error messages small. It applies to the text given and
+// to its canonical text (ToString), which can be longer ("!a=1" prints as
+// "not a = 1", a control character as "\u0000"), so that every filter Parse
+// accepts can be parsed again from its canonical text.
 constexpr size_t kMaxFilterBytes = 10'000;
 // Parentheses and `not` may nest this deep. The parser and evaluator recurse,
 // so the bound is what keeps hostile input from overflowing the stack.

@@ -304,7 +304,14 @@ Result<Filter> Filter::Parse(std::string_view text) {
   if (tokens.size() == 1) return Filter();  // only kEnd: empty or whitespace
   internal::Parser parser(text, std::move(tokens));
   ASSIGN_OR_RETURN(std::shared_ptr<const internal::Program> program, parser.Run());
-  return Filter(std::move(program));
+  Filter filter(std::move(program));
+  // Printing costs about what lexing did; it keeps Parse(ToString()) total.
+  if (size_t canonical = filter.ToString().size(); canonical > kMaxFilterBytes) {
+    return Status::InvalidArgument("filter is " + std::to_string(canonical) +
+                                   " bytes when written canonically; the limit is " +
+                                   std::to_string(kMaxFilterBytes));
+  }
+  return filter;
 }
 
 }  // namespace sextant::query
