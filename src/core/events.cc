@@ -21,7 +21,11 @@ EventHub::EventHub(uint64_t first_seq) : first_seq_(first_seq), seq_(first_seq) 
 void EventHub::Publish(int64_t project_id, std::string json) {
   {
     std::lock_guard<std::mutex> l(mu_);
-    ring_.push_back({++seq_, project_id, std::move(json)});
+    ++seq_;
+    auto frame = std::make_shared<std::string>();
+    frame->reserve(json.size() + 32);
+    frame->append("id: ").append(std::to_string(seq_)).append("\ndata: ").append(json).append("\n\n");
+    ring_.push_back({seq_, project_id, std::move(frame)});
     if (ring_.size() > kCapacity) ring_.pop_front();
   }
   Wake(project_id);

@@ -27,7 +27,9 @@ namespace sextant::core {
 struct Event {
   uint64_t seq = 0;
   int64_t project_id = 0;
-  std::string json;  // the event's data, one JSON object
+  // The event as a server-sent-event frame, "id: <seq>\ndata: <json>\n\n",
+  // made once and shared by every stream that sends it (no copy per stream).
+  std::shared_ptr<const std::string> frame;
 };
 
 class EventHub {

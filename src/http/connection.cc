@@ -48,6 +48,12 @@ constexpr size_t kFileChunk = 1 << 20;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr uint64_t kLingerBytes = 256ull << 20;
 
+// The comment line that keeps an idle event stream open through proxies.
+std::shared_ptr<const std::string> KeepAliveComment() {
+  static const auto kBeat = std::make_shared<const std::string>(": keep-alive\n\n");
+  return kBeat;
+}
+
 // State shared with the registry's interrupt, which runs on this
 // connection's strand.
 struct Shared {
@@ -491,7 +497,7 @@ class Session {
     bool ok = true;
     while (ok) {
       wake->ready = false;
-      std::string out;
+      std::vector<std::shared_ptr<const std::string>> out;
       bool more = res.events->Next(&out);
       if (!out.empty()) ok = co_await WriteChunk(out);
       if (!ok || !more || over()) break;
@@ -506,7 +512,10 @@ class Session {
       if (wake->ready) continue;
       wake->timer.expires_after(opt_.sse_heartbeat);
       auto [wec] = co_await wake->timer.async_wait(kTuple);
-      if (!wec && !wake->ready && !over()) ok = co_await WriteChunk(": keep-alive\n\n");
+      if (!wec && !wake->ready && !over()) {
+        std::vector<std::shared_ptr<const std::string>> beat(1, KeepAliveComment());
+        ok = co_await WriteChunk(std::move(beat));
+      }
     }
     if (ok && !wake->client_gone) co_await WriteRaw("0\r\n\r\n");
     shared_->sse_timer = nullptr;
@@ -516,13 +525,21 @@ class Session {
     co_return false;  // an event stream ends its connection
   }
 
-  asio::awaitable<bool> WriteChunk(std::string_view data) {
+  // One chunk of a chunked body made of shared pieces, written with one
+  // gathering write (the pieces are not copied).
+  asio::awaitable<bool> WriteChunk(std::vector<std::shared_ptr<const std::string>> pieces) {
+    size_t total = 0;
+    for (const auto& p : pieces) total += p->size();
     char size[24];
-    int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-    std::string framed;
-    framed.reserve(data.size() + 32);
-    framed.append(size, n).append(data).append("\r\n");
-    co_return co_await WriteRaw(framed);
+    int n = std::snprintf(size, sizeof size, "%zx\r\n", total);
+    std::vector<asio::const_buffer> bufs;
+    bufs.reserve(pieces.size() + 2);
+    bufs.emplace_back(size, static_cast<size_t>(n));
+    for (const auto& p : pieces) bufs.emplace_back(p->data(), p->size());
+    bufs.emplace_back("\r\n", 2);
+    stream_.expires_after(opt_.io_timeout);
+    auto [ec, written] = co_await asio::async_write(stream_, bufs, kTuple);
+    co_return !ec;
   }
 
   beast::tcp_stream stream_;

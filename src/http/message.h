@@ -64,9 +64,10 @@ class FileBody {
 class EventStream {
  public:
   virtual ~EventStream() = default;
-  // Appends the frames that are ready to *out. Returns false when the stream
-  // is over (after appending what is left).
-  virtual bool Next(std::string* out) = 0;
+  // Appends the pieces that are ready to *out (shared, so a piece sent to
+  // many streams is not copied for each). Returns false when the stream is
+  // over (after appending what is left).
+  virtual bool Next(std::vector<std::shared_ptr<const std::string>>* out) = 0;
   // Sets the callback to run, from any thread, when Next may have more. Set
   // once, before the first Next; the stream drops it when destroyed.
   virtual void OnReady(std::function<void()> wake) = 0;

@@ -20,13 +20,13 @@ class ProjectEvents final : public http::EventStream {
     if (sub_) hub_->Unsubscribe(sub_);
   }
 
-  bool Next(std::string* out) override {
+  bool Next(std::vector<std::shared_ptr<const std::string>>* out) override {
+    static const auto kReset = std::make_shared<const std::string>("event: reset\ndata: {}\n\n");
     bool lagged = false;
     uint64_t next = seq_;
     auto events = hub_->Poll(project_id_, seq_, &next, &lagged);
-    if (lagged) *out += "event: reset\ndata: {}\n\n";
-    for (const auto& e : events)
-      *out += "id: " + std::to_string(e.seq) + "\ndata: " + e.json + "\n\n";
+    if (lagged) out->push_back(kReset);
+    for (auto& e : events) out->push_back(std::move(e.frame));
     seq_ = next;
     return !hub_->closed();
   }
