@@ -144,11 +144,16 @@ Result<storage::LogOutcome> Tracker::Log(const model::ProjectName& p, const std:
   ASSIGN_OR_RETURN(auto outcome, backend_->Log(run, batch, std::move(encoded), now, [&] {
     catalog_->ApplyLog(run, batch, now);
   }));
+  // A notice, not the data: its size does not grow with the batch, since
+  // every open stream of the project sends it (a list of 10,000 series paths
+  // sent to 2,000 tabs would be the server's main work).
   nlohmann::json ev = {{"type", "log"}, {"run_id", run.run_id}};
-  nlohmann::json series = nlohmann::json::array();
+  std::optional<int64_t> last_step;
   for (const auto& s : batch.series)
-    series.push_back({{"path", s.path}, {"last_step", model::StepToDouble(s.steps.back())}});
-  ev["series"] = std::move(series);
+    if (!s.steps.empty() && (!last_step || s.steps.back() > *last_step)) last_step = s.steps.back();
+  ev["points"] = batch.num_points();
+  ev["series_count"] = batch.series.size();
+  ev["last_step"] = last_step ? nlohmann::json(model::StepToDouble(*last_step)) : nlohmann::json();
   ev["configs"] = batch.configs.size();
   if (batch.state) ev["state"] = model::RunStateName(*batch.state);
   events_.Publish(run.project_id, ev.dump());
