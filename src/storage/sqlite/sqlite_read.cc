@@ -1,6 +1,7 @@
 // The read path: attributes, chunks and file references.
 #include <cstring>
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "storage/series_merge.h"
@@ -93,18 +94,8 @@ Result<std::vector<ChunkRow>> ReadChunksOn(Db& db, int64_t attr_id, int64_t lo, 
 }  // namespace
 
 Result<std::vector<AttributeInfo>> SqliteBackend::ListAttributes(int64_t run_id) {
-  ASSIGN_OR_RETURN(auto r, AcquireReader());
-  ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(std::string("SELECT ") + kAttrColumns +
-                                           " FROM attributes WHERE run_id = ? ORDER BY path"));
-  s->Bind(1, run_id);
-  std::vector<AttributeInfo> out;
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    out.push_back(ReadAttrRow(s, 0));
-  }
-  s->Reset();
-  return out;
+  // Every path sorts after the empty one: the whole list is the page after it.
+  return ListAttributesAfter(run_id, "", std::numeric_limits<int64_t>::max());
 }
 
 Result<std::vector<AttributeInfo>> SqliteBackend::ListAttributesAfter(int64_t run_id,

@@ -1,6 +1,8 @@
 // Saved views of the UI, stored per project.
 #include "storage/sqlite/sqlite_backend.h"
 
+#include <limits>
+
 namespace sextant::storage::sqlite {
 
 Status SqliteBackend::PutView(int64_t project_id, const SavedView& view) {
@@ -15,18 +17,8 @@ Status SqliteBackend::PutView(int64_t project_id, const SavedView& view) {
 }
 
 Result<std::vector<SavedView>> SqliteBackend::ListViews(int64_t project_id) {
-  ASSIGN_OR_RETURN(auto r, AcquireReader());
-  ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
-      "SELECT name, state, updated_us FROM views WHERE project_id = ? ORDER BY name"));
-  s->Bind(1, project_id);
-  std::vector<SavedView> out;
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    out.push_back({s->Text(0), s->Text(1), s->Int(2)});
-  }
-  s->Reset();
-  return out;
+  // Every name sorts after the empty one: the whole list is the page after it.
+  return ListViewsAfter(project_id, "", std::numeric_limits<int64_t>::max());
 }
 
 Result<std::vector<SavedView>> SqliteBackend::ListViewsAfter(int64_t project_id,
