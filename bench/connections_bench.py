@@ -46,22 +46,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def rss_kib(pid: int) -> int:
+def status_kib(pid: int, field: str) -> int:
+    """A memory field of /proc/<pid>/status in KiB ("VmHWM:" peak, "VmRSS:" now)."""
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def rss_now(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -221,7 +211,7 @@ def main() -> None:
         print(f"opened {len(idle)} idle + {len(sse)} event-stream connections in "
               f"{time.monotonic() - t0:.1f} s", flush=True)
 
-        held_rss = rss_now(proc.pid)
+        held_rss = status_kib(proc.pid, "VmRSS:")
         # The prober is its own process, so the writers' GIL does not delay it.
         prober = subprocess.Popen([sys.executable, __file__, "--probe", str(port), str(args.probes)],
                                   stdout=subprocess.PIPE, text=True)
@@ -244,7 +234,7 @@ def main() -> None:
         print(f"with connections held: /health p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {lat[-1]:.1f} ms "
               f"({len(lat)} probes); ingest {loaded / 1e6:.2f} M points/s "
               f"({(loaded / base - 1) * 100:+.1f} % vs alone); {alive}/50 sampled streams had events")
-        peak = rss_kib(proc.pid)
+        peak = status_kib(proc.pid, "VmHWM:")
         print(f"server RSS with the connections held, before the second ingest: {held_rss / 1024:.0f} MiB; "
               f"peak: {peak / 1024:.0f} MiB", flush=True)
         print(json.dumps({"idle": args.idle, "sse": args.sse, "health_p50_ms": round(p50, 2),
