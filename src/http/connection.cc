@@ -5,11 +5,14 @@
 
 #include <cstdio>
 #include <optional>
+#include <type_traits>
 
 #include "http/decode_body.h"
 #include "http/framing.h"
 #include "http/range.h"
 #include "http/response_encoding.h"
+#include "http/sse_writer.h"
+#include "http/tls.h"
 
 namespace sextant::http {
 
@@ -47,12 +50,8 @@ constexpr size_t kFileChunk = 1 << 20;
 // How long and how much a closing connection keeps reading (LingeringClose).
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr uint64_t kLingerBytes = 256ull << 20;
-
-// The comment line that keeps an idle event stream open through proxies.
-std::shared_ptr<const std::string> KeepAliveComment() {
-  static const auto kBeat = std::make_shared<const std::string>(": keep-alive\n\n");
-  return kBeat;
-}
+// How long a closing TLS connection waits for the client's close_notify.
+constexpr auto kTlsShutdownTime = std::chrono::seconds(1);
 
 // State shared with the registry's interrupt, which runs on this
 // connection's strand.
@@ -62,14 +61,22 @@ struct Shared {
   asio::steady_timer* sse_timer = nullptr;
 };
 
+// One connection over `Stream`: beast::tcp_stream (plain HTTP) or TlsStream.
+// Both have the same tcp_stream as their lowest layer (Tcp()), which holds
+// the deadlines and the socket; requests and answers go through stream_.
+template <typename Stream>
 class Session {
  public:
-  Session(tcp::socket socket, ConnectionContext ctx)
-      : stream_(std::move(socket)), ctx_(ctx), opt_(*ctx.options) {}
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  // `args` construct the stream: the socket, and the TLS context if any.
+  template <typename... Args>
+  explicit Session(ConnectionContext ctx, Args&&... args)
+      : stream_(std::forward<Args>(args)...), ctx_(ctx), opt_(*ctx.options) {}
 
   asio::awaitable<void> Serve() {
     auto shared = std::make_shared<Shared>();
-    shared->stream = &stream_;
+    shared->stream = &Tcp();
     auto exec = stream_.get_executor();
     uint64_t id = ctx_.registry->Add([shared, exec] {
       asio::post(exec, [shared] {
@@ -84,15 +91,19 @@ class Session {
     });
     shared_ = shared.get();
     boost::system::error_code ep_ec;
-    auto ep = stream_.socket().remote_endpoint(ep_ec);
+    auto ep = Tcp().socket().remote_endpoint(ep_ec);
     if (!ep_ec) peer_ = ep.address().to_string();
-    try {
-      while (co_await ServeOne()) {
+    if (co_await Handshake()) {
+      try {
+        while (co_await ServeOne()) {
+        }
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "sextant: connection error: %s\n", e.what());
       }
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "sextant: connection error: %s\n", e.what());
+      co_await LingeringClose();
     }
-    co_await LingeringClose();
+    boost::system::error_code ignored;
+    Tcp().socket().close(ignored);
     shared->stream = nullptr;
     shared->sse_timer = nullptr;
     ctx_.registry->Remove(id);
@@ -108,24 +119,46 @@ class Session {
         asio::use_awaitable);
   }
 
-  // Closes our side first, then reads and discards what the client still
-  // sends (bounded in time and bytes) before closing: a client that is still
-  // sending a refused body then reads our answer instead of a reset. The bytes
-  // are never parsed.
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  // TLS: the handshake, with the head's deadline; a client that fails it is
+  // closed without a word. The connection counts as idle meanwhile, so that
+  // Stop() does not wait for it.
+  asio::awaitable<bool> Handshake() {
+    if constexpr (!kTls) {
+      co_return true;
+    } else {
+      if (*ctx_.stopping) co_return false;
+      shared_->idle = true;
+      bool ok = co_await TlsHandshake(stream_, opt_.header_timeout);
+      shared_->idle = false;
+      co_return ok;
+    }
+  }
+
+  // Closes our side first (TLS: close_notify, then the TCP half-close), then
+  // reads and discards what the client still sends (bounded in time and
+  // bytes) before closing: a client that is still sending a refused body then
+  // reads our answer instead of a reset. The bytes are never parsed (nor
+  // decrypted). An ended event stream (linger_ false) is closed at once.
   asio::awaitable<void> LingeringClose() {
     boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    if (!*ctx_.stopping && stream_.socket().is_open()) {
-      stream_.expires_after(kLingerTime);
+    bool open = Tcp().socket().is_open() && !*ctx_.stopping;
+    if constexpr (kTls) {
+      if (open) co_await TlsShutdown(stream_, kTlsShutdownTime);
+    }
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (open && linger_ && Tcp().socket().is_open()) {
+      Tcp().expires_after(kLingerTime);
       std::vector<char> sink(64 << 10);
       uint64_t drained = 0;
       while (drained < kLingerBytes) {
-        auto [ec, n] = co_await stream_.async_read_some(asio::buffer(sink), kTuple);
+        auto [ec, n] = co_await Tcp().async_read_some(asio::buffer(sink), kTuple);
         if (ec) break;
         drained += n;
       }
     }
-    stream_.socket().close(ignored);
+    Tcp().socket().close(ignored);
   }
 
   // Serves one request; false when the connection is to be closed.
@@ -134,7 +167,7 @@ class Session {
     if (buf_.size() == 0) {
       if (*ctx_.stopping) co_return false;
       shared_->idle = true;
-      stream_.expires_after(opt_.idle_timeout);
+      Tcp().expires_after(opt_.idle_timeout);
       auto [ec, n] = co_await stream_.async_read_some(buf_.prepare(4096), kTuple);
       shared_->idle = false;
       if (ec) co_return false;
@@ -143,7 +176,7 @@ class Session {
     bhttp::request_parser<bhttp::empty_body> hp;
     hp.header_limit(static_cast<uint32_t>(opt_.max_header_bytes));
     hp.body_limit(boost::none);  // each route has its own; checked below
-    stream_.expires_after(opt_.header_timeout);
+    Tcp().expires_after(opt_.header_timeout);
     auto [ec, n] = co_await bhttp::async_read_header(stream_, buf_, hp, kTuple);
     if (ec) {
       if (ec == bhttp::error::end_of_stream) co_return false;
@@ -165,6 +198,7 @@ class Session {
     req.target = std::string(head.target());
     SplitTarget(&req);
     req.peer = peer_;
+    req.secure = kTls;
     size_t fields = 0;
     for (const auto& f : head) {
       if (++fields > opt_.max_header_fields) break;
@@ -247,7 +281,7 @@ class Session {
   asio::awaitable<void> MaybeContinue(const Request& req) {
     if (!EqualsIgnoreCase(req.headers.GetOr("Expect"), "100-continue")) co_return;
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    stream_.expires_after(opt_.io_timeout);
+    Tcp().expires_after(opt_.io_timeout);
     co_await asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()), kTuple);
   }
 
@@ -259,7 +293,7 @@ class Session {
     p.body_limit(limit);
     if (p.content_length()) p.get().body().reserve(*p.content_length() + 64);  // JSON padding
     while (!p.is_done()) {
-      stream_.expires_after(opt_.io_timeout);
+      Tcp().expires_after(opt_.io_timeout);
       auto [ec, n] = co_await bhttp::async_read_some(stream_, buf_, p, kTuple);
       if (ec == bhttp::error::body_limit)
         co_return ex.Error(413, "payload_too_large",
@@ -303,7 +337,7 @@ class Session {
       while (!p.is_done() && st.ok()) {
         p.get().body().data = chunk.data();
         p.get().body().size = chunk.size();
-        stream_.expires_after(opt_.io_timeout);
+        Tcp().expires_after(opt_.io_timeout);
         auto [ec, n] = co_await bhttp::async_read_some(stream_, buf_, p, kTuple);
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec == bhttp::error::body_limit) {
@@ -356,7 +390,7 @@ class Session {
                                       bool is_head) {
     if (res.events) co_return co_await WriteEvents(res, is_head);
     if (res.file) co_return co_await WriteFile(req, res, keep_alive, is_head);
-    stream_.expires_after(opt_.io_timeout);
+    Tcp().expires_after(opt_.io_timeout);
     if (is_head) {
       bhttp::response<bhttp::empty_body> m;
       FillHead(m, res, keep_alive);
@@ -375,7 +409,7 @@ class Session {
 
   // Writes raw bytes with the I/O deadline.
   asio::awaitable<bool> WriteRaw(std::string_view data) {
-    stream_.expires_after(opt_.io_timeout);
+    Tcp().expires_after(opt_.io_timeout);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(data.data(), data.size()), kTuple);
     co_return !ec;
   }
@@ -429,7 +463,7 @@ class Session {
     FillHead(m, res, keep_alive);
     m.content_length(length);
     bhttp::response_serializer<bhttp::empty_body> sr(m);
-    stream_.expires_after(opt_.io_timeout);
+    Tcp().expires_after(opt_.io_timeout);
     auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, kTuple);
     if (ec) co_return false;
     if (is_head) co_return true;
@@ -454,8 +488,8 @@ class Session {
     co_return true;
   }
 
-  // Server-sent events, chunked, until the stream ends, the client leaves or
-  // the server stops; a comment line every heartbeat keeps proxies open.
+  // Server-sent events (sse_writer.h), chunked, until the stream ends, the
+  // client leaves or the server stops; the connection ends with the stream.
   asio::awaitable<bool> WriteEvents(Response& res, bool is_head) {
     bhttp::response<bhttp::empty_body> m;
     res.content_type = "text/event-stream";
@@ -464,97 +498,33 @@ class Session {
     FillHead(m, res, !is_head);
     if (!is_head) m.set(bhttp::field::transfer_encoding, "chunked");
     bhttp::response_serializer<bhttp::empty_body> sr(m);
-    stream_.expires_after(opt_.io_timeout);
+    Tcp().expires_after(opt_.io_timeout);
     auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, kTuple);
     if (ec || is_head) co_return false;
-
-    auto exec = co_await asio::this_coro::executor;
-    struct Wake {
-      explicit Wake(asio::any_io_executor ex) : timer(ex) {}
-      asio::steady_timer timer;
-      std::atomic<bool> ready{false};    // Next() may have more
-      std::atomic<bool> cooling{false};  // in the pause after a write: no wake-ups
-      bool client_gone = false;
-      char scratch[512];
-    };
-    auto wake = std::make_shared<Wake>(exec);
-    shared_->sse_timer = &wake->timer;
-    std::weak_ptr<Wake> weak = wake;
-    res.events->OnReady([weak, exec] {
-      auto w = weak.lock();
-      if (w && !w->ready.exchange(true) && !w->cooling)
-        asio::post(exec, [w] { w->timer.cancel(); });
-    });
-    // Anything the client sends (or its leaving) ends the stream.
-    stream_.expires_never();
-    // The handler owns `wake`, so the buffer outlives the read.
-    stream_.async_read_some(asio::buffer(wake->scratch),
-                            [wake](boost::system::error_code, size_t) {
-                              wake->client_gone = true;
-                              wake->timer.cancel();
-                            });
-    auto over = [&] { return wake->client_gone || *ctx_.stopping; };
-    bool ok = true;
-    while (ok) {
-      wake->ready = false;
-      std::vector<std::shared_ptr<const std::string>> out;
-      bool more = res.events->Next(&out);
-      if (!out.empty()) ok = co_await WriteChunk(out);
-      if (!ok || !more || over()) break;
-      if (!out.empty()) {
-        // Let the next events gather (see sse_min_interval).
-        wake->cooling = true;
-        wake->timer.expires_after(opt_.sse_min_interval);
-        co_await wake->timer.async_wait(kTuple);
-        wake->cooling = false;
-        if (over()) break;
-      }
-      if (wake->ready) continue;
-      wake->timer.expires_after(opt_.sse_heartbeat);
-      auto [wec] = co_await wake->timer.async_wait(kTuple);
-      if (!wec && !wake->ready && !over()) {
-        std::vector<std::shared_ptr<const std::string>> beat(1, KeepAliveComment());
-        ok = co_await WriteChunk(std::move(beat));
-      }
-    }
-    if (ok && !wake->client_gone) co_await WriteRaw("0\r\n\r\n");
-    shared_->sse_timer = nullptr;
-    boost::system::error_code ignored;
-    stream_.socket().cancel(ignored);
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    co_return false;  // an event stream ends its connection
+    co_await PumpEvents(stream_, *res.events, opt_, *ctx_.stopping, &shared_->sse_timer);
+    linger_ = false;  // the client sends no body to drain: close at once
+    co_return false;
   }
 
-  // One chunk of a chunked body made of shared pieces, written with one
-  // gathering write (the pieces are not copied).
-  asio::awaitable<bool> WriteChunk(std::vector<std::shared_ptr<const std::string>> pieces) {
-    size_t total = 0;
-    for (const auto& p : pieces) total += p->size();
-    char size[24];
-    int n = std::snprintf(size, sizeof size, "%zx\r\n", total);
-    std::vector<asio::const_buffer> bufs;
-    bufs.reserve(pieces.size() + 2);
-    bufs.emplace_back(size, static_cast<size_t>(n));
-    for (const auto& p : pieces) bufs.emplace_back(p->data(), p->size());
-    bufs.emplace_back("\r\n", 2);
-    stream_.expires_after(opt_.io_timeout);
-    auto [ec, written] = co_await asio::async_write(stream_, bufs, kTuple);
-    co_return !ec;
-  }
-
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buf_;
   ConnectionContext ctx_;
   const ServerOptions& opt_;
   Shared* shared_ = nullptr;
   std::string peer_;
+  bool linger_ = true;  // LingeringClose drains what the client still sends
 };
 
 }  // namespace
 
 asio::awaitable<void> Connection::Run(tcp::socket socket, ConnectionContext ctx) {
-  Session s(std::move(socket), ctx);
-  co_await s.Serve();
+  if (ctx.tls) {
+    Session<TlsStream> s(ctx, std::move(socket), *ctx.tls);
+    co_await s.Serve();
+  } else {
+    Session<beast::tcp_stream> s(ctx, std::move(socket));
+    co_await s.Serve();
+  }
 }
 
 }  // namespace sextant::http

@@ -14,6 +14,10 @@
 #include "http/message.h"
 #include "http/server.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace sextant::http {
 
 // Live connections, so that Stop() can close the idle ones and end event
@@ -39,11 +43,13 @@ struct ConnectionContext {
   boost::asio::thread_pool* pool;
   std::atomic<bool>* stopping;
   ConnectionRegistry* registry;
+  boost::asio::ssl::context* tls = nullptr;  // null: plain HTTP
 };
 
 class Connection {
  public:
-  // Serves `socket` until the client or the server closes it.
+  // Serves `socket` until the client or the server closes it; with
+  // ctx.tls, after a TLS handshake, and the same way over the TLS stream.
   static boost::asio::awaitable<void> Run(boost::asio::ip::tcp::socket socket,
                                           ConnectionContext ctx);
 };

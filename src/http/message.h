@@ -47,6 +47,7 @@ struct Request {
   Headers headers;
   std::string body;    // buffered routes: the decoded body (Content-Encoding undone)
   std::string peer;    // the client's address
+  bool secure = false;  // it came over TLS (HTTPS)
 };
 
 // A response body read in pieces on the worker pool: files, which the

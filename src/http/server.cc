@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http/connection.h"
+#include "http/tls.h"
 
 namespace sextant::http {
 
@@ -24,6 +25,8 @@ struct Server::Impl {
 
   Dispatcher* dispatcher;
   ServerOptions options;
+  // Set by Bind() for HTTPS; outlives the connections (and the event loop).
+  std::unique_ptr<asio::ssl::context> tls;
   asio::io_context ioc;
   asio::thread_pool pool;
   tcp::acceptor acceptor{ioc};
@@ -47,9 +50,9 @@ struct Server::Impl {
       socket.set_option(tcp::no_delay(true), ignored);
       auto exec = socket.get_executor();
       asio::co_spawn(exec,
-                     Connection::Run(std::move(socket), ConnectionContext{dispatcher, &options,
-                                                                          &pool, &stopping,
-                                                                          &registry}),
+                     Connection::Run(std::move(socket),
+                                     ConnectionContext{dispatcher, &options, &pool, &stopping,
+                                                       &registry, tls.get()}),
                      asio::detached);
     }
   }
@@ -64,6 +67,11 @@ Server::~Server() {
 }
 
 Result<int> Server::Bind() {
+  if (tls()) {
+    auto ctx = LoadTlsContext(impl_->options.tls_cert_file, impl_->options.tls_key_file);
+    if (!ctx.ok()) return ctx.status();
+    impl_->tls = std::move(ctx).value();
+  }
   auto& a = impl_->acceptor;
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(impl_->options.host, ec);
@@ -94,6 +102,10 @@ Status Server::Serve() {
   impl_->ioc.run();
   for (auto& t : threads) t.join();
   return Status::Ok();
+}
+
+bool Server::tls() const {
+  return !impl_->options.tls_cert_file.empty() || !impl_->options.tls_key_file.empty();
 }
 
 void Server::Stop() {

@@ -12,6 +12,9 @@
 // closes the connection too, so an unread body is never taken for requests.
 // Pipelined requests are answered in order.
 //
+// TLS (optional): with a certificate and key, every connection starts with a
+// TLS handshake (TLS 1.2+) and is then served exactly like a plain one.
+//
 // Thread-safety: Stop() may be called from any thread; the rest from one.
 #pragma once
 
@@ -43,6 +46,10 @@ struct ServerOptions {
   // go out together, so thousands of open tabs cost a few wake-ups a second
   // each however fast runs log.
   std::chrono::milliseconds sse_min_interval{200};
+  // HTTPS: PEM files of the certificate (chain) and its private key, loaded
+  // by Bind(). Both empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class Server {
@@ -51,12 +58,18 @@ class Server {
   Server(Dispatcher* dispatcher, ServerOptions options);
   ~Server();
 
-  // Binds and listens; returns the port bound.
+  // Loads the TLS certificate and key (if any), binds and listens; returns
+  // the port bound. Fails, naming the file, if TLS is asked for and the
+  // certificate or key cannot be read or do not match.
   Result<int> Bind();
   // Serves until Stop(): then stops accepting, closes idle connections, ends
   // event streams, lets in-flight requests finish, and returns.
   Status Serve();
   void Stop();
+
+  // True when the server is configured for HTTPS (requests then have
+  // Request::secure set); Bind() fails rather than serve plain HTTP instead.
+  bool tls() const;
 
  private:
   struct Impl;
