@@ -204,9 +204,9 @@ def main() -> None:
         print(f"ingest alone: {base / 1e6:.2f} M points/s", flush=True)
 
         t0 = time.monotonic()
-        idle = open_many(port, args.idle, b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n", b'"ok"')
+        idle = open_many(port, args.idle, b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b'"ok"')
         sse = open_many(port, args.sse,
-                        f"GET /api/v1/projects/{PROJECT}/events HTTP/1.1\r\nHost: x\r\n\r\n".encode(),
+                        f"GET /api/v1/projects/{PROJECT}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode(),
                         b"text/event-stream")
         print(f"opened {len(idle)} idle + {len(sse)} event-stream connections in "
               f"{time.monotonic() - t0:.1f} s", flush=True)

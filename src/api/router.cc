@@ -25,6 +25,9 @@ int HttpStatusFor(const Status& s) {
     case Code::kConflict: return 409;
     case Code::kTooLarge: return 413;
     case Code::kUnsupportedMedia: return 415;
+    case Code::kUnauthenticated: return 401;
+    case Code::kPermissionDenied: return 403;
+    case Code::kTooManyRequests: return 429;
     case Code::kUnavailable: return 503;
     case Code::kDataLoss:
     case Code::kInternal: return 500;
@@ -113,8 +116,8 @@ bool Match(const std::vector<std::string>& pattern, const std::vector<std::strin
 class RouteExchange final : public http::Exchange {
  public:
   RouteExchange(const Router::Entry* entry, std::vector<std::pair<std::string, std::string_view>> raw,
-                const Authorizer* authorizer)
-      : entry_(entry), authorizer_(authorizer) {
+                Gate* gate)
+      : entry_(entry), gate_(gate) {
     for (auto& [k, v] : raw) raw_.emplace_back(k, std::string(v));
   }
 
@@ -126,15 +129,9 @@ class RouteExchange final : public http::Exchange {
     Context ctx{req, {}, {}, {}};
     Status st = Prepare(ctx);
     if (!st.ok()) return Fail(st);
-    try {
-      Result<http::Response> r = entry_->route.handler(ctx);
-      if (!r.ok()) return Fail(r.status());
-      return std::move(r).value();
-    } catch (const std::exception& e) {
-      return Crash(e.what());
-    } catch (...) {
-      return Crash("unknown exception");
-    }
+    http::Response answer = Handle(ctx);
+    if (gate_) gate_->Done(ctx, entry_->route, answer.status);
+    return answer;
   }
 
   std::unique_ptr<http::BodySink> Sink(http::Request& req, http::Response* error) override {
@@ -162,6 +159,18 @@ class RouteExchange final : public http::Exchange {
   }
 
  private:
+  http::Response Handle(Context& ctx) {
+    try {
+      Result<http::Response> r = entry_->route.handler(ctx);
+      if (!r.ok()) return Fail(r.status());
+      return std::move(r).value();
+    } catch (const std::exception& e) {
+      return Crash(e.what());
+    } catch (...) {
+      return Crash("unknown exception");
+    }
+  }
+
   // Query, path parameters, project and permission: everything the handler
   // may take for granted.
   Status Prepare(Context& ctx) {
@@ -184,12 +193,14 @@ class RouteExchange final : public http::Exchange {
       RETURN_IF_ERROR(model::ValidateProjectPart(p.name, "project"));
       ctx.project = std::move(p);
     }
-    if (*authorizer_) RETURN_IF_ERROR((*authorizer_)(ctx, entry_->route.permission));
+    if (gate_) RETURN_IF_ERROR(gate_->Admit(ctx, entry_->route));
     return Status::Ok();
   }
 
   http::Response Fail(const Status& s) {
-    return Error(HttpStatusFor(s), CodeName(s.code()), s.message());
+    http::Response r = Error(HttpStatusFor(s), CodeName(s.code()), s.message());
+    if (s.code() == Code::kUnauthenticated) r.headers.Set("WWW-Authenticate", "Bearer realm=\"sextant\"");
+    return r;
   }
   http::Response Crash(const char* what) {
     std::fprintf(stderr, "sextant: request failed: %s\n", what);
@@ -198,7 +209,7 @@ class RouteExchange final : public http::Exchange {
 
   const Router::Entry* entry_;
   std::vector<std::pair<std::string, std::string>> raw_;
-  const Authorizer* authorizer_;
+  Gate* gate_;
 };
 
 // An answer decided before any handler runs (404, 405, 400).
@@ -227,7 +238,7 @@ std::unique_ptr<http::Exchange> Router::Dispatch(const http::Request& head) {
   for (const Entry& e : routes_) {
     if (!Match(e.segments, path, head.path, &params)) continue;
     if (e.route.method == method)
-      return std::make_unique<RouteExchange>(&e, std::move(params), &authorizer_);
+      return std::make_unique<RouteExchange>(&e, std::move(params), gate_);
     if (e.segments.size() == 1 && IsRest(e.segments[0])) continue;  // a catch-all (the UI)
     if (!path_owner) path_owner = e.module;
     if (allow.find(e.route.method) == std::string::npos)

@@ -19,15 +19,23 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/caller.h"
 #include "common/status.h"
 #include "http/message.h"
 #include "http/query.h"
 #include "model/operations.h"
 
+namespace sextant::auth {
+class Accounts;
+}
+
 namespace sextant::api {
 
 // What a route needs from the caller. kUndeclared exists so that a route that
-// forgot to say is caught (router_test walks the table).
+// forgot to say is caught (router_test walks the table). On a route under a
+// project (or a workspace) kRead, kWrite and kAdmin need the viewer, writer
+// and admin role there; elsewhere kRead and kWrite need a signed-in caller
+// and kAdmin a server owner (api/access.h).
 enum class Permission { kUndeclared = 0, kPublic, kRead, kWrite, kAdmin };
 std::string_view PermissionName(Permission p);
 
@@ -44,6 +52,8 @@ struct Context {
   http::QueryParams query;
   std::vector<std::pair<std::string, std::string>> params;  // decoded path parameters
   std::optional<model::ProjectName> project;                // routes under a project
+  auth::Caller caller;                 // who is asking (set by the gate)
+  auth::Accounts* accounts = nullptr;  // null when the router has no gate
   // The decoded path parameter `name` (REQUIRES: the pattern has it).
   const std::string& Param(std::string_view name) const;
 };
@@ -51,9 +61,18 @@ struct Context {
 using Handler = std::function<Result<http::Response>(Context&)>;
 using UploadHandler = std::function<Result<std::unique_ptr<http::BodySink>>(Context&)>;
 
-// Decides whether the caller may use a route (the accounts layer plugs in
-// here); the default allows everything.
-using Authorizer = std::function<Status(const Context&, Permission)>;
+struct Route;
+
+// Access control (api/access.h): admits a request to a route or refuses it,
+// and hears how each ended. Without a gate every request is admitted.
+class Gate {
+ public:
+  virtual ~Gate() = default;
+  // Sets ctx.caller (and ctx.accounts); a non-OK status is the answer.
+  virtual Status Admit(Context& ctx, const Route& route) = 0;
+  // After the handler answered `status` (for the audit log).
+  virtual void Done(const Context& ctx, const Route& route, int status) = 0;
+};
 
 struct Route {
   std::string method;   // "GET", "POST", … (HEAD is served by GET routes)
@@ -66,6 +85,10 @@ struct Route {
   // True for a handler that never blocks and takes microseconds (health):
   // it runs on the event loop, so it answers even when every worker is busy.
   bool on_event_loop = false;
+  // Media types a buffered body may have (empty: application/json and
+  // application/*+json). Form and text/plain types are never accepted: a
+  // browser sends those cross-origin without asking first.
+  std::vector<std::string> accepts;
 };
 
 class Router : public http::Dispatcher {
@@ -88,7 +111,7 @@ class Router : public http::Dispatcher {
 
   // The first module added also answers requests that match no route.
   Module& AddModule(std::string name, ErrorMapper errors);
-  void SetAuthorizer(Authorizer a) { authorizer_ = std::move(a); }
+  void SetGate(Gate* gate) { gate_ = gate; }  // not owned; set before serving
 
   struct Entry {
     Route route;
@@ -103,7 +126,7 @@ class Router : public http::Dispatcher {
  private:
   std::vector<std::unique_ptr<Module>> modules_;
   std::vector<Entry> routes_;
-  Authorizer authorizer_;
+  Gate* gate_ = nullptr;
 };
 
 }  // namespace sextant::api

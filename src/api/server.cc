@@ -1,5 +1,6 @@
 #include "api/server.h"
 
+#include "api/access.h"
 #include "api/native/module.h"
 #include "api/router.h"
 #include "api/web_ui.h"
@@ -7,15 +8,23 @@
 
 namespace sextant::api {
 
-Server::Server(core::Tracker* tracker, ServerOptions options)
+Server::Server(core::Tracker* tracker, ServerOptions options, auth::Accounts* accounts)
     : options_(std::move(options)), router_(std::make_unique<Router>()) {
+  if (accounts) {
+    access_ = std::make_unique<Access>(
+        accounts, AccessOptions{options_.host, options_.allowed_hosts, options_.trusted_proxies});
+    router_->SetGate(access_.get());
+  }
   // The native API first: it also answers requests that match no route.
-  native::Register(*router_, tracker, {options_.max_body_bytes, options_.max_file_bytes});
+  native::Register(*router_, tracker,
+                   {options_.max_body_bytes, options_.max_file_bytes, accounts, access_.get()});
   // Later: mlflow::Register, neptune::Register.
   RegisterWebUi(*router_, options_.web_dir);
   http::ServerOptions h;
   h.host = options_.host;
   h.port = options_.port;
+  h.tls_cert_file = options_.tls_cert_file;
+  h.tls_key_file = options_.tls_key_file;
   // Requests that block (storage reads, group commits) run here; concurrent
   // writers share one durable commit, so the pool is larger than the cores.
   h.workers = options_.threads > 0 ? options_.threads : 64;

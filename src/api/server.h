@@ -4,7 +4,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "auth/accounts.h"
 #include "common/status.h"
 #include "core/tracker.h"
 #include "model/limits.h"
@@ -16,6 +18,7 @@ class Server;
 namespace sextant::api {
 
 class Router;
+class Access;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -24,11 +27,17 @@ struct ServerOptions {
   uint64_t max_file_bytes = model::kDefaultMaxFileBytes;  // file uploads
   int threads = 0;        // the blocking worker pool; 0: 64
   std::string web_dir;    // built UI (web/dist); empty: none
+  // Names clients may use in Host besides localhost and the bound address.
+  std::vector<std::string> allowed_hosts;
+  std::vector<std::string> trusted_proxies;  // reverse proxies (X-Forwarded-For)
+  std::string tls_cert_file, tls_key_file;   // PEM; both empty: plain HTTP
 };
 
 class Server {
  public:
-  Server(core::Tracker* tracker, ServerOptions options);
+  // With `accounts`, every request passes access control (api/access.h);
+  // without, every request is admitted (tests of the API alone).
+  Server(core::Tracker* tracker, ServerOptions options, auth::Accounts* accounts = nullptr);
   ~Server();
 
   // Binds; returns the port actually bound (useful with port 0).
@@ -41,6 +50,7 @@ class Server {
 
  private:
   ServerOptions options_;
+  std::unique_ptr<Access> access_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<http::Server> http_;
 };

@@ -1,184 +1,27 @@
 // The `sextant` command.
 //
-//   sextant serve [--data DIR] [--host H] [--port P] [--demo] [--max-body-mb N]
-//                 [--max-file-gb N] [--no-fsync]
+//   sextant serve [options]                 the server (cli/serve.cc)
+//   sextant admin init | user | token | member | audit   accounts (cli/account_commands.cc)
 //   sextant version
-#include <malloc.h>
-#include <signal.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
 #include <string>
-#include <thread>
 
-#include "api/server.h"
-#include "cli/demo.h"
-#include "core/tracker.h"
+#include "cli/commands.h"
 
 namespace {
 
 constexpr char kUsage[] =
-    "usage: sextant serve [options]\n"
+    "usage: sextant serve [--data DIR] [--host H] [--port P] [--web-dir DIR] [options]\n"
+    "                                        run the server (sextant serve --help)\n"
+    "       sextant admin init               create the first owner; prints a token\n"
+    "       sextant user add|list|disable    users and service accounts\n"
+    "       sextant token create|list|revoke API tokens\n"
+    "       sextant member add|remove|list   roles on projects and workspaces\n"
+    "       sextant audit                    the audit log\n"
     "       sextant version\n"
     "\n"
-    "serve options:\n"
-    "  --data DIR         data folder (default ./sextant-data)\n"
-    "  --host HOST        address to listen on (default 127.0.0.1)\n"
-    "  --port PORT        port (default 5050; 0 picks a free one)\n"
-    "  --demo             log a small demo project (demo/quickstart) if absent\n"
-    "  --max-body-mb N    largest JSON request body (default 64)\n"
-    "  --max-file-gb N    largest file upload (default 100)\n"
-    "  --no-fsync         acknowledge writes before fsync (survives a crash of the\n"
-    "                     server, not of the machine)\n"
-    "  --threads N        worker threads for blocking work (default 64)\n"
-    "  --stale-after SEC  a running run silent this long is shown as stale (default 600)\n"
-    "  --web-dir DIR      the built web UI (default: web/dist beside the build)\n";
-
-int Fail(const std::string& msg) {
-  std::fprintf(stderr, "sextant: %s\n", msg.c_str());
-  return 2;
-}
-
-// The UI built in the source tree: <repo>/web/dist for a binary at
-// <repo>/build/src/sextant, or ./web/dist.
-std::string DefaultWebDir(const char* argv0) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path exe = fs::canonical("/proc/self/exe", ec);
-  if (ec) exe = fs::absolute(argv0, ec);
-  for (fs::path p : {exe.parent_path() / "../../web/dist", exe.parent_path() / "../share/sextant/web",
-                     fs::path("web/dist")})
-    if (fs::exists(p / "index.html", ec)) return fs::weakly_canonical(p, ec).string();
-  return "";
-}
-
-int Serve(int argc, char** argv) {
-  // glibc gives each of the 256 worker threads' first allocations an arena
-  // (up to 8 per core) and raises its mmap threshold after large frees, so
-  // the multi-MB buffers of chunk reads stayed resident per arena: 150 MiB
-  // grew to 830 MiB when reads came over new connections. A few arenas and a
-  // fixed threshold return large buffers to the system when freed.
-  mallopt(M_ARENA_MAX, 4);
-  // Every open connection (keep-alive, event streams) is a descriptor: allow
-  // as many as the hard limit does.
-  rlimit nofile{};
-  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
-    nofile.rlim_cur = nofile.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &nofile);
-  }
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
-
-  sextant::core::TrackerOptions topts;
-  topts.data_dir = "sextant-data";
-  sextant::api::ServerOptions sopts;
-  bool demo = false;
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "sextant: %s needs a value\n", name);
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    auto number = [&](const char* name, long lo, long hi) {
-      const char* v = value(name);
-      char* end = nullptr;
-      long n = std::strtol(v, &end, 10);
-      if (*end || n < lo || n > hi) {
-        std::fprintf(stderr, "sextant: %s must be an integer from %ld to %ld\n", name, lo, hi);
-        std::exit(2);
-      }
-      return n;
-    };
-    if (a == "--data") topts.data_dir = value("--data");
-    else if (a == "--host") sopts.host = value("--host");
-    else if (a == "--port") sopts.port = static_cast<int>(number("--port", 0, 65535));
-    else if (a == "--demo") demo = true;
-    else if (a == "--max-body-mb") sopts.max_body_bytes = size_t(number("--max-body-mb", 1, 4096)) << 20;
-    else if (a == "--max-file-gb") sopts.max_file_bytes = uint64_t(number("--max-file-gb", 1, 1 << 20)) << 30;
-    else if (a == "--no-fsync") topts.fsync_commits = false;
-    else if (a == "--stale-after") topts.stale_after_us = number("--stale-after", 1, 1L << 31) * 1'000'000L;
-    else if (a == "--web-dir") sopts.web_dir = value("--web-dir");
-    else if (a == "--threads") sopts.threads = static_cast<int>(number("--threads", 1, 4096));
-    else if (a == "-h" || a == "--help") { std::fputs(kUsage, stdout); return 0; }
-    else return Fail("unknown option '" + a + "'\n" + kUsage);
-  }
-
-  if (sopts.web_dir.empty()) sopts.web_dir = DefaultWebDir(argv[0]);
-
-  // Signals are taken by one thread with sigwait so that shutdown runs as
-  // ordinary code, not inside a signal handler.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  auto tracker = sextant::core::Tracker::Open(topts);
-  if (!tracker.ok()) return Fail(tracker.status().ToString());
-  if (demo) {
-    sextant::Status st = sextant::cli::SeedDemo(tracker.value().get());
-    if (!st.ok()) return Fail("demo: " + st.ToString());
-  }
-  sextant::api::Server server(tracker.value().get(), sopts);
-  auto port = server.Bind();
-  if (!port.ok()) return Fail(port.status().message());
-  std::printf("sextant listening on http://%s:%d (data: %s)\n", sopts.host.c_str(), port.value(),
-              topts.data_dir.c_str());
-  std::fflush(stdout);
-
-  // Serve on a second thread; this one waits for SIGINT/SIGTERM (or for the
-  // server to end by itself, which raises SIGTERM to wake it).
-  std::mutex mu;
-  std::condition_variable cv;
-  bool served_done = false;
-  sextant::Status served;
-  std::thread serving([&] {
-    sextant::Status st = server.Serve();
-    {
-      std::lock_guard<std::mutex> l(mu);
-      served = st;
-      served_done = true;
-    }
-    cv.notify_all();
-    kill(getpid(), SIGTERM);
-  });
-  int sig = 0;
-  sigwait(&sigs, &sig);
-  std::fprintf(stderr, "sextant: %s received, finishing in-flight requests\n",
-               sig == SIGINT ? "SIGINT" : "SIGTERM");
-  server.Stop();
-  tracker.value()->events().Close();  // ends live-update streams
-  // Idle connections close at once; wait a bounded time for in-flight
-  // requests, then close the store (which finishes every queued write) and
-  // exit without waiting for a client that is slow to read its answer.
-  bool drained;
-  {
-    std::unique_lock<std::mutex> l(mu);
-    drained = cv.wait_for(l, std::chrono::seconds(2), [&] { return served_done; });
-  }
-  sextant::Status closed = tracker.value()->Close();
-  if (!closed.ok()) return Fail("closing: " + closed.ToString());
-  if (!drained) {
-    std::fprintf(stderr, "sextant: stopped cleanly (idle connections dropped)\n");
-    std::fflush(stderr);
-    std::_Exit(0);
-  }
-  serving.join();
-  if (!served.ok()) return Fail(served.ToString());
-  std::fprintf(stderr, "sextant: stopped cleanly\n");
-  return 0;
-}
+    "Account commands take --data DIR (default ./sextant-data) and work while the\n"
+    "server runs; `sextant COMMAND --help` tells more.\n";
 
 }  // namespace
 
@@ -188,7 +31,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string cmd = argv[1];
-  if (cmd == "serve") return Serve(argc, argv);
+  if (cmd == "serve") return sextant::cli::Serve(argc, argv);
+  if (cmd == "admin" || cmd == "user" || cmd == "token" || cmd == "member" || cmd == "audit")
+    return sextant::cli::AccountCommand(argc, argv);
   if (cmd == "version" || cmd == "--version") {
     std::puts("sextant 0.1.0");
     return 0;
@@ -197,5 +42,5 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  return Fail("unknown command '" + cmd + "'\n" + kUsage);
+  return sextant::cli::Fail("unknown command '" + cmd + "'\n" + kUsage);
 }

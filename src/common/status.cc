@@ -11,6 +11,9 @@ std::string_view CodeName(Code code) {
     case Code::kConflict: return "conflict";
     case Code::kTooLarge: return "payload_too_large";
     case Code::kUnsupportedMedia: return "unsupported_media_type";
+    case Code::kUnauthenticated: return "unauthenticated";
+    case Code::kPermissionDenied: return "permission_denied";
+    case Code::kTooManyRequests: return "too_many_requests";
     case Code::kUnavailable: return "unavailable";
     case Code::kDataLoss: return "data_loss";
     case Code::kInternal: return "internal";

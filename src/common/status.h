@@ -21,6 +21,9 @@ enum class Code {
   kConflict,          // e.g. an attribute's type would change (409)
   kTooLarge,          // body or value over a limit (413)
   kUnsupportedMedia,  // a body that is not JSON where JSON is expected (415)
+  kUnauthenticated,   // no credentials, or bad, expired or revoked ones (401)
+  kPermissionDenied,  // authenticated, but the role does not allow it (403)
+  kTooManyRequests,   // rate-limited, e.g. failed logins (429)
   kUnavailable,       // shutting down, try again (503)
   kDataLoss,          // checksum mismatch, corrupt chunk (500 when stored data; 400 on upload)
   kInternal,          // a bug or an I/O failure (500)
@@ -40,6 +43,9 @@ class [[nodiscard]] Status {
   static Status Conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
   static Status TooLarge(std::string m) { return {Code::kTooLarge, std::move(m)}; }
   static Status UnsupportedMedia(std::string m) { return {Code::kUnsupportedMedia, std::move(m)}; }
+  static Status Unauthenticated(std::string m) { return {Code::kUnauthenticated, std::move(m)}; }
+  static Status PermissionDenied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
+  static Status TooManyRequests(std::string m) { return {Code::kTooManyRequests, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
   static Status DataLoss(std::string m) { return {Code::kDataLoss, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }

@@ -94,7 +94,8 @@ Result<std::vector<storage::ProjectInfo>> Tracker::ListProjects() {
   return backend_->ListProjects();
 }
 
-Result<Page<storage::ProjectInfo>> Tracker::ListProjects(const PageRequest& page) {
+Result<Page<storage::ProjectInfo>> Tracker::ListProjects(
+    const PageRequest& page, const std::function<bool(const model::ProjectName&)>& visible) {
   ASSIGN_OR_RETURN(std::string after, DecodePageRequest(PageKind::kProjects, page));
   model::ProjectName from;  // ("", ""): before every project
   if (!after.empty()) {
@@ -102,7 +103,21 @@ Result<Page<storage::ProjectInfo>> Tracker::ListProjects(const PageRequest& page
     if (slash == std::string::npos) return Status::InvalidArgument("page_token: malformed");
     from = {after.substr(0, slash), after.substr(slash + 1)};
   }
-  ASSIGN_OR_RETURN(auto items, backend_->ListProjectsAfter(from, page.limit + 1));
+  std::vector<storage::ProjectInfo> items;
+  if (!visible) {
+    ASSIGN_OR_RETURN(items, backend_->ListProjectsAfter(from, page.limit + 1));
+  } else {
+    // Read on in batches until the page is full of projects the caller may
+    // see, or the list ends.
+    while (items.size() < page.limit + 1) {
+      ASSIGN_OR_RETURN(auto batch, backend_->ListProjectsAfter(from, page.limit + 1));
+      for (auto& p : batch)
+        if (items.size() < page.limit + 1 && visible(model::ProjectName{p.workspace, p.name}))
+          items.push_back(std::move(p));
+      if (batch.size() < page.limit + 1) break;
+      from = {batch.back().workspace, batch.back().name};
+    }
+  }
   return MakePage(std::move(items), page.limit, PageKind::kProjects,
                   [](const storage::ProjectInfo& p) { return p.workspace + "/" + p.name; });
 }

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -68,7 +69,10 @@ class Tracker {
   // Lists that can be large come in two forms: paged (PageRequest; see
   // core/paging.h), which the HTTP routes use, and whole (no PageRequest),
   // kept for callers that need everything (the CLI demo, tests).
-  Result<Page<storage::ProjectInfo>> ListProjects(const PageRequest& page);
+  // With `visible`, only the projects it accepts (a caller's own).
+  Result<Page<storage::ProjectInfo>> ListProjects(
+      const PageRequest& page,
+      const std::function<bool(const model::ProjectName&)>& visible = nullptr);
   Result<std::vector<storage::ProjectInfo>> ListProjects();
   Result<storage::ProjectInfo> GetProject(const model::ProjectName& p);
   Result<std::pair<storage::RunInfo, bool>> CreateRun(const model::ProjectName& p,

@@ -115,9 +115,15 @@ class Client:
     """A tiny HTTP client. One connection per request unless `conn` is given
     (see `connection()`), which makes it safe to share between threads."""
 
-    def __init__(self, server: "Server", timeout: float = REQUEST_TIMEOUT_S):
+    def __init__(self, server: "Server", timeout: float = REQUEST_TIMEOUT_S,
+                 token: str | None = None):
         self.server = server
         self.timeout = timeout
+        self.token = token  # sent as Authorization: Bearer
+
+    def as_token(self, token: str | None) -> "Client":
+        """The same server, with another API token (None: anonymous)."""
+        return Client(self.server, self.timeout, token)
 
     @property
     def port(self) -> int:
@@ -134,6 +140,8 @@ class Client:
         c = conn or self.connection()
         try:
             hdrs = dict(headers or {})
+            if self.token and "Authorization" not in hdrs:
+                hdrs["Authorization"] = f"Bearer {self.token}"
             c.request(method, target, body=body, headers=hdrs)
             r = c.getresponse()
             data = r.read()

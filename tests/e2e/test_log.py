@@ -561,7 +561,7 @@ def test_body_size_limit_413(make_server):
     # A huge declared Content-Length is refused without reading it.
     from sextant_e2e import raw_exchange, raw_status
     resp = raw_exchange(srv.port, b"POST /api/v1/projects/e2e/limit/runs/r/log HTTP/1.1\r\n"
-                        b"Host: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                        b"Host: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n"
                         b"Content-Length: 100000000000\r\n\r\n{", timeout=10, shutdown_write=False)
     assert raw_status(resp) == 413, resp[:300]
     # Uploads are governed by --max-file-gb, not the JSON body limit.

@@ -40,7 +40,7 @@ def garbage_requests(rng: random.Random) -> list[bytes]:
     reqs += [b"GET /api/v1/health\r\n\r\n", b"\r\n\r\n\r\n", b"GET\r\n\r\n", b" / HTTP/1.1\r\n\r\n"]
     # Huge headers, many headers, huge URL, bad targets.
     reqs.append(http_req("GET", "/api/v1/health", headers={"X-Big": "a" * (1 << 20)}))
-    reqs.append(("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n" + "".join(f"X-H{i}: v\r\n" for i in range(20000)) + "\r\n").encode())
+    reqs.append(("GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + "".join(f"X-H{i}: v\r\n" for i in range(20000)) + "\r\n").encode())
     reqs.append(http_req("GET", "/api/v1/projects/" + "a" * 200_000))
     reqs.append(http_req("GET", "/api/v1/projects/e2e/robust/runs/keep/attributes?pattern=" + "(" * 5000))
     reqs.append(http_req("GET", "/api/v1/projects/e2e/robust/runs/keep/attributes?pattern=%ff%fe"))
@@ -53,14 +53,14 @@ def garbage_requests(rng: random.Random) -> list[bytes]:
     # Broken Content-Length / Transfer-Encoding.
     log = "/api/v1/projects/e2e/robust/runs/fuzz/log"
     for cl in ("-1", "abc", "99999999999999999999999", "1, 2", " 5", "0x10"):
-        reqs.append(f"POST {log} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        reqs.append(f"POST {log} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     f"Content-Length: {cl}\r\n\r\n{{}}".encode())
-    reqs.append(f"POST {log} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 7\r\n\r\n{{}}".encode())
+    reqs.append(f"POST {log} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nContent-Length: 7\r\n\r\n{{}}".encode())
     for chunked in (b"zz\r\n{}\r\n0\r\n\r\n", b"fffffffffffffffff\r\n{}\r\n", b"2\r\n{}", b"-2\r\n{}\r\n0\r\n\r\n"):
-        reqs.append(f"POST {log} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        reqs.append(f"POST {log} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     f"Transfer-Encoding: chunked\r\n\r\n".encode() + chunked)
     # Short body: Content-Length larger than what is sent, then EOF.
-    reqs.append(f"POST {log} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{\"con".encode())
+    reqs.append(f"POST {log} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{{\"con".encode())
     # Hostile JSON.
     deep = 200_000
     for body in (b"[" * deep + b"]" * deep,
@@ -250,7 +250,7 @@ def test_half_open_requests_do_not_block_health(make_server):
         for i in range(40):
             s = socket.create_connection((HOST, srv.port), timeout=5)
             if i % 2:
-                s.sendall(b"POST /api/v1/projects/e2e/robust/runs/r/log HTTP/1.1\r\nHost: x\r\n"
+                s.sendall(b"POST /api/v1/projects/e2e/robust/runs/r/log HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                           b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"con")
             else:
                 s.sendall(b"GET /api/v1/hea")

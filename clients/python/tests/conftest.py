@@ -4,7 +4,9 @@
   themselves by project name, see `proj`).
 - `make_server`: private servers that can be stopped, killed and restarted
   on the same data folder and port.
-- `journal`: a fresh journal folder; the SEXTANT_* environment is cleared.
+- `journal`: a fresh journal folder; the SEXTANT_* environment is cleared
+  but for $SEXTANT_API_TOKEN: every server here requires authentication
+  (sxt.auth_template), as a team's server does.
 - `run_factory`: makes `sextant.Run`s against a server with automatic
   monitoring off unless asked for (quiet and fast), closed at the end.
 
@@ -12,6 +14,7 @@ The binary is $SEXTANT_BIN, default <repo>/build/src/sextant.
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -21,12 +24,17 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))  # the source tree, ahead of any installed copy
-from sxt import Server  # noqa: E402
+from sxt import Server, auth_template  # noqa: E402
 
 import sextant  # noqa: E402
 
 QUIET = dict(capture_stdout=False, capture_stderr=False, capture_system_metrics=False,
              capture_heartbeat=False, capture_source=False)
+
+
+# Every server in these tests requires authentication; the SDK finds the
+# token where users put it, in $SEXTANT_API_TOKEN.
+os.environ["SEXTANT_API_TOKEN"] = auth_template()["token"]
 
 
 @pytest.fixture(scope="session")
@@ -58,8 +66,9 @@ def make_server(tmp_path):
 
 @pytest.fixture
 def journal(tmp_path, monkeypatch):
-    for k in ("SEXTANT_URL", "SEXTANT_API_TOKEN", "SEXTANT_PROJECT", "SEXTANT_JOURNAL_DIR"):
+    for k in ("SEXTANT_URL", "SEXTANT_PROJECT", "SEXTANT_JOURNAL_DIR"):
         monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("SEXTANT_API_TOKEN", auth_template()["token"])
     d = tmp_path / "journal"
     d.mkdir()
     return d

@@ -7,7 +7,9 @@ import os
 import signal
 import socket
 import subprocess
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -17,6 +19,24 @@ HERE = Path(__file__).resolve().parent
 PKG_ROOT = HERE.parent                      # clients/python
 REPO = HERE.parents[2]
 BIN = os.environ.get("SEXTANT_BIN", str(REPO / "build" / "src" / "sextant"))
+
+
+_AUTH: Dict[str, str] = {}
+
+
+def auth_template() -> Dict[str, str]:
+    """An accounts store with one owner, made once per test process and copied
+    into every server's data folder, so that every server requires
+    authentication and one API token (`token`) works on all of them."""
+    if not _AUTH:
+        d = Path(tempfile.mkdtemp(prefix="sextant-sdk-auth-"))
+        p = subprocess.run([BIN, "admin", "init", "--name", "sdk-tests", "--data", str(d)],
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            raise RuntimeError(f"sextant admin init failed:\n{p.stderr}")
+        _AUTH["token"] = p.stdout.strip().splitlines()[-1]
+        _AUTH["store"] = str(d / "access.db")
+    return _AUTH
 
 
 def free_port() -> int:
@@ -42,6 +62,8 @@ class Server:
         if not os.path.exists(BIN):
             raise RuntimeError(f"sextant binary not found at {BIN} (build it, or set SEXTANT_BIN)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not (self.data_dir / "access.db").exists():
+            shutil.copyfile(auth_template()["store"], self.data_dir / "access.db")
         deadline = time.monotonic() + timeout
         while True:  # the port may linger briefly after a stop
             with open(self.log_path, "ab") as log:
@@ -102,6 +124,7 @@ class Server:
 
 def sub_env(**extra: str) -> Dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEXTANT_") or k == "SEXTANT_BIN"}
+    env["SEXTANT_API_TOKEN"] = auth_template()["token"]
     env["PYTHONPATH"] = str(PKG_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.update(extra)
     return env

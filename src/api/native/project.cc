@@ -21,7 +21,11 @@ void AddProjectRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
 
   m.Add({"GET", "/api/v1/projects", Permission::kRead, 0, [t](Context& c) -> Result<http::Response> {
            ASSIGN_OR_RETURN(auto page, PageFromQuery(c.query));
-           ASSIGN_OR_RETURN(auto projects, t->ListProjects(page));
+           // A caller sees only the projects it has a role on.
+           std::function<bool(const model::ProjectName&)> visible;
+           if (c.accounts && !c.caller.IsOwner())
+             visible = [&c](const model::ProjectName& p) { return c.caller.RoleOn(p) != auth::Role::kNone; };
+           ASSIGN_OR_RETURN(auto projects, t->ListProjects(page, visible));
            JsonWriter w;
            w.BeginObject().Key("projects").BeginArray();
            for (const auto& p : projects.items) {

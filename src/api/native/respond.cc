@@ -33,20 +33,6 @@ http::Response Error(int status, std::string_view code, std::string_view message
 
 namespace {
 
-// JSON, or what common clients send by default for a body (curl -d,
-// urllib): anything else is refused rather than guessed at.
-Status CheckJsonType(std::string_view ct) {
-  std::string base(ct.substr(0, ct.find(';')));
-  while (!base.empty() && base.back() == ' ') base.pop_back();
-  for (auto& c : base) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  bool json_like = base.empty() || base == "application/json" || base == "text/plain" ||
-                   base == "application/x-www-form-urlencoded" ||
-                   (base.size() > 5 && base.compare(base.size() - 5, 5, "+json") == 0);
-  if (json_like) return Status::Ok();
-  return Status::UnsupportedMedia("unsupported content type '" + std::string(ct) +
-                                  "'; send application/json");
-}
-
 // Each worker keeps a parser; one that grew for a large body is freed
 // afterwards so that every worker does not hold its largest document's tape.
 constexpr size_t kKeepParserBelow = 1 << 20;
@@ -83,7 +69,6 @@ JsonDoc::~JsonDoc() {
 }
 
 Result<JsonDoc> JsonBody(Context& ctx) {
-  RETURN_IF_ERROR(CheckJsonType(ctx.req.headers.GetOr("Content-Type")));
   std::string& body = ctx.req.body;
   if (body.empty()) body = "{}";
   if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING) ReserveForJson(&body, body.size());

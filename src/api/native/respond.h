@@ -35,8 +35,8 @@ class JsonDoc {
   bool large_;
 };
 
-// Parses the request body as a JSON object (an empty body is `{}`). Refuses
-// content types that are not JSON (415).
+// Parses the request body as a JSON object (an empty body is `{}`). The
+// router's gate has checked that its media type is JSON (api/access.h).
 Result<JsonDoc> JsonBody(Context& ctx);
 
 // `limit` and `page_token` of a paged list (the core checks the range).
