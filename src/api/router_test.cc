@@ -103,7 +103,7 @@ TEST(RouterMatchTest, ParamsProjectAndErrors) {
   EXPECT_EQ(router.Dispatch(head)->Run(head).status, 200);
 }
 
-TEST(RouterMatchTest, TheAuthorizerSeesEveryRoute) {
+TEST(RouterMatchTest, TheGateSeesEveryRouteAndHowItEnded) {
   Router router;
   router.AddModule("t", [](int status, std::string_view, std::string_view) {
     http::Response r;
@@ -111,14 +111,20 @@ TEST(RouterMatchTest, TheAuthorizerSeesEveryRoute) {
     return r;
   }).Add({"POST", "/w/{workspace}/{project}", Permission::kWrite, 10,
           [](Context&) -> Result<http::Response> { return http::Response{}; }});
-  Permission asked = Permission::kUndeclared;
-  router.SetAuthorizer([&](const Context& c, Permission p) {
-    asked = p;
-    return c.project->workspace == "locked" ? Status::NotFound("no such project") : Status::Ok();
-  });
+  struct TestGate : Gate {
+    Permission asked = Permission::kUndeclared;
+    int done = 0;
+    Status Admit(Context& c, const Route& r) override {
+      asked = r.permission;
+      return c.project->workspace == "locked" ? Status::NotFound("no such project") : Status::Ok();
+    }
+    void Done(const Context&, const Route&, int status) override { done = status; }
+  } gate;
+  router.SetGate(&gate);
   http::Request ok = Req("POST", "/w/open/p");
   EXPECT_EQ(router.Dispatch(ok)->Run(ok).status, 200);
-  EXPECT_EQ(asked, Permission::kWrite);
+  EXPECT_EQ(gate.asked, Permission::kWrite);
+  EXPECT_EQ(gate.done, 200);
   http::Request locked = Req("POST", "/w/locked/p");
   EXPECT_EQ(router.Dispatch(locked)->Run(locked).status, 404);
 }
