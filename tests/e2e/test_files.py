@@ -1,10 +1,15 @@
 """PUT/GET …/runs/{run_id}/files/{path}: uploads, downloads, SHA-256
-verification, dedup, ranges, file series, and path traversal."""
+verification, dedup, ranges, file series, path traversal, and the headers
+that make downloads safe to open in a browser."""
 from __future__ import annotations
 
 import hashlib
 import os
 import random
+import re
+import struct
+import urllib.parse
+import zlib
 from pathlib import Path
 
 import pytest
@@ -312,3 +317,111 @@ def test_path_traversal_never_escapes(make_server):
     for p in c.attributes(proj, "a"):
         assert not p.startswith("/"), p
     assert c.health().status == 200
+
+
+# --------------------------------------------------------------------------
+# Downloads opened in a browser: the type comes from the first bytes, only
+# PNG/JPEG/GIF/WebP are inline, everything else is an octet-stream
+# attachment; always nosniff and a sandboxing CSP; the name as RFC 6266 /
+# RFC 8187 say.
+
+def tiny_png() -> bytes:
+    """A valid 1x1 grey PNG."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"\x00\x7f")) + chunk(b"IEND", b""))
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 32 + b"\xff\xd9"
+GIF = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
+WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+       b'<script>alert(document.cookie)</script></svg>')
+HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
+UNICODE_NAME = "ünï cødé 文件 🚀.txt"
+
+_DISPOSITION = re.compile(r'^(inline|attachment); filename="([ !#-\[\]-~]*)"; '
+                          r"filename\*=UTF-8''([A-Za-z0-9!#$&+\-.^_`|~%]*)$")
+
+
+def disposition(header: str | None) -> tuple[str, str, str]:
+    """(type, ASCII fallback, decoded filename*) of a Content-Disposition the
+    server wrote; fails the test when it is not in the documented form."""
+    m = _DISPOSITION.match(header or "")
+    assert m, f"Content-Disposition not in the documented form: {header!r}"
+    return m.group(1), m.group(2), urllib.parse.unquote(m.group(3), errors="strict")
+
+
+def assert_browser_safe(r, content_type: str, kind: str, name: str) -> None:
+    assert r.header("Content-Type") == content_type, (name, r.header("Content-Type"))
+    assert r.header("X-Content-Type-Options") == "nosniff", name
+    assert r.header("Content-Security-Policy") == "sandbox", name
+    typ, fallback, decoded = disposition(r.header("Content-Disposition"))
+    assert typ == kind, (name, r.header("Content-Disposition"))
+    assert decoded == name, (decoded, name)
+    assert all(32 <= ord(c) < 127 and c not in '"\\' for c in fallback), fallback
+
+
+@pytest.mark.parametrize("path, name, data, content_type, kind", [
+    ("img/png", "plot.png", tiny_png(), "image/png", "inline"),
+    ("img/jpeg", "photo.jpg", JPEG, "image/jpeg", "inline"),
+    ("img/gif", "anim.gif", GIF, "image/gif", "inline"),
+    ("img/webp", "pic.webp", WEBP, "image/webp", "inline"),
+    ("xss/svg", "chart.svg", SVG, "application/octet-stream", "attachment"),
+    ("xss/html", "report.html", HTML, "application/octet-stream", "attachment"),
+    # The name never decides: HTML named .png, and a PNG named .html.
+    ("xss/fake_png", "innocent.png", HTML, "application/octet-stream", "attachment"),
+    ("img/png_named_html", "page.html", tiny_png(), "image/png", "inline"),
+    ("text/unicode", UNICODE_NAME, "unicode name\n".encode(), "application/octet-stream", "attachment"),
+    ("text/empty", "empty.txt", b"", "application/octet-stream", "attachment"),
+])
+def test_downloads_are_safe_in_a_browser(client, proj, path, name, data, content_type, kind):
+    client.create_run(proj, "r")
+    # What the uploader says about the type is ignored.
+    r = client.put(files_url(proj, "r", path, "name=" + q(name, safe="")), data,
+                   headers={"Content-Type": "text/html"})
+    assert r.status == 200, r
+    g = client.get(files_url(proj, "r", path))
+    assert g.status == 200, g
+    assert g.body == data
+    assert_browser_safe(g, content_type, kind, name)
+    # HEAD: the same headers, no body.
+    h = client.request("HEAD", files_url(proj, "r", path))
+    assert h.status == 200 and h.body == b"", h
+    assert_browser_safe(h, content_type, kind, name)
+    if data:
+        # A range answer is labelled like the whole file.
+        p = client.get(files_url(proj, "r", path), headers={"Range": "bytes=1-"})
+        assert p.status == 206 and p.body == data[1:], p
+        assert_browser_safe(p, content_type, kind, name)
+
+
+def test_unicode_name_round_trips_exactly(client, proj):
+    client.create_run(proj, "r")
+    url = files_url(proj, "r", q("files/" + UNICODE_NAME), "name=" + q(UNICODE_NAME, safe=""))
+    assert client.put(url, b"x").status == 200
+    g = client.get(files_url(proj, "r", q("files/" + UNICODE_NAME)))
+    assert g.status == 200, g
+    cd = g.header("Content-Disposition")
+    assert cd == ("attachment; filename=\"_n_ c_d_ __ _.txt\"; filename*=UTF-8''"
+                  "%C3%BCn%C3%AF%20c%C3%B8d%C3%A9%20%E6%96%87%E4%BB%B6%20%F0%9F%9A%80.txt"), cd
+    assert disposition(cd)[2] == UNICODE_NAME
+    # Without name= the name is the last path segment.
+    client.put(files_url(proj, "r", q("other/" + UNICODE_NAME)), b"y")
+    g = client.get(files_url(proj, "r", q("other/" + UNICODE_NAME)))
+    assert disposition(g.header("Content-Disposition"))[2] == UNICODE_NAME
+
+
+def test_hostile_names_stay_inside_the_header(client, proj):
+    client.create_run(proj, "r")
+    for i, name in enumerate(['a"; filename*=UTF-8\'\'evil.html; x="', "back\\slash.txt",
+                              "semi;colon=eq,comma.txt", "tab\there.txt", "%41%2F.txt"]):
+        path = f"hostile/{i}"
+        r = client.put(files_url(proj, "r", path, "name=" + q(name, safe="")), HTML)
+        assert r.status == 200, r
+        g = client.get(files_url(proj, "r", path))
+        assert g.status == 200, g
+        assert_browser_safe(g, "application/octet-stream", "attachment", name)

@@ -12,6 +12,7 @@ import re
 import sys
 import tempfile
 import threading
+import urllib.parse
 from array import array
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -318,10 +319,76 @@ class Client:
 
 
 def _disposition_name(header: Optional[str]) -> Optional[str]:
+    """The file name of a Content-Disposition header (RFC 6266): the
+    RFC 8187 ``filename*`` (e.g. ``UTF-8''%C3%BC.txt``) when present and
+    decodable, else ``filename``; reduced to a safe base name, or None."""
     if not header:
         return None
-    m = re.search(r'filename="([^"]*)"', header)
-    if not m:
+    params = _disposition_params(header)
+    name = None
+    if "filename*" in params:
+        name = _ext_value(params["filename*"])
+    if name is None:
+        name = params.get("filename")
+    if name is None:
         return None
-    name = os.path.basename(m.group(1))
+    # Only the last path component, on any platform; no NUL or control characters.
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join("_" if ord(c) < 0x20 or ord(c) == 0x7F else c for c in name)
     return name if name not in ("", ".", "..") else None
+
+
+def _disposition_params(header: str) -> Dict[str, str]:
+    """The parameters after the disposition type, names lower-cased, values
+    unquoted (quoted-string escapes undone). The first of a name wins."""
+    params: Dict[str, str] = {}
+    i, n = header.find(";"), len(header)
+    if i < 0:
+        return params
+    while i < n:
+        i += 1  # past ';'
+        eq = header.find("=", i)
+        semi = header.find(";", i)
+        if eq < 0 or (0 <= semi < eq):
+            if semi < 0:
+                break
+            i = semi  # a parameter without a value: skipped
+            continue
+        key = header[i:eq].strip().lower()
+        j = eq + 1
+        while j < n and header[j] in " \t":
+            j += 1
+        if j < n and header[j] == '"':
+            out = []
+            j += 1
+            while j < n and header[j] != '"':
+                if header[j] == "\\" and j + 1 < n:
+                    j += 1
+                out.append(header[j])
+                j += 1
+            value = "".join(out)
+            end = header.find(";", j)
+        else:
+            end = header.find(";", j)
+            value = header[j:end if end >= 0 else n].strip()
+        if key and key not in params:
+            params[key] = value
+        if end < 0:
+            break
+        i = end
+    return params
+
+
+def _ext_value(value: str) -> Optional[str]:
+    """Decodes an RFC 8187 ext-value (charset'language'percent-encoded);
+    None when it does not parse or the charset is not UTF-8 or ISO-8859-1."""
+    parts = value.split("'", 2)
+    if len(parts) != 3:
+        return None
+    charset = parts[0].strip().lower()
+    if charset not in ("utf-8", "iso-8859-1"):
+        return None
+    try:
+        return urllib.parse.unquote_to_bytes(parts[2]).decode(charset)
+    except UnicodeDecodeError:
+        return None

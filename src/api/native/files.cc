@@ -1,7 +1,11 @@
 // File attributes and file series: uploads streamed into the
 // content-addressed store, downloads streamed with Range support (the
-// transport applies RFC 9110 ranges to the FileBody).
+// transport applies RFC 9110 ranges to the FileBody). Downloads are safe to
+// open in a browser: the type comes from the first bytes (file_headers.h),
+// only allow-listed images are inline, and every answer carries nosniff and
+// a sandboxing Content-Security-Policy.
 #include "api/json_writer.h"
+#include "api/native/file_headers.h"
 #include "api/native/module.h"
 #include "api/native/respond.h"
 
@@ -16,14 +20,6 @@ Result<std::optional<int64_t>> StepParam(const Context& c) {
   auto s = model::StepFromString(c.query.Get("step"));
   if (!s.ok()) return s.status().WithContext("step");
   return std::optional<int64_t>(s.value());
-}
-
-// Quotes a file name for Content-Disposition, dropping what could break the header.
-std::string Disposition(const std::string& name) {
-  std::string safe;
-  for (char c : name)
-    if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) safe += c;
-  return "attachment; filename=\"" + (safe.empty() ? std::string("file") : safe) + "\"";
 }
 
 class Upload final : public http::BodySink {
@@ -95,10 +91,17 @@ void AddFileRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
            ASSIGN_OR_RETURN(auto step, StepParam(c));
            ASSIGN_OR_RETURN(auto ref, t->FindFile(*c.project, c.Param("run_id"), c.Param("path"), step));
            ASSIGN_OR_RETURN(auto reader, t->OpenBlob(ref.digest));
+           // The type is sniffed from the stored bytes, never taken from the
+           // name or from the uploader.
+           std::string head;
+           RETURN_IF_ERROR(reader->ReadAt(0, kSniffBytes, &head));
+           FileHeaders fh = HeadersForFile(head, ref.filename);
            http::Response r;
-           r.content_type = "application/octet-stream";
+           r.content_type = std::move(fh.content_type);
            r.headers.Set("ETag", "\"" + ref.digest + "\"");
-           r.headers.Set("Content-Disposition", Disposition(ref.filename));
+           r.headers.Set("Content-Disposition", std::move(fh.content_disposition));
+           r.headers.Set("X-Content-Type-Options", kNoSniff);
+           r.headers.Set("Content-Security-Policy", kSandbox);
            r.file = std::make_shared<Blob>(std::move(reader));
            return r;
          }});
