@@ -66,7 +66,10 @@ function startStatic(apiUrl) {
   const api = new URL(apiUrl);
   const server = createServer((req, res) => {
     if (req.url.startsWith("/api/")) {
-      const up = httpRequest({ host: api.hostname, port: api.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+      // As a reverse proxy would: the server checks Host and Origin against its own address.
+      const headers = { ...req.headers, host: api.host };
+      if (headers.origin) headers.origin = api.origin;
+      const up = httpRequest({ host: api.hostname, port: api.port, path: req.url, method: req.method, headers }, (r) => {
         res.writeHead(r.statusCode ?? 502, r.headers);
         r.pipe(res);
       });
@@ -87,15 +90,32 @@ function startStatic(apiUrl) {
 }
 
 /**
- * Starts everything. Returns { api, web, stop, mode } where `api` is the
- * sextant base URL and `web` the URL of the UI.
+ * Runs `sextant ARGS... --data DIR` before the server starts (e.g. `admin init`),
+ * writing `input` to its stdin; returns its stdout.
  */
-export async function startStack() {
+function runSetup(dataDir, { args, input = "" }) {
+  try {
+    return execFileSync(SEXTANT_BIN, [...args, "--data", dataDir], { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], timeout: 60000 });
+  } catch (e) {
+    throw new Error(`sextant ${args.join(" ")} failed: ${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+  }
+}
+
+/**
+ * Starts everything. Returns { api, web, stop, mode, setupOutput } where
+ * `api` is the sextant base URL and `web` the URL of the UI.
+ *
+ * Options: `setup`, commands run against the data folder before `serve`
+ * (`{ args, input }`; their outputs are `setupOutput`), and `serveArgs`,
+ * extra `serve` options.
+ */
+export async function startStack({ setup = [], serveArgs = [] } = {}) {
   if (!existsSync(join(DIST_DIR, "index.html"))) throw new Error("web/dist is missing: run `npm run build` first");
   const dataDir = mkdtempSync(join(tmpdir(), "sextant-e2e-"));
+  const setupOutput = setup.map((cmd) => runSetup(dataDir, cmd));
   // E2E_OWN_STATIC=1 forces the Node static server even when sextant can serve the UI.
   const useWebDir = !process.env.E2E_OWN_STATIC && serverSupportsWebDir();
-  const sx = await startSextant(dataDir, useWebDir ? ["--web-dir", DIST_DIR] : []);
+  const sx = await startSextant(dataDir, [...(useWebDir ? ["--web-dir", DIST_DIR] : []), ...serveArgs]);
   let web = sx.url;
   let staticServer = null;
   if (useWebDir) {
@@ -116,14 +136,15 @@ export async function startStack() {
     });
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { api: sx.url, web, stop, mode: useWebDir ? "sextant --web-dir" : "node static server", serverLog: sx.log };
+  return { api: sx.url, web, stop, mode: useWebDir ? "sextant --web-dir" : "node static server", serverLog: sx.log, setupOutput };
 }
 
-/** A small client for filling the server through its HTTP API. */
-export function client(base, project) {
+/** A small client for filling the server through its HTTP API (`token`: a Bearer secret, when the server asks for one). */
+export function client(base, project, token) {
   const p = `${base}/api/v1/projects/${project}`;
+  const headers = { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) };
   const call = async (method, url, body) => {
-    const res = await fetch(url, { method, headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
     return JSON.parse(text);

@@ -46,14 +46,22 @@ export function setTitle(t: string): void {
   document.title = t ? `${t} · Sextant` : "Sextant";
 }
 
-export function startApp(root: HTMLElement, pageFor: (route: Route) => PageFactory): void {
+/** Extra parts of the shell: the top bar's right end, a banner under it. */
+export interface Chrome {
+  topRight?: HTMLElement;
+  banner?: HTMLElement;
+}
+
+export function startApp(root: HTMLElement, pageFor: (route: Route) => PageFactory, chrome: Chrome = {}): void {
   crumbsEl = h("nav", { class: "crumbs" });
   const main = h("main", { class: "page" });
   setChildren(root,
     h("header", { class: "topbar" },
       h("a", { class: "brand", href: "#/" }, h("span", { class: "logo" }, "◭"), "Sextant"),
       crumbsEl,
+      chrome.topRight,
     ),
+    chrome.banner,
     main,
   );
   const render = () => {

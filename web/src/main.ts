@@ -1,11 +1,18 @@
 import "./styles.css";
-import { startApp, type PageFactory } from "./app";
+import { href, startApp, type PageFactory } from "./app";
+import { setUnauthorizedHandler } from "./lib/api";
+import { loginRouteFor } from "./lib/auth";
 import type { Route } from "./lib/url";
 import { projectsPage } from "./pages/projects";
 import { runsPage } from "./pages/runs";
 import { runPage } from "./pages/run";
 import { comparePage } from "./pages/compare";
 import { notFoundPage } from "./pages/notfound";
+import { loginPage } from "./pages/login";
+import { tokensPage } from "./pages/tokens";
+import { membersPage } from "./pages/members";
+import { clearUser, refreshSession } from "./session";
+import { userBar } from "./userbar";
 
 function pageFor(route: Route): PageFactory {
   switch (route.page) {
@@ -13,8 +20,19 @@ function pageFor(route: Route): PageFactory {
     case "runs": return runsPage;
     case "run": return runPage;
     case "compare": return comparePage;
+    case "members": return membersPage;
+    case "login": return loginPage;
+    case "tokens": return tokensPage;
     default: return notFoundPage;
   }
 }
 
-startApp(document.getElementById("app")!, pageFor);
+// Any API call answering 401: to the login page, which returns here afterwards.
+setUnauthorizedHandler(() => {
+  clearUser();
+  const login = loginRouteFor(location.hash);
+  if (login) location.replace(href(login)); // replace: Back must not return to the refused page
+});
+
+startApp(document.getElementById("app")!, pageFor, userBar());
+void refreshSession();

@@ -16,6 +16,10 @@ describe("routes", () => {
       page: "run", project: "t/p", runId: "a", search: "loss", chart: { log: true, smooth: 0.6, range: [10, 200.5] },
     }],
     ["#/p/t/p/compare?run=a&run=b", { page: "compare", project: "t/p", runs: ["a", "b"], search: "", chart }],
+    ["#/p/t/p/members", { page: "members", project: "t/p" }],
+    ["#/login", { page: "login" }],
+    ["#/login?next=%23%2Fp%2Ft%2Fp%3Fq%3Dx", { page: "login", next: "#/p/t/p?q=x" }],
+    ["#/tokens", { page: "tokens" }],
   ];
   for (const [hash, route] of cases) {
     it(`parses ${hash}`, () => expect(parseRoute(hash)).toEqual(route));

@@ -95,10 +95,53 @@ export interface SeriesQuery {
 
 /** An error the server reported (`{"error": {code, message}}`) or a network failure. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number, readonly code: string, message: string,
+    /** Seconds from a `Retry-After` header (429), when the server sent one. */
+    readonly retryAfter?: number,
+  ) {
     super(message);
     this.name = "ApiError";
   }
+}
+
+/** A signed-in principal as `GET /auth/me` and login report it. */
+export interface User { name: string; kind: "user" | "service"; owner: boolean }
+
+/** `GET /api/v1/auth/me`: whether the server asks for credentials, and who the caller is. */
+export interface Me { auth_required: boolean; insecure_no_auth: boolean; user: User | null }
+
+export type Role = "viewer" | "writer" | "admin";
+export const ROLES: Role[] = ["viewer", "writer", "admin"];
+
+/** An API token as listed (`GET /api/v1/tokens`); times in microseconds since the epoch. */
+export interface ApiToken {
+  id: number;
+  principal: string;
+  name: string;
+  created_us: number;
+  expires_us: number | null;
+  /** "ws/p" or "ws/*"; empty: every project the principal can reach */
+  projects: string[];
+  /** null: the principal's own roles */
+  role: Role | null;
+  last_used_us: number | null;
+  revoked: boolean;
+}
+
+export interface NewToken { name: string; projects?: string[]; role?: Role; expires_in_days?: number }
+
+/** A project member; `scope: "workspace"` when the role comes from the whole workspace. */
+export interface Member { principal: string; role: Role; scope: "project" | "workspace" }
+
+let unauthorized: (() => void) | null = null;
+
+/**
+ * Called whenever an API call answers 401 (no or expired credentials), except
+ * the sign-in call itself. The app sends the user to the login page.
+ */
+export function setUnauthorizedHandler(fn: (() => void) | null): void {
+  unauthorized = fn;
 }
 
 /** Converts a wire float to a JS number (NaN and ±Infinity included). */
@@ -123,13 +166,37 @@ export function splitProject(project: string): [string, string] {
   return i < 0 ? [project, ""] : [project.slice(0, i), project.slice(i + 1)];
 }
 
-async function request<T>(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+/**
+ * Headers of every request: `X-Requested-By` is the server's CSRF check for
+ * cookie-authenticated writes (a cross-site form cannot set it).
+ */
+export function requestHeaders(hasBody: boolean): Record<string, string> {
+  return hasBody ? { "X-Requested-By": "sextant", "Content-Type": "application/json" } : { "X-Requested-By": "sextant" };
+}
+
+/** Seconds in a `Retry-After` header (delta-seconds or an HTTP date), or undefined. */
+export function parseRetryAfter(v: string | null, now = Date.now()): number | undefined {
+  if (!v) return undefined;
+  if (/^\s*\d+\s*$/.test(v)) return Number(v);
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, Math.ceil((t - now) / 1000));
+}
+
+interface RequestOptions {
+  signal?: AbortSignal;
+  /** Do not call the 401 handler (sign-in: a 401 there is a wrong password). */
+  noAuthRedirect?: boolean;
+}
+
+async function request<T>(method: string, url: string, body?: unknown, signalOrOpts?: AbortSignal | RequestOptions): Promise<T> {
+  const opts: RequestOptions = signalOrOpts instanceof AbortSignal ? { signal: signalOrOpts } : (signalOrOpts ?? {});
   let res: Response;
   try {
     res = await fetch(url, {
       method,
-      signal,
-      headers: body === undefined ? undefined : { "Content-Type": "application/json" },
+      signal: opts.signal,
+      credentials: "same-origin",
+      headers: requestHeaders(body !== undefined),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {
@@ -144,9 +211,12 @@ async function request<T>(method: string, url: string, body?: unknown, signal?: 
     // fall through: reported below
   }
   if (!res.ok) {
+    if (res.status === 401 && !opts.noAuthRedirect) unauthorized?.();
     const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiError(res.status, err?.code ?? "http_" + res.status, err?.message ?? (text || res.statusText));
+    throw new ApiError(res.status, err?.code ?? "http_" + res.status, err?.message ?? (text || res.statusText),
+      parseRetryAfter(res.headers.get("Retry-After")));
   }
+  if (res.status === 204) return undefined as T;
   if (json === null) throw new ApiError(res.status, "bad_response", "the server sent no JSON");
   return json as T;
 }
@@ -209,6 +279,35 @@ export const api = {
   },
   deleteView(project: string, name: string): Promise<unknown> {
     return request("DELETE", `${projectBase(project)}/views/${encodeURIComponent(name)}`);
+  },
+  me(signal?: AbortSignal): Promise<Me> {
+    return request<Me>("GET", `${BASE}/auth/me`, undefined, signal);
+  },
+  login(name: string, password: string): Promise<{ user: User }> {
+    return request("POST", `${BASE}/auth/login`, { name, password }, { noAuthRedirect: true });
+  },
+  logout(): Promise<void> {
+    return request("POST", `${BASE}/auth/logout`, undefined, { noAuthRedirect: true });
+  },
+  /** The caller's tokens; `all` (owner only): everyone's. */
+  tokens(all = false, signal?: AbortSignal): Promise<ApiToken[]> {
+    return request<{ tokens: ApiToken[] }>("GET", `${BASE}/tokens${all ? "?all=true" : ""}`, undefined, signal).then((r) => r.tokens);
+  },
+  /** Creates a token; the secret is in this answer only. */
+  createToken(t: NewToken): Promise<{ token: ApiToken; secret: string }> {
+    return request("POST", `${BASE}/tokens`, t);
+  },
+  revokeToken(id: number): Promise<void> {
+    return request("DELETE", `${BASE}/tokens/${encodeURIComponent(String(id))}`);
+  },
+  members(project: string, signal?: AbortSignal): Promise<Member[]> {
+    return request<{ members: Member[] }>("GET", `${projectBase(project)}/members`, undefined, signal).then((r) => r.members);
+  },
+  putMember(project: string, principal: string, role: Role): Promise<{ member: Member }> {
+    return request("PUT", `${projectBase(project)}/members/${encodeURIComponent(principal)}`, { role });
+  },
+  deleteMember(project: string, principal: string): Promise<void> {
+    return request("DELETE", `${projectBase(project)}/members/${encodeURIComponent(principal)}`);
   },
   fileUrl(project: string, runId: string, path: string): string {
     return `${projectBase(project)}/runs/${encodeURIComponent(runId)}/files/${path.split("/").map(encodeURIComponent).join("/")}`;

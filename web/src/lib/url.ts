@@ -6,6 +6,9 @@
 //   #/p/{ws}/{project}?q=&sort=&order=&col=&group=&w=&sel=   runs table
 //   #/p/{ws}/{project}/r/{run}?s=&log=&smooth=&from=&to=&x=   run page
 //   #/p/{ws}/{project}/compare?run=&s=&log=&smooth=&from=&to=   compare
+//   #/p/{ws}/{project}/members            project members
+//   #/login?next=                         sign in, then go to `next` (a hash)
+//   #/tokens                              the caller's API tokens
 
 export interface ChartPrefs {
   /** y axis on a log scale */
@@ -39,6 +42,10 @@ export type Route =
     }
   | { page: "run"; project: string; runId: string; search: string; chart: ChartPrefs }
   | { page: "compare"; project: string; runs: string[]; search: string; chart: ChartPrefs }
+  | { page: "members"; project: string }
+  /** `next`: the hash to return to after signing in (absent: the projects page) */
+  | { page: "login"; next?: string }
+  | { page: "tokens" }
   | { page: "notfound"; path: string };
 
 export const DEFAULT_CHART: ChartPrefs = { log: false, smooth: 0, range: null };
@@ -90,6 +97,11 @@ export function parseRoute(hash: string): Route {
     return { page: "notfound", path };
   }
   if (parts.length === 0) return { page: "projects" };
+  if (parts.length === 1 && parts[0] === "login") {
+    const next = q.get("next");
+    return next ? { page: "login", next } : { page: "login" };
+  }
+  if (parts.length === 1 && parts[0] === "tokens") return { page: "tokens" };
   if (parts[0] !== "p" || parts.length < 3) return { page: "notfound", path };
   const project = `${parts[1]}/${parts[2]}`;
   const rest = parts.slice(3);
@@ -110,6 +122,7 @@ export function parseRoute(hash: string): Route {
   if (rest[0] === "r" && rest.length === 2) {
     return { page: "run", project, runId: rest[1], search: q.get("s") ?? "", chart: parseChart(q) };
   }
+  if (rest[0] === "members" && rest.length === 1) return { page: "members", project };
   if (rest[0] === "compare" && rest.length === 1) {
     return { page: "compare", project, runs: q.getAll("run"), search: q.get("s") ?? "", chart: parseChart(q) };
   }
@@ -125,6 +138,17 @@ export function formatRoute(r: Route): string {
       return "#/";
     case "notfound":
       return "#" + r.path;
+    case "tokens":
+      return "#/tokens";
+    case "login":
+      path = "/login";
+      if (r.next) q.set("next", r.next);
+      break;
+    case "members": {
+      const [ws, name] = splitOnce(r.project);
+      path = `/p/${seg(ws)}/${seg(name)}/members`;
+      break;
+    }
     case "runs": {
       const [ws, name] = splitOnce(r.project);
       path = `/p/${seg(ws)}/${seg(name)}`;

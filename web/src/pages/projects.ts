@@ -34,12 +34,13 @@ export function projectsPage(root: HTMLElement): Page {
     const q = search.value.trim().toLowerCase();
     const shown = projects.filter((p) => p.project.toLowerCase().includes(q));
     setChildren(body, h("table", { class: "simple-table" },
-      h("thead", null, h("tr", null, h("th", null, "Project"), h("th", { class: "num" }, "Runs"), h("th", null, "Created"))),
+      h("thead", null, h("tr", null, h("th", null, "Project"), h("th", { class: "num" }, "Runs"), h("th", null, "Created"), h("th", null, ""))),
       h("tbody", null, shown.map((p) => h("tr", null,
         h("td", null, h("a", { class: "project-link", href: href({ page: "runs", project: p.project, filter: "", sort: null, columns: null, selected: [] }) },
           h("span", { class: "dim" }, p.workspace + " / "), p.name)),
         h("td", { class: "num" }, p.runs.toLocaleString()),
         h("td", { title: formatTime(p.created_at) }, formatAgo(p.created_at)),
+        h("td", { class: "actions" }, h("a", { class: "members-link", href: href({ page: "members", project: p.project }) }, "Members")),
       ))),
     ));
   };

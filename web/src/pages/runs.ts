@@ -87,7 +87,8 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     h("div", { class: "toolbar" },
       filter.el,
       h("div", { class: "toolbar-right" }, countEl, groupSel, h("div", { class: "popover-anchor" }, viewsBtn, viewsMenu),
-        h("div", { class: "popover-anchor" }, colsBtn, colsMenu), clearSel, compareBtn),
+        h("div", { class: "popover-anchor" }, colsBtn, colsMenu), clearSel, compareBtn,
+        h("a", { class: "btn ghost members-link", href: href({ page: "members", project }), title: "Who can see and change this project" }, "Members")),
     ),
     scroller,
   ));
