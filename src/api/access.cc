@@ -8,22 +8,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "http/header_values.h"
 #include "http/message.h"
 
 namespace sextant::api {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool Unsafe(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
@@ -36,7 +25,7 @@ bool IsWildcard(std::string_view host) { return host.empty() || host == "0.0.0.0
 std::vector<std::string> LocalNames() {
   std::vector<std::string> out;
   char name[256] = {};
-  if (gethostname(name, sizeof name - 1) == 0 && name[0]) out.push_back(Lower(name));
+  if (gethostname(name, sizeof name - 1) == 0 && name[0]) out.push_back(http::ToLower(name));
   ifaddrs* list = nullptr;
   if (getifaddrs(&list) == 0) {
     for (ifaddrs* a = list; a; a = a->ifa_next) {
@@ -48,17 +37,12 @@ std::vector<std::string> LocalNames() {
       if (getnameinfo(a->ifa_addr, len, host, sizeof host, nullptr, 0, NI_NUMERICHOST) == 0) {
         std::string h = host;
         if (auto pct = h.find('%'); pct != std::string::npos) h.resize(pct);  // fe80::1%eth0
-        out.push_back(Lower(h));
+        out.push_back(http::ToLower(h));
       }
     }
     freeifaddrs(list);
   }
   return out;
-}
-
-// The media type without parameters, lowercase.
-std::string MediaType(std::string_view content_type) {
-  return Lower(Trim(content_type.substr(0, content_type.find(';'))));
 }
 
 auth::Role RoleFor(Permission p) {
@@ -72,43 +56,22 @@ auth::Role RoleFor(Permission p) {
 
 }  // namespace
 
-std::string HostName(std::string_view a) {
-  a = Trim(a);
-  if (a.empty()) return "";
-  if (a.front() == '[') {
-    size_t close = a.find(']');
-    if (close == std::string_view::npos) return "";
-    std::string_view rest = a.substr(close + 1);
-    if (!rest.empty() && rest.front() != ':') return "";
-    return Lower(a.substr(1, close - 1));
-  }
-  size_t colon = a.find(':');
-  if (colon != std::string_view::npos && a.find(':', colon + 1) != std::string_view::npos) return "";
-  std::string_view host = a.substr(0, colon);
-  if (host.empty()) return "";
-  for (char c : host)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')) return "";
-  std::string out = Lower(host);
-  if (out.back() == '.') out.pop_back();  // "localhost." is localhost
-  return out;
-}
-
 Access::Access(auth::Accounts* accounts, AccessOptions options)
     : accounts_(accounts), options_(std::move(options)) {
   hosts_ = {"localhost", "127.0.0.1", "::1"};
   if (IsWildcard(options_.bind_host)) {
     for (auto& n : LocalNames()) hosts_.push_back(std::move(n));
   } else {
-    hosts_.push_back(HostName(options_.bind_host.find(':') != std::string::npos &&
+    hosts_.push_back(http::HostName(options_.bind_host.find(':') != std::string::npos &&
                                       options_.bind_host.front() != '['
                                   ? "[" + options_.bind_host + "]"
                                   : options_.bind_host));
   }
-  for (const auto& h : options_.allowed_hosts) hosts_.push_back(HostName(h));
+  for (const auto& h : options_.allowed_hosts) hosts_.push_back(http::HostName(h));
 }
 
 bool Access::HostAllowed(std::string_view host_header) const {
-  std::string h = HostName(host_header);
+  std::string h = http::HostName(host_header);
   if (h.empty()) return false;
   if (std::find(hosts_.begin(), hosts_.end(), h) != hosts_.end()) return true;
   // *.localhost resolves to loopback by definition (RFC 6761).
@@ -122,61 +85,34 @@ bool Access::TrustedPeer(const http::Request& req) const {
 
 std::string Access::ClientAddress(const http::Request& req) const {
   if (!TrustedPeer(req)) return req.peer;
-  // The rightmost address that is not one of our proxies: what the client
-  // cannot forge, since each trusted proxy appends the address it saw.
-  std::string chain;
-  for (const auto& [k, v] : req.headers.fields())
-    if (http::EqualsIgnoreCase(k, "X-Forwarded-For")) chain += (chain.empty() ? "" : ",") + v;
-  std::string_view rest = chain;
-  while (!rest.empty()) {
-    size_t comma = rest.rfind(',');
-    std::string_view last = Trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
-    if (last.empty()) continue;
-    if (std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), last) ==
-        options_.trusted_proxies.end())
-      return std::string(last);
-  }
-  return req.peer;
+  std::string client = http::ForwardedClient(req.headers, options_.trusted_proxies);
+  return client.empty() ? req.peer : client;
 }
 
 bool Access::Secure(const http::Request& req) const {
   if (req.secure) return true;
-  return TrustedPeer(req) && Lower(req.headers.GetOr("X-Forwarded-Proto")) == "https";
+  return TrustedPeer(req) && http::ToLower(req.headers.GetOr("X-Forwarded-Proto")) == "https";
 }
 
 std::string Access::SessionCookie(const http::Request& req) {
-  for (const auto& [k, v] : req.headers.fields()) {
-    if (!http::EqualsIgnoreCase(k, "Cookie")) continue;
-    std::string_view rest = v;
-    while (!rest.empty()) {
-      size_t semi = rest.find(';');
-      std::string_view pair = Trim(rest.substr(0, semi));
-      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
-      size_t eq = pair.find('=');
-      if (eq != std::string_view::npos && pair.substr(0, eq) == kSessionCookie)
-        return std::string(Trim(pair.substr(eq + 1)));
-    }
-  }
-  return "";
+  return http::CookieValue(req.headers, kSessionCookie);
 }
 
 Status Access::CheckOrigin(const http::Request& req) const {
-  std::string_view site = Trim(req.headers.GetOr("Sec-Fetch-Site"));
+  std::string_view site = http::TrimSpace(req.headers.GetOr("Sec-Fetch-Site"));
   if (site == "cross-site" || site == "same-site")
     return Status::PermissionDenied("cross-origin request refused (Sec-Fetch-Site: " + std::string(site) + ")");
   auto origin = req.headers.Get("Origin");
   if (!origin) return Status::Ok();
-  std::string_view o = Trim(*origin);
-  size_t scheme_end = o.find("://");
-  std::string_view authority = scheme_end == std::string_view::npos ? "" : o.substr(scheme_end + 3);
-  if (authority.empty() || Lower(authority) != Lower(Trim(req.headers.GetOr("Host"))))
+  std::string_view o = http::TrimSpace(*origin);
+  std::string_view authority = http::OriginAuthority(o);
+  if (authority.empty() || http::ToLower(authority) != http::ToLower(http::TrimSpace(req.headers.GetOr("Host"))))
     return Status::PermissionDenied("cross-origin request refused (Origin: " + std::string(o) + ")");
   return Status::Ok();
 }
 
 Status Access::CheckMediaType(const http::Request& req, const Route& route) const {
-  std::string type = MediaType(req.headers.GetOr("Content-Type"));
+  std::string type = http::MediaType(req.headers.GetOr("Content-Type"));
   if (type == "text/plain" || type == "application/x-www-form-urlencoded" || type == "multipart/form-data")
     return Status::UnsupportedMedia("content type '" + type + "' is not accepted here" +
                                     (route.upload ? "; send application/octet-stream"
@@ -224,7 +160,7 @@ Status Access::Admit(Context& ctx, const Route& route) {
   if (host_field && !HostAllowed(host))
     return Status::InvalidArgument("Host '" + std::string(host) +
                                    "' is not a name of this server; start it with --allowed-host " +
-                                   (HostName(host).empty() ? "NAME" : HostName(host)) +
+                                   (http::HostName(host).empty() ? "NAME" : http::HostName(host)) +
                                    " to serve it under that name");
   bool unsafe = Unsafe(req.method);
   if (unsafe) {
@@ -232,19 +168,24 @@ Status Access::Admit(Context& ctx, const Route& route) {
     if (route.upload || route.body_limit > 0) RETURN_IF_ERROR(CheckMediaType(req, route));
   }
 
+  // Routes on the event loop (health) must not block: they are public, and
+  // they get no caller beyond its address.
+  if (route.on_event_loop) {
+    if (route.permission != Permission::kPublic) return Status::Internal("an event-loop route must be public");
+    ctx.caller.address = ClientAddress(req);
+    return Status::Ok();
+  }
   std::string token;
   if (auto authz = req.headers.Get("Authorization")) {
-    std::string_view v = Trim(*authz);
-    if (v.size() < 7 || Lower(v.substr(0, 7)) != "bearer ")
-      return Status::Unauthenticated("use 'Authorization: Bearer <API token>'");
-    token = std::string(Trim(v.substr(7)));
-    if (token.empty()) return Status::Unauthenticated("the bearer token is empty");
+    bool malformed = false;
+    token = http::BearerToken(*authz, &malformed);
+    if (malformed) return Status::Unauthenticated("use 'Authorization: Bearer <API token>'");
   }
   std::string session = token.empty() ? SessionCookie(req) : "";
   ctx.accounts = accounts_;
   ASSIGN_OR_RETURN(ctx.caller, accounts_->Authenticate(token, session, ClientAddress(req)));
   if (unsafe && ctx.caller.via == auth::Caller::Via::kSession &&
-      Trim(req.headers.GetOr(kCsrfHeader)).empty())
+      http::TrimSpace(req.headers.GetOr(kCsrfHeader)).empty())
     return Status::PermissionDenied(std::string("a browser request that changes data needs the ") +
                                     kCsrfHeader + " header");
   return CheckPermission(ctx, route.permission);

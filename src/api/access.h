@@ -61,8 +61,4 @@ class Access final : public Gate {
   std::vector<std::string> hosts_;  // lowercase names, IPv6 without brackets
 };
 
-// The host name of a Host header value or an origin's authority: lowercase,
-// port and IPv6 brackets removed. Empty when malformed.
-std::string HostName(std::string_view authority);
-
 }  // namespace sextant::api

@@ -3,7 +3,8 @@
 // (CheckFraming, the query and path decoding the router uses, Range planning
 // against a size taken from the input) and the body as the route would read
 // it (Content-Length or chunked, then Content-Encoding with a bounded
-// decoder). Nothing may crash; a decoder may only fail with the documented
+// decoder), and the header values access control parses (header_values.h).
+// Nothing may crash; a decoder may only fail with the documented
 // codes. Input: raw bytes as a client would send them. Run with scripts/fuzz.sh.
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -14,6 +15,7 @@
 
 #include "http/decode_body.h"
 #include "http/framing.h"
+#include "http/header_values.h"
 #include "http/query.h"
 #include "http/range.h"
 
@@ -48,6 +50,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(bad->status == 400 || bad->status == 501 || bad->status == 505);
     return 0;
   }
+  // The values access control reads (api/access.cc).
+  for (const auto& [k, v] : req.headers.fields()) {
+    std::string host = http::HostName(v);
+    Check(host.find_first_of("[]@/ ") == std::string::npos);
+    http::HostName(http::OriginAuthority(v));
+    bool malformed = false;
+    std::string token = http::BearerToken(v, &malformed);
+    Check(malformed == token.empty());
+    http::MediaType(v);
+  }
+  http::CookieValue(req.headers, "sextant_session");
+  std::string client = http::ForwardedClient(req.headers, {"10.0.0.1"});
+  Check(client != "10.0.0.1");
   auto q = http::QueryParams::Parse(req.query);
   if (!q.ok()) Check(q.status().code() == Code::kInvalidArgument);
   auto path = http::PercentDecode(req.path, false);
