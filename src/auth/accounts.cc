@@ -77,8 +77,12 @@ int64_t Accounts::Now() const {
 
 Result<bool> Accounts::AuthRequired() {
   if (options_.insecure_no_auth) return false;
-  if (options_.require_auth) return true;
+  if (options_.require_auth || has_principals_.load(std::memory_order_relaxed)) return true;
+  // Principals are never deleted, so once one exists this stays true; until
+  // then every anonymous request asks, so that `sextant admin init` run
+  // beside a running server takes effect on the next request.
   ASSIGN_OR_RETURN(int64_t n, store_->CountPrincipals());
+  if (n > 0) has_principals_.store(true, std::memory_order_relaxed);
   return n > 0;
 }
 
@@ -110,9 +114,30 @@ Status Accounts::LoadPrincipal(int64_t id, Caller* c) {
 }
 
 Status Accounts::CallerFromToken(std::string_view token, Caller* c) {
-  ASSIGN_OR_RETURN(auto t, store_->FindToken(DigestSecret(token)));
-  if (!t) return Status::Unauthenticated("the API token is not valid");
+  std::string digest = DigestSecret(token);
   int64_t now = Now();
+  ASSIGN_OR_RETURN(int64_t version, store_->ChangeCounter());
+  std::string token_name;
+  {
+    std::lock_guard l(mu_);
+    if (version != cache_version_) {
+      token_cache_.clear();
+      cache_version_ = version;
+    }
+    auto it = token_cache_.find(digest);
+    if (it != token_cache_.end() && (!it->second.expires_us || *it->second.expires_us > now)) {
+      std::string address = std::move(c->address);
+      *c = it->second.caller;
+      c->address = std::move(address);
+      token_name = it->second.name;
+    }
+  }
+  if (c->via == Caller::Via::kToken) {
+    NoteTokenUse(*c, token_name, now);
+    return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(auto t, store_->FindToken(digest));
+  if (!t) return Status::Unauthenticated("the API token is not valid");
   if (t->revoked_us) return Status::Unauthenticated("the API token '" + t->name + "' was revoked");
   if (t->expires_us && *t->expires_us <= now)
     return Status::Unauthenticated("the API token '" + t->name + "' has expired");
@@ -121,21 +146,34 @@ Status Accounts::CallerFromToken(std::string_view token, Caller* c) {
   c->token_id = t->id;
   c->token_projects = t->projects;
   c->token_max_role = static_cast<Role>(t->max_role);
+  {
+    std::lock_guard l(mu_);
+    if (version == cache_version_ && token_cache_.size() < 10'000)
+      token_cache_[digest] = CachedToken{*c, t->expires_us, t->name};
+  }
+  NoteTokenUse(*c, t->name, now);
+  return Status::Ok();
+}
 
+void Accounts::NoteTokenUse(const Caller& c, const std::string& token_name, int64_t now) {
   bool touch = false, check_address = false;
   {
     std::lock_guard l(mu_);
-    int64_t& last = touched_us_[t->id];
+    int64_t& last = touched_us_[c.token_id];
     if (now - last >= kTouchEveryUs) last = now, touch = true;
     if (seen_addresses_.size() > 100'000) seen_addresses_.clear();
-    check_address = seen_addresses_.emplace(t->id, c->address).second;
+    check_address = seen_addresses_.emplace(c.token_id, c.address).second;
   }
-  if (touch) (void)store_->TouchToken(t->id, now);
+  if (touch) (void)store_->TouchToken(c.token_id, now);
   if (check_address) {
-    auto fresh = store_->NoteTokenAddress(t->id, c->address);
-    if (fresh.ok() && *fresh) Audit(*c, "token.new_address", "token " + std::to_string(t->id), t->name);
+    auto fresh = store_->NoteTokenAddress(c.token_id, c.address);
+    if (fresh.ok() && *fresh) Audit(c, "token.new_address", "token " + std::to_string(c.token_id), token_name);
   }
-  return Status::Ok();
+}
+
+void Accounts::InvalidateCache() {
+  std::lock_guard l(mu_);
+  token_cache_.clear();
 }
 
 Status Accounts::CallerFromSession(std::string_view session, Caller* c) {
@@ -272,6 +310,7 @@ Result<storage::PrincipalRow> Accounts::DisablePrincipal(const Caller& actor, co
   if (p.id == actor.principal_id) return Status::InvalidArgument("you cannot disable your own account");
   RETURN_IF_ERROR(store_->SetDisabled(p.id, true));
   RETURN_IF_ERROR(store_->DeleteSessionsOf(p.id));
+  InvalidateCache();
   p.disabled = true;
   Audit(actor, "user.disable", "user " + name);
   return p;
@@ -337,6 +376,7 @@ Status Accounts::RevokeToken(const Caller& actor, int64_t id) {
     return Status::NotFound("no token " + std::to_string(id));
   if (t->revoked_us) return Status::Ok();
   RETURN_IF_ERROR(store_->RevokeToken(id, Now()));
+  InvalidateCache();
   Audit(actor, "token.revoke", "token " + std::to_string(id) + " of " + t->principal, t->name);
   return Status::Ok();
 }
@@ -350,6 +390,7 @@ Result<storage::MemberRow> Accounts::PutMember(const Caller& actor, const std::s
   ASSIGN_OR_RETURN(auto p, Principal(principal));
   storage::MemberRow m{p.id, p.name, workspace, project, static_cast<int>(role)};
   RETURN_IF_ERROR(store_->PutMember(m));
+  InvalidateCache();
   Audit(actor, "member.put", ScopeName(workspace, project), principal + " as " + std::string(RoleName(role)));
   return m;
 }
@@ -360,6 +401,7 @@ Status Accounts::RemoveMember(const Caller& actor, const std::string& workspace,
   else RETURN_IF_ERROR(RequireProject(actor, {workspace, project}, Role::kAdmin));
   ASSIGN_OR_RETURN(auto p, Principal(principal));
   Status st = store_->RemoveMember(p.id, workspace, project);
+  if (st.ok()) InvalidateCache();
   if (st.code() == Code::kNotFound)
     return Status::NotFound(principal + " is not a member of " + ScopeName(workspace, project));
   RETURN_IF_ERROR(st);

@@ -8,6 +8,7 @@
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -133,6 +134,10 @@ class Accounts {
 
  private:
   Status CallerFromToken(std::string_view token, Caller* c);
+  void NoteTokenUse(const Caller& c, const std::string& token_name, int64_t now);
+  // Forgets cached token callers (after a change made in this process;
+  // changes by other processes are noticed through the store's counter).
+  void InvalidateCache();
   Status CallerFromSession(std::string_view session, Caller* c);
   Status LoadPrincipal(int64_t id, Caller* c);
   Result<storage::PrincipalRow> Principal(const std::string& name);
@@ -140,9 +145,20 @@ class Accounts {
   std::unique_ptr<storage::AccessStore> store_;
   const AccountsOptions options_;
   LoginLimiter limiter_;
+  std::atomic<bool> has_principals_{false};
   std::mutex mu_;
   std::set<std::pair<int64_t, std::string>> seen_addresses_;  // GUARDED_BY(mu_)
   std::unordered_map<int64_t, int64_t> touched_us_;           // GUARDED_BY(mu_)
+  // Token digest -> the caller it resolved to (and the token's expiry), valid
+  // while the store's change counter is cache_version_: a request with a
+  // known token costs a digest and one counter read.
+  struct CachedToken {
+    Caller caller;
+    std::optional<int64_t> expires_us;
+    std::string name;
+  };
+  std::unordered_map<std::string, CachedToken> token_cache_;  // GUARDED_BY(mu_)
+  int64_t cache_version_ = -1;                               // GUARDED_BY(mu_)
 };
 
 // Name rules: 1-64 of [A-Za-z0-9._@-], starting with a letter or digit.

@@ -113,6 +113,21 @@ TEST_F(AccountsTest, RevokedAndExpiredTokensAreRefusedAtOnce) {
   EXPECT_EQ(accounts_->Authenticate("sxt_nonsense", "", "x").status().code(), Code::kUnauthenticated);
 }
 
+TEST_F(AccountsTest, ChangesByAnotherProcessTakeEffectOnTheNextRequest) {
+  // A second Accounts on the same folder is what the `sextant` commands are.
+  auto cli = Accounts::Open(dir_.string(), {});
+  ASSERT_TRUE(cli.ok());
+  ASSERT_TRUE((*cli)->AddPrincipal(Accounts::Local(), {"frank"}).ok());
+  auto made = (*cli)->CreateToken(Accounts::Local(), {"frank", "job"});
+  ASSERT_TRUE(made.ok());
+  Caller first = As(made->secret);  // now cached by the server
+  EXPECT_EQ(first.RoleOn({"ws", "p"}), Role::kNone);
+  ASSERT_TRUE((*cli)->PutMember(Accounts::Local(), "ws", "p", "frank", Role::kWriter).ok());
+  EXPECT_EQ(As(made->secret).RoleOn({"ws", "p"}), Role::kWriter);
+  ASSERT_TRUE((*cli)->RevokeToken(Accounts::Local(), made->token.id).ok());
+  EXPECT_EQ(accounts_->Authenticate(made->secret, "", "x").status().code(), Code::kUnauthenticated);
+}
+
 TEST_F(AccountsTest, LoginSessionsExpireAndFailuresAreLimited) {
   ASSERT_TRUE(accounts_->AddPrincipal(Accounts::Local(), {"carol", false, false, "s3cret-pass"}).ok());
   auto s = accounts_->Login("carol", "s3cret-pass", "1.2.3.4");

@@ -79,6 +79,10 @@ class AccessStore {
  public:
   virtual ~AccessStore() = default;
 
+  // A number that changes whenever another connection (another process: the
+  // `sextant` commands) has committed a change, for caches of what it reads.
+  virtual Result<int64_t> ChangeCounter() = 0;
+
   virtual Result<int64_t> CountPrincipals() = 0;
   // AlreadyExists when the name is taken.
   virtual Result<int64_t> AddPrincipal(const PrincipalRow& p) = 0;

@@ -126,9 +126,20 @@ class SqliteAccessStore final : public AccessStore {
  public:
   explicit SqliteAccessStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 
+  Result<int64_t> ChangeCounter() override {
+    std::lock_guard l(mu_);
+    return Count("PRAGMA data_version");
+  }
+
   Result<int64_t> CountPrincipals() override {
     std::lock_guard l(mu_);
-    auto s = db_->Prepare("SELECT count(*) FROM principals");
+    return Count("SELECT count(*) FROM principals");
+  }
+
+ private:
+  // REQUIRES: mu_ held.
+  Result<int64_t> Count(const std::string& sql) {
+    auto s = db_->Prepare(sql);
     if (!s.ok()) return s.status();
     auto row = (*s)->Step();
     if (!row.ok()) return row.status();
@@ -137,6 +148,7 @@ class SqliteAccessStore final : public AccessStore {
     return n;
   }
 
+ public:
   Result<int64_t> AddPrincipal(const PrincipalRow& p) override {
     std::lock_guard l(mu_);
     auto s = db_->Prepare(
