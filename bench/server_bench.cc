@@ -56,11 +56,16 @@ constexpr int64_t kEpochUs = 1'795'305'600'000'000LL;
 // ---------------------------------------------------------------------------
 // Options
 
+// --auth: set before any server starts, read by every client.
+bool g_auth = false;
+std::string g_token;
+
 struct Options {
   std::string server = "build/src/sextant";
   std::string tmp;  // parent of the data folders; default $TMPDIR or /tmp
   bool smoke = false;
   bool keep_data = false;
+  bool auth = false;  // create an owner first; every request sends its token
   // 1. ingest
   int ingest_threads = 4;
   int ingest_series = 100;
@@ -89,6 +94,8 @@ struct Options {
       "  --workloads LIST     comma-separated subset of ingest,long,runs (default all)\n"
       "  --tmp DIR            where to create the data folders (default $TMPDIR or /tmp)\n"
       "  --keep-data          leave the data folders behind\n"
+      "  --auth               accounts on: create an owner (sextant admin init) and send\n"
+      "                       its API token with every request\n"
       " ingest (workload 1):\n"
       "  --ingest-threads N   client threads, one run each (default 4)\n"
       "  --series N           series per request (default 100)\n"
@@ -152,6 +159,7 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--server") o.server = value();
     else if (a == "--tmp") o.tmp = value();
     else if (a == "--keep-data") o.keep_data = true;
+    else if (a == "--auth") o.auth = true;
     else if (a == "--workloads") {
       o.workloads.clear();
       std::string v = value();
@@ -346,12 +354,29 @@ class ServerProc {
   }
 
   fs::path data() const { return dir_ / "data"; }
+
+  // `sextant admin init`: the owner's token becomes every request's bearer token.
+  void AdminInit() {
+    std::string cmd = binary_ + " admin init --data '" + data().string() + "' 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) Fatal("popen: " + std::string(std::strerror(errno)));
+    std::string out, line;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) {
+      line = buf;
+      out += line;
+    }
+    if (::pclose(p) != 0) Fatal("sextant admin init failed:\n" + out);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    g_token = line;
+  }
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
 
   // Starts the server and waits for GET /api/v1/health; returns seconds taken.
   double Start() {
     fs::create_directories(dir_);
+    if (g_auth && !fs::exists(data() / "access.db")) AdminInit();
     std::string log = (dir_ / "server.log").string();
     for (int attempt = 0; attempt < 3; ++attempt) {
       port_ = FreeLoopbackPort();
@@ -509,6 +534,7 @@ class Http {
     cli_.set_write_timeout(600, 0);
     // Measure the server's work, not gzip: ask for uncompressed responses.
     headers_ = {{"Accept-Encoding", "identity"}};
+    if (!g_token.empty()) headers_.emplace("Authorization", "Bearer " + g_token);
   }
 
   // POSTs JSON; returns the response body. Any status other than `expect`
@@ -1311,6 +1337,7 @@ std::string Machine() {
 
 int main(int argc, char** argv) {
   Options o = ParseArgs(argc, argv);
+  g_auth = o.auth;
   g_jitter_us = o.jitter_us;
   signal(SIGPIPE, SIG_IGN);
   if (::access(o.server.c_str(), X_OK) != 0) {
