@@ -337,3 +337,28 @@ def test_cli_user_token_member_commands(tmp_path):
     assert p.returncode == 2 and "viewer, writer or admin" in p.stderr
     p = sextant(d, "user", "add", "bad name", check=False)
     assert p.returncode == 2
+
+
+def test_a_trusted_proxy_gives_the_client_address(make_server):
+    srv = make_server(["--trusted-proxy", "127.0.0.1"], name="proxied", start=False)
+    sextant(srv.data_dir, "admin", "init", "--name", "root", "--password-stdin", stdin=PASSWORD + "\n")
+    srv.start()
+    port = srv.port
+    # What nginx sends: the client's address appended to what the client claimed.
+    st, h, _ = login(port, "root", "wrong-password", {"X-Forwarded-For": "6.6.6.6, 203.0.113.7"})
+    assert st == 401
+    st, h, _ = login(port, "root", PASSWORD, {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"})
+    assert st == 200 and "; Secure" in h["Set-Cookie"]
+    token = last_line(sextant(srv.data_dir, "token", "create", "--user", "root"))
+    entries = srv.client.as_token(token).get("/admin/audit").json["entries"]
+    addresses = {e["action"]: e["address"] for e in entries}
+    assert addresses["login.failure"] == "203.0.113.7"
+    assert addresses["login.success"] == "203.0.113.7"
+
+
+def test_forwarded_headers_from_an_untrusted_peer_are_ignored(team):
+    st, h, _ = login(team.server.port, "writer", PASSWORD, {"X-Forwarded-For": "203.0.113.7",
+                                                          "X-Forwarded-Proto": "https"})
+    assert st == 200 and "Secure" not in h["Set-Cookie"]
+    entries = team.client("owner").get("/admin/audit?action=login.success").json["entries"]
+    assert entries[0]["address"] == "127.0.0.1"

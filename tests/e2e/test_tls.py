@@ -12,10 +12,11 @@ import time
 
 import pytest
 
-from sextant_e2e import HOST, Client, raw_exchange, raw_status
+from sextant_e2e import BIN, HOST, Client, raw_exchange, raw_status
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None,
-                                reason="needs the openssl command")
+# scripts/bootstrap.sh installs the openssl command; a missing one is a
+# broken setup, not a reason to skip.
+assert shutil.which("openssl"), "the openssl command is needed (scripts/bootstrap.sh installs it)"
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +163,17 @@ def test_missing_certificate_stops_startup(make_server, cert, tmp_path):
     with pytest.raises(RuntimeError) as e:
         srv.start(timeout=10)
     assert f"reading TLS certificate {missing}" in str(e.value), str(e.value)
+
+
+def test_session_cookie_is_secure_over_https(make_server, cert):
+    srv = make_server(tls_args(*cert), name="tls-auth", start=False)
+    p = subprocess.run([BIN, "admin", "init", "--name", "root", "--password-stdin", "--data", str(srv.data_dir)],
+                       input="root-password-1\n", capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    context = ssl.create_default_context(cafile=str(cert[0]))
+    srv.client = TlsClient(srv, context)
+    srv.start()
+    r = srv.client.post("/auth/login", {"name": "root", "password": "root-password-1"})
+    assert r.status == 200, r
+    cookie = r.header("Set-Cookie")
+    assert "; Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
