@@ -3,6 +3,8 @@
 // not be breakable: no CR, LF or NUL, a quoted fallback without '"' or '\',
 // a filename* of attr-chars and %XX only, and inline only for an image type.
 // Input: one length byte, that many "file" bytes, the rest is the name.
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
