@@ -151,8 +151,7 @@ Status Access::CheckPermission(Context& ctx, Permission p) const {
   return accounts_->RequireSignedIn(c);
 }
 
-Status Access::Admit(Context& ctx, const Route& route) {
-  const http::Request& req = ctx.req;
+Status Access::CheckHost(const http::Request& req) const {
   // HTTP/1.0 clients may omit Host (the transport requires it of 1.1);
   // browsers always send it, so its absence is no rebinding.
   std::optional<std::string_view> host_field = req.headers.Get("Host");
@@ -162,6 +161,23 @@ Status Access::Admit(Context& ctx, const Route& route) {
                                    "' is not a name of this server; start it with --allowed-host " +
                                    (http::HostName(host).empty() ? "NAME" : http::HostName(host)) +
                                    " to serve it under that name");
+  return Status::Ok();
+}
+
+Status Access::Screen(const http::Request& head, const Route& route) {
+  RETURN_IF_ERROR(CheckHost(head));
+  if (Unsafe(head.method)) RETURN_IF_ERROR(CheckOrigin(head));
+  // No credential on a server known to require one: refused before the
+  // body is read, so an anonymous client cannot make it read 64 MiB first.
+  if (route.permission != Permission::kPublic && accounts_->AuthRequiredKnown() &&
+      !head.headers.Has("Authorization") && SessionCookie(head).empty())
+    return Status::Unauthenticated("sign in or send an API token");
+  return Status::Ok();
+}
+
+Status Access::Admit(Context& ctx, const Route& route) {
+  const http::Request& req = ctx.req;
+  RETURN_IF_ERROR(CheckHost(req));
   bool unsafe = Unsafe(req.method);
   if (unsafe) {
     RETURN_IF_ERROR(CheckOrigin(req));

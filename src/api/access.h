@@ -39,6 +39,7 @@ class Access final : public Gate {
  public:
   Access(auth::Accounts* accounts, AccessOptions options);
 
+  Status Screen(const http::Request& head, const Route& route) override;
   Status Admit(Context& ctx, const Route& route) override;
   void Done(const Context& ctx, const Route& route, int status) override;
 
@@ -51,6 +52,7 @@ class Access final : public Gate {
   bool HostAllowed(std::string_view host_header) const;
 
  private:
+  Status CheckHost(const http::Request& req) const;
   Status CheckOrigin(const http::Request& req) const;
   Status CheckMediaType(const http::Request& req, const Route& route) const;
   Status CheckPermission(Context& ctx, Permission p) const;

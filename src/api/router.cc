@@ -113,6 +113,13 @@ bool Match(const std::vector<std::string>& pattern, const std::vector<std::strin
   return pattern.size() == path.size();
 }
 
+// A Status in the module's error shape (401s say how to authenticate).
+http::Response ErrorFor(const Router::Module& m, const Status& s) {
+  http::Response r = m.errors()(HttpStatusFor(s), CodeName(s.code()), s.message());
+  if (s.code() == Code::kUnauthenticated) r.headers.Set("WWW-Authenticate", "Bearer realm=\"sextant\"");
+  return r;
+}
+
 class RouteExchange final : public http::Exchange {
  public:
   RouteExchange(const Router::Entry* entry, std::vector<std::pair<std::string, std::string_view>> raw,
@@ -197,11 +204,7 @@ class RouteExchange final : public http::Exchange {
     return Status::Ok();
   }
 
-  http::Response Fail(const Status& s) {
-    http::Response r = Error(HttpStatusFor(s), CodeName(s.code()), s.message());
-    if (s.code() == Code::kUnauthenticated) r.headers.Set("WWW-Authenticate", "Bearer realm=\"sextant\"");
-    return r;
-  }
+  http::Response Fail(const Status& s) { return ErrorFor(*entry_->module, s); }
   http::Response Crash(const char* what) {
     std::fprintf(stderr, "sextant: request failed: %s\n", what);
     return Error(500, "internal", std::string("unexpected error: ") + what);
@@ -237,8 +240,13 @@ std::unique_ptr<http::Exchange> Router::Dispatch(const http::Request& head) {
   const Module* path_owner = nullptr;
   for (const Entry& e : routes_) {
     if (!Match(e.segments, path, head.path, &params)) continue;
-    if (e.route.method == method)
+    if (e.route.method == method) {
+      if (gate_) {
+        Status st = gate_->Screen(head, e.route);
+        if (!st.ok()) return std::make_unique<ErrorExchange>(ErrorFor(*e.module, st));
+      }
       return std::make_unique<RouteExchange>(&e, std::move(params), gate_);
+    }
     if (e.segments.size() == 1 && IsRest(e.segments[0])) continue;  // a catch-all (the UI)
     if (!path_owner) path_owner = e.module;
     if (allow.find(e.route.method) == std::string::npos)

@@ -68,6 +68,10 @@ struct Route;
 class Gate {
  public:
   virtual ~Gate() = default;
+  // On the event loop, from the request head alone, before any body is
+  // read: a refusal that needs no I/O (a foreign Host, a cross-origin write,
+  // no credential where one is required). Must not block.
+  virtual Status Screen(const http::Request& head, const Route& route) = 0;
   // Sets ctx.caller (and ctx.accounts); a non-OK status is the answer.
   virtual Status Admit(Context& ctx, const Route& route) = 0;
   // After the handler answered `status` (for the audit log).

@@ -114,6 +114,11 @@ TEST(RouterMatchTest, TheGateSeesEveryRouteAndHowItEnded) {
   struct TestGate : Gate {
     Permission asked = Permission::kUndeclared;
     int done = 0;
+    int screened = 0;
+    Status Screen(const http::Request& head, const Route&) override {
+      ++screened;
+      return head.path.find("/w/banned/") == 0 ? Status::PermissionDenied("banned") : Status::Ok();
+    }
     Status Admit(Context& c, const Route& r) override {
       asked = r.permission;
       return c.project->workspace == "locked" ? Status::NotFound("no such project") : Status::Ok();
@@ -127,6 +132,14 @@ TEST(RouterMatchTest, TheGateSeesEveryRouteAndHowItEnded) {
   EXPECT_EQ(gate.done, 200);
   http::Request locked = Req("POST", "/w/locked/p");
   EXPECT_EQ(router.Dispatch(locked)->Run(locked).status, 404);
+  // Screened from the head alone: no handler, no Admit.
+  http::Request banned = Req("POST", "/w/banned/p");
+  gate.asked = Permission::kUndeclared;
+  auto ex = router.Dispatch(banned);
+  EXPECT_EQ(ex->body_limit(), 0u);  // the body is never read
+  EXPECT_EQ(ex->Run(banned).status, 403);
+  EXPECT_EQ(gate.asked, Permission::kUndeclared);
+  EXPECT_EQ(gate.screened, 3);
 }
 
 }  // namespace

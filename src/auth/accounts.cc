@@ -63,7 +63,9 @@ Result<std::unique_ptr<Accounts>> Accounts::Open(const std::string& data_dir, Ac
   auto store = storage::OpenSqliteAccessStore(path);
   umask(old);
   if (!store.ok()) return store.status();
-  return std::make_unique<Accounts>(std::move(store).value(), std::move(options));
+  auto accounts = std::make_unique<Accounts>(std::move(store).value(), std::move(options));
+  RETURN_IF_ERROR(accounts->AuthRequired().status());  // learns whether accounts exist
+  return accounts;
 }
 
 Accounts::Accounts(std::unique_ptr<storage::AccessStore> store, AccountsOptions options)

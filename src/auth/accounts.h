@@ -75,6 +75,12 @@ class Accounts {
   // Whether a caller without credentials is refused: accounts exist, or the
   // server listens beyond loopback (unless --insecure-no-auth).
   Result<bool> AuthRequired();
+  // True when authentication is known to be required without asking the
+  // store (it may be required and this still false: then ask AuthRequired).
+  bool AuthRequiredKnown() const {
+    return !options_.insecure_no_auth &&
+           (options_.require_auth || has_principals_.load(std::memory_order_relaxed));
+  }
   Result<bool> HasOwner();
 
   // Resolves a request's credentials (the bearer token, the session cookie;

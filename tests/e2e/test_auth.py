@@ -104,6 +104,22 @@ def test_projects_list_only_what_the_caller_may_see(team):
     assert team.client(None).get("/projects").status == 401
 
 
+def test_an_anonymous_body_is_refused_before_it_is_read(team):
+    import socket
+    s = socket.create_connection((HOST, team.server.port), timeout=10)
+    try:
+        # Only the head of a 60 MiB upload: the answer must not wait for it.
+        s.sendall(b"POST /api/v1/projects/ws/p/runs/r1/log HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  b"Content-Type: application/json\r\nContent-Length: 62914560\r\n\r\n")
+        t = time.monotonic()
+        head = s.recv(4096)
+        assert head.startswith(b"HTTP/1.1 401"), head[:200]
+        assert b"WWW-Authenticate: Bearer" in head
+        assert time.monotonic() - t < 5
+    finally:
+        s.close()
+
+
 def test_writer_creates_projects_only_where_it_may(team):
     writer = team.client("writer")
     assert writer.post("/projects/ws/p/runs", {"run_id": "w1"}).status == 201
