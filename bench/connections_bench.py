@@ -115,8 +115,13 @@ def ingest(port: int, seconds: float, threads: int = 4) -> float:
         rng = random.Random(i)
         run = f"w{i}-{rng.randrange(1 << 30)}"
         c = http.client.HTTPConnection(HOST, port, timeout=120)
-        c.request("POST", f"/api/v1/projects/{PROJECT}/runs", body=json.dumps({"run_id": run}))
-        c.getresponse().read()
+        c.request("POST", f"/api/v1/projects/{PROJECT}/runs", body=json.dumps({"run_id": run}),
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        data = r.read()
+        if r.status not in (200, 201):
+            errors.append(f"creating run {run}: {r.status} {data[:200]!r}")
+            return
         step = 0
         while time.monotonic() < stop:
             body = BODIES[(step // 1000) % len(BODIES)]

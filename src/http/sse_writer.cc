@@ -83,9 +83,10 @@ asio::awaitable<void> PumpEvents(Stream& stream, EventStream& events, const Serv
     wake->ready = false;
     Pieces out;
     bool more = events.Next(&out);
-    if (!out.empty()) ok = co_await WriteChunk(stream, std::move(out), opt.io_timeout);
+    bool wrote = !out.empty();  // (`out` is moved from below)
+    if (wrote) ok = co_await WriteChunk(stream, std::move(out), opt.io_timeout);
     if (!ok || !more || over()) break;
-    if (!out.empty()) {
+    if (wrote) {
       // Let the next events gather (see sse_min_interval).
       wake->cooling = true;
       wake->timer.expires_after(opt.sse_min_interval);

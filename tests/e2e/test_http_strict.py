@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import socket
 import threading
 import time
@@ -411,3 +412,38 @@ def test_event_ids_grow_across_restarts_and_old_ids_get_reset(make_server):
     s.close()
     after = [int(line.split(b":")[1]) for line in got.split(b"\n") if line.startswith(b"id:")]
     assert after and after[0] > before, (before, got)
+
+
+def test_events_published_quickly_go_out_together(make_server):
+    # A stream writes at most every 200 ms (sse_min_interval): events
+    # published meanwhile share one chunk, so thousands of open tabs cost a
+    # few writes a second each however fast runs log.
+    srv = make_server(name="sse_coalesce")
+    c = srv.client
+    proj = "e2e/sse_coalesce"
+    c.create_run(proj, "r")
+    s = open_sse(srv.port, proj)
+    try:
+        read_events(s, b"\r\n\r\n", 2)  # the response head
+        t0 = time.monotonic()
+        for i in range(40):
+            c.log(proj, "r", {"configs": {"i": i}})
+        elapsed = time.monotonic() - t0
+        got = b""
+        deadline = time.monotonic() + 1.5
+        s.settimeout(0.3)
+        while time.monotonic() < deadline:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                continue
+            if not chunk:
+                break
+            got += chunk
+    finally:
+        s.close()
+    events = got.count(b"data:")
+    assert events >= 40, got[-300:]
+    # Chunk-size lines: one per write.
+    writes = len(re.findall(rb"(?:^|\r\n)[0-9a-f]+\r\n(?:id|data|:)", got))
+    assert writes <= elapsed / 0.2 + 3, (writes, elapsed, events)
