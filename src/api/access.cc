@@ -176,13 +176,10 @@ Status Access::Screen(const http::Request& head, const Route& route) {
 }
 
 Status Access::Admit(Context& ctx, const Route& route) {
+  // Host and Origin were checked by Screen, which the router runs first.
   const http::Request& req = ctx.req;
-  RETURN_IF_ERROR(CheckHost(req));
   bool unsafe = Unsafe(req.method);
-  if (unsafe) {
-    RETURN_IF_ERROR(CheckOrigin(req));
-    if (route.upload || route.body_limit > 0) RETURN_IF_ERROR(CheckMediaType(req, route));
-  }
+  if (unsafe && (route.upload || route.body_limit > 0)) RETURN_IF_ERROR(CheckMediaType(req, route));
 
   // Routes on the event loop (health) must not block: they are public, and
   // they get no caller beyond its address.

@@ -72,7 +72,8 @@ class Gate {
   // read: a refusal that needs no I/O (a foreign Host, a cross-origin write,
   // no credential where one is required). Must not block.
   virtual Status Screen(const http::Request& head, const Route& route) = 0;
-  // Sets ctx.caller (and ctx.accounts); a non-OK status is the answer.
+  // After Screen admitted the head (and the body, if any, was read): sets
+  // ctx.caller (and ctx.accounts); a non-OK status is the answer.
   virtual Status Admit(Context& ctx, const Route& route) = 0;
   // After the handler answered `status` (for the audit log).
   virtual void Done(const Context& ctx, const Route& route, int status) = 0;
