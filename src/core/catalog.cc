@@ -137,6 +137,7 @@ Value Catalog::Column::Get(size_t run) const {
   else
     v.i = num[run];
   if (v.type == AttrType::kFile || v.type == AttrType::kFileSeries) v.f = static_cast<double>(v.i);
+  if (model::IsSeries(v.type) && run < step.size()) v.i = step[run];  // the last step
   if (run < str.size()) {
     if (v.type == AttrType::kStringSet) {
       const std::string& j = str[run];
@@ -320,6 +321,7 @@ void Catalog::ApplyLog(const storage::RunInfo& run, const model::LogBatch& batch
   // Keep only what the catalogue needs: each series' last point.
   model::LogBatch reduced;
   reduced.configs = batch.configs;
+  reduced.remove_configs = batch.remove_configs;
   reduced.add_tags = batch.add_tags;
   reduced.remove_tags = batch.remove_tags;
   reduced.state = batch.state;
@@ -347,6 +349,12 @@ void Catalog::DoApplyLog(Project* p, const storage::RunInfo& run, const model::L
   for (const auto& [path, value] : batch.configs) {
     p->ColumnFor(path).Set(idx, value, std::nullopt);
     if (path == "sys/name" && value.type == AttrType::kString) info.name = value.s;
+  }
+  for (const auto& path : batch.remove_configs) {
+    auto it = p->path_ids.find(path);
+    if (it == p->path_ids.end()) continue;
+    Column& col = p->columns[it->second];
+    if (col.Has(idx) && model::IsConfig(static_cast<AttrType>(col.type[idx]))) col.type[idx] = 0;
   }
   if (!batch.add_tags.empty() || !batch.remove_tags.empty()) {
     Column& col = p->ColumnFor("sys/tags");
@@ -384,6 +392,20 @@ void Catalog::ApplyFile(const storage::RunInfo& run, const std::string& path, At
     v.s = digest;
     v.i = size;
     p->ColumnFor(path).Set(idx, v, std::nullopt);
+  });
+}
+
+void Catalog::ApplyRemove(const storage::RunInfo& run, const std::vector<std::string>& paths) {
+  Apply(run.project_id, [run, paths](Project* p) {
+    size_t idx = p->Upsert(run);
+    for (const auto& path : paths) {
+      auto it = p->path_ids.find(path);
+      if (it == p->path_ids.end()) continue;
+      Column& col = p->columns[it->second];
+      if (!col.Has(idx)) continue;
+      auto type = static_cast<AttrType>(col.type[idx]);
+      if (type == AttrType::kFile || type == AttrType::kFileSeries) col.type[idx] = 0;
+    }
   });
 }
 

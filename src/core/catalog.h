@@ -89,6 +89,9 @@ class Catalog {
   void ApplyState(const storage::RunInfo& run, model::RunState state, int64_t now_us);
   void ApplyFile(const storage::RunInfo& run, const std::string& path, model::AttrType type,
                  const std::string& digest, int64_t size);
+  // Files and file series deleted (Backend::DeleteFiles): clears those
+  // cells; other types at these paths are left alone, as the backend does.
+  void ApplyRemove(const storage::RunInfo& run, const std::vector<std::string>& paths);
 
   size_t ProjectsLoaded();
 

@@ -176,9 +176,10 @@ Result<storage::LogOutcome> Tracker::Log(const model::ProjectName& p, const std:
 }
 
 Result<storage::RunInfo> Tracker::Finish(const model::ProjectName& p, const std::string& run_id,
-                                         model::RunState state) {
+                                         model::RunState state, std::optional<int64_t> at_us) {
   ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
-  int64_t now = NowMicros();
+  if (at_us) RETURN_IF_ERROR(model::ValidateTimestamp(*at_us).WithContext("end time"));
+  int64_t now = at_us.value_or(NowMicros());
   RETURN_IF_ERROR(backend_->SetState(run.id, state, now,
                                      [&] { catalog_->ApplyState(run, state, now); }));
   run.state = state;

@@ -75,14 +75,39 @@ class Tracker {
       const std::function<bool(const model::ProjectName&)>& visible = nullptr);
   Result<std::vector<storage::ProjectInfo>> ListProjects();
   Result<storage::ProjectInfo> GetProject(const model::ProjectName& p);
+  Result<storage::ProjectInfo> GetProjectById(int64_t id);
+  // An empty project; AlreadyExists when the name is taken (core/projects.cc).
+  Result<storage::ProjectInfo> CreateProject(const model::ProjectName& p);
+  // Key/value properties a front end keeps about a project (an MLflow
+  // experiment's name, tags, lifecycle): keys 1..kMaxPathBytes and values up
+  // to Limits::max_string_bytes of UTF-8. Updating stamps kUpdatedProperty.
+  Result<std::vector<std::pair<std::string, std::string>>> ProjectProperties(int64_t project_id);
+  Status UpdateProjectProperties(int64_t project_id,
+                                 std::vector<std::pair<std::string, std::string>> set,
+                                 std::vector<std::string> remove);
+  Result<std::vector<int64_t>> FindProjectsByProperty(const std::string& key,
+                                                      const std::string& value);
+  static constexpr const char* kUpdatedProperty = "sys.updated_us";
+  // Every run with this id in any project (at most `limit`), for protocols
+  // whose run ids are global (MLflow).
+  Result<std::vector<storage::RunInfo>> FindRuns(const std::string& run_id, size_t limit);
+  // The attributes at `paths` that the run has (absent ones are left out).
+  Result<std::vector<storage::AttributeInfo>> FindAttributes(const storage::RunInfo& run,
+                                                             const std::vector<std::string>& paths);
+  // Moves a run to the trash or back: the config sys/trashed (true), which
+  // filters and the runs table can see; restoring removes it.
+  Status SetTrashed(const model::ProjectName& p, const std::string& run_id, bool trashed);
   Result<std::pair<storage::RunInfo, bool>> CreateRun(const model::ProjectName& p,
                                                       model::CreateRunOp op);
   Result<storage::RunInfo> GetRun(const model::ProjectName& p, const std::string& run_id);
   Result<std::vector<storage::RunInfo>> Children(const storage::RunInfo& run);
   Result<storage::LogOutcome> Log(const model::ProjectName& p, const std::string& run_id,
                                   model::LogBatch batch);
+  // Sets the run's state; `at_us` (a protocol's explicit end time, an
+  // importer's) stamps the change instead of now.
   Result<storage::RunInfo> Finish(const model::ProjectName& p, const std::string& run_id,
-                                  model::RunState state);
+                                  model::RunState state,
+                                  std::optional<int64_t> at_us = std::nullopt);
   // A run's attributes by path; `pattern` (an RE2 regex matched anywhere in
   // the path, empty: all) filters them. A filtered page examines at most
   // model::kMaxPageScanRows attributes, so it may hold fewer than `limit`
@@ -116,6 +141,10 @@ class Tracker {
   Result<storage::FileRef> FindFile(const model::ProjectName& p, const std::string& run_id,
                                     const std::string& path, std::optional<int64_t> step);
   Result<std::unique_ptr<blobs::BlobReader>> OpenBlob(const std::string& digest);
+  // Deletes the files and file series at `paths` of a run (core/files.cc);
+  // paths the run has no file at are skipped. The blobs stay in the store.
+  Status DeleteFiles(const model::ProjectName& p, const std::string& run_id,
+                     const std::vector<std::string>& paths);
 
   // Stops the compactor and closes the backend; acknowledged data is durable.
   Status Close();

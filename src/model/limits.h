@@ -57,6 +57,20 @@ constexpr size_t kMaxPageLimit = 10'000;
 // attributes costs bounded work per request.
 constexpr size_t kMaxPageScanRows = 100'000;
 
+// --- MLflow's protocol limits (its client and server enforce the same; the
+// MLflow front end refuses beyond them with MLflow's messages).
+constexpr size_t kMlflowMaxBatchMetrics = 1000;
+constexpr size_t kMlflowMaxBatchParams = 100;
+constexpr size_t kMlflowMaxBatchTags = 100;
+constexpr size_t kMlflowMaxBatchEntities = 1000;
+constexpr size_t kMlflowMaxBatchBytes = 1'000'000;
+constexpr size_t kMlflowMaxKeyChars = 250;
+constexpr size_t kMlflowMaxParamValueChars = 6000;
+constexpr size_t kMlflowMaxTagValueChars = 8000;
+constexpr size_t kMlflowMaxResults = 50'000;       // search_runs max_results
+constexpr size_t kMlflowMaxBulkRuns = 100;         // get-history-bulk(-interval)
+constexpr size_t kMlflowMaxIntervalResults = 2500;
+
 // Per-deployment limits of one write (TrackerOptions::limits).
 struct Limits {
   size_t max_points_per_batch = 1'000'000;

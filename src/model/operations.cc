@@ -112,6 +112,16 @@ Status ValidateLogBatch(LogBatch* batch, const Limits& limits,
       if (!IsValidUtf8(m) || m.size() > limits.max_string_bytes)
         return Status::InvalidArgument("configs: '" + path + "' has an invalid set member");
   }
+  if (batch->remove_configs.size() > limits.max_configs_per_batch)
+    return Status::TooLarge("a batch may remove at most " +
+                            std::to_string(limits.max_configs_per_batch) + " configs");
+  for (const auto& path : batch->remove_configs) {
+    RETURN_IF_ERROR(ValidatePath(path).WithContext("remove_configs"));
+    if (IsReservedPath(path) || path == "sys/name")
+      return Status::InvalidArgument("remove_configs: '" + path + "' is reserved for the server");
+    if (seen.count(path))
+      return Status::InvalidArgument("remove_configs: '" + path + "' is also set in configs");
+  }
   for (auto* tags : {&batch->add_tags, &batch->remove_tags})
     for (const auto& t : *tags)
       if (t.empty() || t.size() > kMaxTagBytes || !IsValidUtf8(t))

@@ -50,6 +50,7 @@ struct SeriesWrite {
 
 struct LogBatch {
   std::vector<std::pair<std::string, Value>> configs;
+  std::vector<std::string> remove_configs;  // config attributes to delete (absent: ignored)
   std::vector<SeriesWrite> series;
   std::vector<std::string> add_tags;
   std::vector<std::string> remove_tags;

@@ -39,7 +39,8 @@ bool IsConfig(AttrType t);                            // float..string_set
 struct Value {
   AttrType type = AttrType::kFloat;
   double f = 0;                  // kFloat, kFloatSeries (last value)
-  int64_t i = 0;                 // kInt, kBool (0/1), kDatetime (µs)
+  int64_t i = 0;                 // kInt, kBool (0/1), kDatetime (µs); series in the runs
+                                 // table: the last step (micro-steps)
   std::string s;                 // kString, kStringSeries (last value), kFile (digest)
   std::vector<std::string> set;  // kStringSet, sorted and unique
 

@@ -118,9 +118,25 @@ class Backend {
  public:
   virtual ~Backend() = default;
 
-  // Projects are created implicitly with their first run.
+  // Projects are created implicitly with their first run, or explicitly
+  // (empty; AlreadyExists when the name is taken).
   virtual Result<std::vector<ProjectInfo>> ListProjects() = 0;
   virtual Result<ProjectInfo> GetProject(const model::ProjectName& p) = 0;
+  virtual Result<ProjectInfo> GetProjectById(int64_t id) = 0;
+  virtual Result<ProjectInfo> CreateProject(const model::ProjectName& p, int64_t now_us) = 0;
+
+  // Properties of a project: small key/value text pairs that front ends
+  // keep about it (an MLflow experiment's name, tags and lifecycle). Set
+  // replaces a value, Remove deletes it (absent keys are ignored); both in
+  // one transaction.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ProjectProperties(
+      int64_t project_id) = 0;
+  virtual Status UpdateProjectProperties(
+      int64_t project_id, const std::vector<std::pair<std::string, std::string>>& set,
+      const std::vector<std::string>& remove) = 0;
+  // The projects whose property `key` is `value`, by id.
+  virtual Result<std::vector<int64_t>> FindProjectsByProperty(const std::string& key,
+                                                              const std::string& value) = 0;
 
   // Keyset pages (core/paging.h): at most `limit` items whose key is greater
   // than `after`, in key order; an empty `after` starts at the first item
@@ -143,10 +159,14 @@ class Backend {
                                                              int64_t now_us) = 0;
   virtual Result<RunInfo> GetRun(const model::ProjectName& p, const std::string& run_id) = 0;
   virtual Result<RunInfo> GetRunById(int64_t id) = 0;
+  // Every run with this run id, in any project (at most `limit`).
+  virtual Result<std::vector<RunInfo>> FindRunsByRunId(const std::string& run_id,
+                                                       size_t limit) = 0;
   virtual Result<std::vector<RunInfo>> ListChildren(int64_t run_id) = 0;
 
-  // Applies a batch atomically; durable when it returns OK. Configs and tags
-  // are in `batch`, series points come pre-encoded in `series`.
+  // Applies a batch atomically; durable when it returns OK. Configs, removed
+  // configs and tags are in `batch`, series points come pre-encoded in
+  // `series`.
   virtual Result<LogOutcome> Log(const RunInfo& run, const model::LogBatch& batch,
                                  std::vector<EncodedSeries> series, int64_t now_us,
                                  const OnCommit& on_commit) = 0;
@@ -182,6 +202,12 @@ class Backend {
                          const FileRef& ref, int64_t now_us, const OnCommit& on_commit) = 0;
   virtual Result<FileRef> GetFile(int64_t run_id, const std::string& path,
                                   std::optional<int64_t> step) = 0;
+  // Deletes the file attributes and file series at `paths` of a run (their
+  // `files` rows and the attribute rows), in one transaction; a path that is
+  // absent or not a file is skipped. The blobs stay in the content-addressed
+  // store (other attributes may share them).
+  virtual Status DeleteFiles(const RunInfo& run, const std::vector<std::string>& paths,
+                             int64_t now_us, const OnCommit& on_commit) = 0;
 
   // Saved views of a project: replaced whole on Put; Delete is NotFound when absent.
   virtual Status PutView(int64_t project_id, const SavedView& view) = 0;

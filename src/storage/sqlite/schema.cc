@@ -73,6 +73,14 @@ CREATE TABLE IF NOT EXISTS views (
   updated_us INTEGER NOT NULL,
   UNIQUE (project_id, name)
 );
+CREATE INDEX IF NOT EXISTS runs_by_run_id ON runs (run_id);
+CREATE TABLE IF NOT EXISTS project_properties (
+  project_id INTEGER NOT NULL REFERENCES projects (id),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (project_id, key)
+);
+CREATE INDEX IF NOT EXISTS project_properties_by_value ON project_properties (key, value);
 CREATE TABLE IF NOT EXISTS files (
   id INTEGER PRIMARY KEY,
   attr_id INTEGER NOT NULL REFERENCES attributes (id),

@@ -23,6 +23,15 @@ class SqliteBackend : public Backend {
 
   Result<std::vector<ProjectInfo>> ListProjects() override;
   Result<ProjectInfo> GetProject(const model::ProjectName& p) override;
+  Result<ProjectInfo> GetProjectById(int64_t id) override;
+  Result<ProjectInfo> CreateProject(const model::ProjectName& p, int64_t now_us) override;
+  Result<std::vector<std::pair<std::string, std::string>>> ProjectProperties(
+      int64_t project_id) override;
+  Status UpdateProjectProperties(int64_t project_id,
+                                 const std::vector<std::pair<std::string, std::string>>& set,
+                                 const std::vector<std::string>& remove) override;
+  Result<std::vector<int64_t>> FindProjectsByProperty(const std::string& key,
+                                                      const std::string& value) override;
   Result<std::vector<ProjectInfo>> ListProjectsAfter(const model::ProjectName& after,
                                                      size_t limit) override;
   Result<std::vector<AttributeInfo>> ListAttributesAfter(int64_t run_id,
@@ -35,6 +44,7 @@ class SqliteBackend : public Backend {
                                                      int64_t now_us) override;
   Result<RunInfo> GetRun(const model::ProjectName& p, const std::string& run_id) override;
   Result<RunInfo> GetRunById(int64_t id) override;
+  Result<std::vector<RunInfo>> FindRunsByRunId(const std::string& run_id, size_t limit) override;
   Result<std::vector<RunInfo>> ListChildren(int64_t run_id) override;
   Result<LogOutcome> Log(const RunInfo& run, const model::LogBatch& batch,
                          std::vector<EncodedSeries> series, int64_t now_us,
@@ -54,6 +64,8 @@ class SqliteBackend : public Backend {
                  const FileRef& ref, int64_t now_us, const OnCommit& on_commit) override;
   Result<FileRef> GetFile(int64_t run_id, const std::string& path,
                           std::optional<int64_t> step) override;
+  Status DeleteFiles(const RunInfo& run, const std::vector<std::string>& paths, int64_t now_us,
+                     const OnCommit& on_commit) override;  // sqlite_files_delete.cc
   Status PutView(int64_t project_id, const SavedView& view) override;
   Result<std::vector<SavedView>> ListViews(int64_t project_id) override;
   Status DeleteView(int64_t project_id, const std::string& name) override;

@@ -155,6 +155,16 @@ Result<LogOutcome> SqliteBackend::Log(const RunInfo& run, const model::LogBatch&
         chunk_counts.clear();
         for (const auto& [path, value] : batch.configs)
           RETURN_IF_ERROR(UpsertConfig(db, run.id, path, value, &created));
+        if (!batch.remove_configs.empty()) {
+          // Only configs: a series or file keeps its data.
+          ASSIGN_OR_RETURN(Stmt * del, db.Prepare(
+              "DELETE FROM attributes WHERE run_id = ? AND path = ? AND type BETWEEN ? AND ?"));
+          for (const auto& path : batch.remove_configs)
+            RETURN_IF_ERROR(del->Bind(1, run.id).Bind(2, path)
+                                .Bind(3, static_cast<int64_t>(model::AttrType::kFloat))
+                                .Bind(4, static_cast<int64_t>(model::AttrType::kStringSet))
+                                .Exec());
+        }
         RETURN_IF_ERROR(ApplyTags(db, run.id, batch, &created));
         ASSIGN_OR_RETURN(Stmt * upd, db.Prepare(
             "UPDATE attributes SET point_count = point_count + ?1, "
