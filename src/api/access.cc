@@ -113,6 +113,12 @@ Status Access::CheckOrigin(const http::Request& req) const {
 
 Status Access::CheckMediaType(const http::Request& req, const Route& route) const {
   std::string type = http::MediaType(req.headers.GetOr("Content-Type"));
+  // A browser sends these three types cross-origin without asking first,
+  // but only with GET, HEAD or POST (CORS "simple" requests). A PUT is
+  // always preflighted, and Sextant allows no cross-origin preflight, so an
+  // upload by PUT may say any type: the MLflow client labels artifacts by
+  // their names (text/plain for .txt and .json).
+  if (route.upload && req.method == "PUT") return Status::Ok();
   if (type == "text/plain" || type == "application/x-www-form-urlencoded" || type == "multipart/form-data")
     return Status::UnsupportedMedia("content type '" + type + "' is not accepted here" +
                                     (route.upload ? "; send application/octet-stream"
@@ -189,13 +195,20 @@ Status Access::Admit(Context& ctx, const Route& route) {
     return Status::Ok();
   }
   std::string token;
+  ctx.accounts = accounts_;
   if (auto authz = req.headers.Get("Authorization")) {
     bool malformed = false;
+    std::string user, password;
+    if (http::BasicCredentials(*authz, &user, &password, &malformed)) {
+      // Programs that only speak basic authentication (MLflow's client).
+      if (malformed) return Status::Unauthenticated("malformed basic credentials");
+      ASSIGN_OR_RETURN(ctx.caller, accounts_->AuthenticateBasic(user, password, ClientAddress(req)));
+      return CheckPermission(ctx, route.permission);
+    }
     token = http::BearerToken(*authz, &malformed);
     if (malformed) return Status::Unauthenticated("use 'Authorization: Bearer <API token>'");
   }
   std::string session = token.empty() ? SessionCookie(req) : "";
-  ctx.accounts = accounts_;
   ASSIGN_OR_RETURN(ctx.caller, accounts_->Authenticate(token, session, ClientAddress(req)));
   if (unsafe && ctx.caller.via == auth::Caller::Via::kSession &&
       http::TrimSpace(req.headers.GetOr(kCsrfHeader)).empty())

@@ -207,6 +207,56 @@ Result<Caller> Accounts::Authenticate(std::string_view token, std::string_view s
   return c;
 }
 
+Result<Caller> Accounts::AuthenticateBasic(const std::string& name, std::string_view password,
+                                           const std::string& address) {
+  Caller c;
+  c.address = address;
+  if (password.starts_with(kTokenPrefix)) {
+    RETURN_IF_ERROR(CallerFromToken(password, &c));
+    if (c.name != name)
+      return Status::Unauthenticated("the API token does not belong to user '" + name + "'");
+    return c;
+  }
+  int64_t now = Now();
+  std::string digest = "basic:" + DigestSecret(name + '\0' + std::string(password));
+  ASSIGN_OR_RETURN(int64_t version, store_->ChangeCounter());
+  {
+    std::lock_guard l(mu_);
+    if (version != cache_version_) {
+      token_cache_.clear();
+      cache_version_ = version;
+    }
+    auto it = token_cache_.find(digest);
+    if (it != token_cache_.end() && *it->second.expires_us > now) {
+      Caller cached = it->second.caller;
+      cached.address = address;
+      return cached;
+    }
+  }
+  if (int64_t wait = limiter_.RetryAfter(name, address, now); wait > 0)
+    return Status::TooManyRequests("too many failed sign-ins; try again in " + std::to_string(wait) + " s");
+  ASSIGN_OR_RETURN(auto p, store_->FindPrincipal(name));
+  static const std::string kDummy = HashPassword("not a real password").value();
+  bool ok = VerifyPassword(p && !p->password_hash.empty() ? p->password_hash : kDummy, password);
+  if (!ok || !p || p->password_hash.empty() || p->disabled) {
+    limiter_.Failed(name, address, now);
+    Caller who;
+    who.address = address;
+    if (p) who.name = name;
+    Audit(who, "login.failure", p ? "user " + name : "unknown user", "basic authentication");
+    return Status::Unauthenticated("wrong user name or password");
+  }
+  limiter_.Succeeded(name);
+  c.via = Caller::Via::kToken;  // a program's credential: no browser session
+  RETURN_IF_ERROR(LoadPrincipal(p->id, &c));
+  {
+    std::lock_guard l(mu_);
+    if (version == cache_version_ && token_cache_.size() < 10'000)
+      token_cache_[digest] = CachedToken{c, now + 300'000'000, ""};
+  }
+  return c;
+}
+
 Result<NewSession> Accounts::Login(const std::string& name, std::string_view password,
                                    const std::string& address) {
   int64_t now = Now();

@@ -88,6 +88,13 @@ class Accounts {
   // credential or a disabled account.
   Result<Caller> Authenticate(std::string_view token, std::string_view session,
                               const std::string& address);
+  // HTTP basic credentials (MLflow's MLFLOW_TRACKING_USERNAME/PASSWORD): the
+  // password is the user's password or one of the user's API tokens. A
+  // verified password is remembered (by digest) until the store changes, so
+  // that a client sending it on every request does not pay Argon2 each time;
+  // failures count against the sign-in limits.
+  Result<Caller> AuthenticateBasic(const std::string& name, std::string_view password,
+                                   const std::string& address);
   // The `sextant` command working on the store directly.
   static Caller Local();
 

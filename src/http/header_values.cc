@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/base64.h"
+
 namespace sextant::http {
 
 std::string_view TrimSpace(std::string_view s) {
@@ -74,6 +76,22 @@ std::string BearerToken(std::string_view v, bool* malformed) {
   std::string token(TrimSpace(v.substr(7)));
   if (token.empty()) *malformed = true;
   return token;
+}
+
+bool BasicCredentials(std::string_view v, std::string* user, std::string* password,
+                      bool* malformed) {
+  v = TrimSpace(v);
+  *malformed = false;
+  if (v.size() < 6 || ToLower(v.substr(0, 6)) != "basic ") return false;
+  auto decoded = DecodeBase64(TrimSpace(v.substr(6)));
+  size_t colon = decoded.ok() ? decoded->find(':') : std::string::npos;
+  if (colon == std::string::npos) {
+    *malformed = true;
+    return true;
+  }
+  *user = decoded->substr(0, colon);
+  *password = decoded->substr(colon + 1);
+  return true;
 }
 
 std::string MediaType(std::string_view content_type) {

@@ -31,6 +31,10 @@ std::string CookieValue(const Headers& headers, std::string_view name);
 // "Bearer <token>" (scheme case-insensitive) → token; nullopt-like empty
 // result with *malformed set when the value is not a bearer credential.
 std::string BearerToken(std::string_view authorization, bool* malformed);
+// True for "Basic <base64 of user:password>" (RFC 7617); false for another
+// scheme. *malformed when it is Basic but not decodable or has no ':'.
+bool BasicCredentials(std::string_view authorization, std::string* user, std::string* password,
+                      bool* malformed);
 
 // The media type of a Content-Type value, lowercase, without parameters.
 std::string MediaType(std::string_view content_type);

@@ -46,6 +46,24 @@ TEST(HeaderValuesTest, Bearer) {
   EXPECT_TRUE(bad);
 }
 
+TEST(HeaderValuesTest, Basic) {
+  bool bad = false;
+  std::string user, password;
+  // "alice:pa:ss" — the first ':' separates (RFC 7617).
+  EXPECT_TRUE(BasicCredentials("Basic YWxpY2U6cGE6c3M=", &user, &password, &bad));
+  EXPECT_FALSE(bad);
+  EXPECT_EQ(user, "alice");
+  EXPECT_EQ(password, "pa:ss");
+  EXPECT_TRUE(BasicCredentials("basic  YWxpY2U6 ", &user, &password, &bad));
+  EXPECT_FALSE(bad);
+  EXPECT_EQ(password, "");
+  EXPECT_TRUE(BasicCredentials("Basic bm9jb2xvbg==", &user, &password, &bad));  // "nocolon"
+  EXPECT_TRUE(bad);
+  EXPECT_TRUE(BasicCredentials("Basic !!!", &user, &password, &bad));
+  EXPECT_TRUE(bad);
+  EXPECT_FALSE(BasicCredentials("Bearer sxt_abc", &user, &password, &bad));
+}
+
 TEST(HeaderValuesTest, MediaTypes) {
   EXPECT_EQ(MediaType("Application/JSON; charset=utf-8"), "application/json");
   EXPECT_EQ(MediaType(""), "");

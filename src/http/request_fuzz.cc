@@ -58,6 +58,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     bool malformed = false;
     std::string token = http::BearerToken(v, &malformed);
     Check(malformed == token.empty());
+    std::string user, password;
+    if (http::BasicCredentials(v, &user, &password, &malformed) && !malformed)
+      Check(user.find(':') == std::string::npos);
     http::MediaType(v);
   }
   http::CookieValue(req.headers, "sextant_session");
