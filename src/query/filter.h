@@ -80,4 +80,12 @@ class Filter {
   std::shared_ptr<const internal::Program> program_;  // null: match all
 };
 
+// Building filter text from parts, for front ends that translate another
+// query language into this one: a path spelled so that it lexes back as
+// itself (bare, or backquoted), a string literal, and the length of the
+// number literal at text[pos...] (0 if none starts there).
+std::string QuotePath(std::string_view path);
+std::string QuoteString(std::string_view s);
+size_t NumberLength(std::string_view text, size_t pos);
+
 }  // namespace sextant::query

@@ -131,6 +131,10 @@ std::string QuoteString(std::string_view s) {
 
 }  // namespace internal
 
+std::string QuotePath(std::string_view path) { return internal::QuotePath(path); }
+std::string QuoteString(std::string_view s) { return internal::QuoteString(s); }
+size_t NumberLength(std::string_view text, size_t pos) { return internal::ScanNumber(text, pos); }
+
 std::string Filter::ToString() const {
   if (program_ == nullptr) return "";
   std::string out;

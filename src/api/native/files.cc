@@ -4,6 +4,7 @@
 // open in a browser: the type comes from the first bytes (file_headers.h),
 // only allow-listed images are inline, and every answer carries nosniff and
 // a sandboxing Content-Security-Policy.
+#include "api/file_response.h"
 #include "api/json_writer.h"
 #include "api/native/file_headers.h"
 #include "api/native/module.h"
@@ -55,17 +56,6 @@ class Upload final : public http::BodySink {
   std::unique_ptr<blobs::BlobWriter> writer_;
 };
 
-class Blob final : public http::FileBody {
- public:
-  explicit Blob(std::unique_ptr<blobs::BlobReader> r) : r_(std::move(r)) {}
-  uint64_t size() const override { return r_->size(); }
-  Status ReadAt(uint64_t offset, size_t n, std::string* out) override {
-    return r_->ReadAt(offset, n, out);
-  }
-
- private:
-  std::unique_ptr<blobs::BlobReader> r_;
-};
 
 }  // namespace
 
@@ -90,20 +80,7 @@ void AddFileRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
   m.Add({"GET", kFiles, Permission::kRead, 0, [t](Context& c) -> Result<http::Response> {
            ASSIGN_OR_RETURN(auto step, StepParam(c));
            ASSIGN_OR_RETURN(auto ref, t->FindFile(*c.project, c.Param("run_id"), c.Param("path"), step));
-           ASSIGN_OR_RETURN(auto reader, t->OpenBlob(ref.digest));
-           // The type is sniffed from the stored bytes, never taken from the
-           // name or from the uploader.
-           std::string head;
-           RETURN_IF_ERROR(reader->ReadAt(0, kSniffBytes, &head));
-           FileHeaders fh = HeadersForFile(head, ref.filename);
-           http::Response r;
-           r.content_type = std::move(fh.content_type);
-           r.headers.Set("ETag", "\"" + ref.digest + "\"");
-           r.headers.Set("Content-Disposition", std::move(fh.content_disposition));
-           r.headers.Set("X-Content-Type-Options", kNoSniff);
-           r.headers.Set("Content-Security-Policy", kSandbox);
-           r.file = std::make_shared<Blob>(std::move(reader));
-           return r;
+           return FileResponse(t, ref);
          }});
 }
 
