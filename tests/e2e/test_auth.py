@@ -61,6 +61,25 @@ def test_cross_origin_and_simple_posts_are_refused(client, proj):
     assert st == 201, b
 
 
+def test_uploads_by_put_take_any_type_but_not_from_another_origin(client, proj):
+    # A browser preflights every cross-origin PUT (Sextant allows none), so a
+    # PUT labelled text/plain is no CSRF risk: the MLflow client labels .txt
+    # and .json artifacts so. Regression: this was refused with 415.
+    port = client.port
+    st, _, b = raw(port, "POST", f"/api/v1/projects/{proj}/runs", json.dumps({"run_id": "up"}).encode(),
+                   {"Content-Type": "application/json"})
+    assert st in (200, 201), b
+    path = f"/api/v1/projects/{proj}/runs/up/files/notes.txt"
+    st, _, b = raw(port, "PUT", path, b"hello", {"Content-Type": "text/plain"})
+    assert st in (200, 201), b
+    st, _, b = raw(port, "GET", path)
+    assert st == 200 and b == b"hello"
+    st, _, b = raw(port, "PUT", path, b"evil", {"Content-Type": "text/plain", "Origin": "http://evil.example"})
+    assert st == 403 and b"cross-origin" in b
+    st, _, b = raw(port, "GET", path)
+    assert b == b"hello"
+
+
 def test_a_rebinding_host_is_refused(client):
     port = client.port
     st, _, b = raw(port, "GET", "/api/v1/projects", headers={"Host": f"attacker.example:{port}"})
