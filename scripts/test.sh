@@ -2,7 +2,8 @@
 # Installs what the tests need, builds, and runs every test: the C++ unit
 # tests (ctest), again under ASan + UBSan, a short libFuzzer run of every
 # harness, the web UI (Vitest, and playwright-core driving Debian's
-# chromium against the real server) and the end-to-end and SDK tests (pytest).
+# chromium against the real server), the end-to-end and SDK tests (pytest)
+# and the MLflow compatibility suite (the real mlflow client, tests/mlflow/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,6 +53,12 @@ SEXTANT_BIN="$PWD/build/src/sextant" npm --prefix web run test:e2e --silent
 
 echo "== Python SDK tests (against the real server)"
 SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest clients/python/tests -q
+
+echo "== MLflow compatibility: the real mlflow client against the server"
+SEXTANT_BIN="$PWD/build/src/sextant" tests/mlflow/run.sh -q -p no:cacheprovider
+
+echo "== ... and the same checks against a real mlflow server (the reference)"
+MLFLOW_COMPAT_TARGET=mlflow tests/mlflow/run.sh -q -p no:cacheprovider
 
 echo "== end-to-end tests"
 SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider

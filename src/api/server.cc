@@ -1,6 +1,8 @@
 #include "api/server.h"
 
 #include "api/access.h"
+#include "api/mlflow/experiments.h"
+#include "api/mlflow/module.h"
 #include "api/native/module.h"
 #include "api/router.h"
 #include "api/web_ui.h"
@@ -18,7 +20,9 @@ Server::Server(core::Tracker* tracker, ServerOptions options, auth::Accounts* ac
   // The native API first: it also answers requests that match no route.
   native::Register(*router_, tracker,
                    {options_.max_body_bytes, options_.max_file_bytes, accounts, access_.get()});
-  // Later: mlflow::Register, neptune::Register.
+  mlflow_ = mlflow::Register(*router_, tracker,
+                             {options_.max_body_bytes, options_.max_file_bytes,
+                              options_.mlflow_workspace});
   RegisterWebUi(*router_, options_.web_dir);
   http::ServerOptions h;
   h.host = options_.host;

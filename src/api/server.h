@@ -19,6 +19,9 @@ namespace sextant::api {
 
 class Router;
 class Access;
+namespace mlflow {
+class Experiments;
+}
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -31,6 +34,8 @@ struct ServerOptions {
   std::vector<std::string> allowed_hosts;
   std::vector<std::string> trusted_proxies;  // reverse proxies (X-Forwarded-For)
   std::string tls_cert_file, tls_key_file;   // PEM; both empty: plain HTTP
+  // Experiments created through MLflow's API become projects here.
+  std::string mlflow_workspace = "mlflow";
 };
 
 class Server {
@@ -52,6 +57,7 @@ class Server {
   ServerOptions options_;
   std::unique_ptr<Access> access_;
   std::unique_ptr<Router> router_;
+  std::unique_ptr<mlflow::Experiments> mlflow_;
   std::unique_ptr<http::Server> http_;
 };
 

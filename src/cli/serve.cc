@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "cli/demo.h"
 #include "core/tracker.h"
+#include "model/types.h"
 
 namespace sextant::cli {
 namespace {
@@ -45,6 +46,8 @@ constexpr char kServeUsage[] =
     "  --trusted-proxy IP   a reverse proxy whose X-Forwarded-For/-Proto are believed\n"
     "  --tls-cert FILE      serve HTTPS with this PEM certificate (chain)\n"
     "  --tls-key FILE       ... and this PEM private key\n"
+    "  --mlflow-workspace W experiments created by MLflow clients become projects\n"
+    "                       of workspace W (default: mlflow)\n"
     "  --session-hours N    browser sessions last this long (default 168)\n"
     "  --insecure-no-auth   serve a non-loopback address without accounts: anyone\n"
     "                       who can reach it can read and change everything\n";
@@ -123,6 +126,13 @@ int Serve(int argc, char** argv) {
     else if (a == "--trusted-proxy") sopts.trusted_proxies.push_back(value("--trusted-proxy"));
     else if (a == "--tls-cert") sopts.tls_cert_file = value("--tls-cert");
     else if (a == "--tls-key") sopts.tls_key_file = value("--tls-key");
+    else if (a == "--mlflow-workspace") {
+      sopts.mlflow_workspace = value("--mlflow-workspace");
+      if (!sextant::model::ValidateProjectPart(sopts.mlflow_workspace, "--mlflow-workspace").ok()) {
+        std::fprintf(stderr, "sextant: --mlflow-workspace must be 1-128 of [A-Za-z0-9._-]\n");
+        return 2;
+      }
+    }
     else if (a == "--session-hours")
       aopts.session_ttl_us = number("--session-hours", 1, 24 * 365) * 3'600'000'000LL;
     else if (a == "--session-seconds")  // for tests of expiry
