@@ -60,6 +60,10 @@ Result<std::vector<storage::RunInfo>> Tracker::FindRuns(const std::string& run_i
   return runs;
 }
 
+Result<std::vector<storage::AttributeInfo>> Tracker::LastValues(const storage::RunInfo& run) {
+  return backend_->ListAttributes(run.id);
+}
+
 Result<std::vector<storage::AttributeInfo>> Tracker::FindAttributes(
     const storage::RunInfo& run, const std::vector<std::string>& paths) {
   std::vector<storage::AttributeInfo> out;

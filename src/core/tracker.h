@@ -91,6 +91,11 @@ class Tracker {
   // Every run with this id in any project (at most `limit`), for protocols
   // whose run ids are global (MLflow).
   Result<std::vector<storage::RunInfo>> FindRuns(const std::string& run_id, size_t limit);
+  // Every attribute of a run with its last value, in one read: counts are
+  // the stored ones (exact after compaction), not recounted as Attributes()
+  // does, so a run with thousands of series costs one query (MLflow's
+  // runs/get, called before most client operations).
+  Result<std::vector<storage::AttributeInfo>> LastValues(const storage::RunInfo& run);
   // The attributes at `paths` that the run has (absent ones are left out).
   Result<std::vector<storage::AttributeInfo>> FindAttributes(const storage::RunInfo& run,
                                                              const std::vector<std::string>& paths);

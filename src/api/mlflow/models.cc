@@ -80,7 +80,7 @@ Result<RunRef> ModelRun(Experiments* e, Context& c, const std::string& id, Role 
 }
 
 Result<http::Response> ModelResponse(Experiments* e, const RunRef& r) {
-  ASSIGN_OR_RETURN(auto attrs, e->tracker()->Attributes(r.experiment.project, r.run.run_id, ""));
+  ASSIGN_OR_RETURN(auto attrs, e->tracker()->LastValues(r.run));
   RunData d = FromAttributes(attrs);
   if (d.trashed) return Status::NotFound("Logged model with ID '" + r.run.run_id + "' not found.");
   JsonWriter w;

@@ -93,7 +93,7 @@ Result<RunRef> WritableRun(Experiments* e, Context& c, const Args& a) {
 }
 
 Result<http::Response> RunResponse(Experiments* e, const RunRef& r) {
-  ASSIGN_OR_RETURN(auto attrs, e->tracker()->Attributes(r.experiment.project, r.run.run_id, ""));
+  ASSIGN_OR_RETURN(auto attrs, e->tracker()->LastValues(r.run));
   RunData d = FromAttributes(attrs);
   d.trashed = d.trashed || r.experiment.deleted;  // as MLflow: a deleted experiment's runs are
   JsonWriter w;
