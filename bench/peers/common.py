@@ -9,12 +9,15 @@ import http.client
 import math
 import os
 import random
+import signal
 import socket
 import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 # ---------------------------------------------------------------- the data
@@ -121,6 +124,30 @@ def wait_http(port: int, path: str, timeout: float, proc: Optional[subprocess.Po
             pass
         time.sleep(0.02)
     raise RuntimeError(f"no answer from 127.0.0.1:{port}{path} within {timeout:.0f} s")
+
+
+def sextant_binary(options: Dict[str, Any]) -> str:
+    """The server binary run.py passes (its SEXTANT_BIN), else this checkout's build."""
+    return options.get("sextant_bin") or os.environ.get("SEXTANT_BIN") or str(REPO / "build" / "src" / "sextant")
+
+
+def start_sextant(binary: str, data: Path, log_path: Path) -> Tuple[subprocess.Popen, str]:
+    """`sextant serve` on its own data folder and a free loopback port, as a
+    user starts it; returns (process, url) once /api/v1/health answers."""
+    port = free_port()
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen([binary, "serve", "--data", str(data), "--host", "127.0.0.1", "--port", str(port)],
+                                stdout=log, stderr=subprocess.STDOUT)
+    wait_http(port, "/api/v1/health", 60, proc)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def stop_sextant(proc: subprocess.Popen) -> None:
+    """A clean shutdown (SIGTERM); raises if the server did not exit with 0."""
+    proc.send_signal(signal.SIGTERM)
+    rc = proc.wait(120)
+    if rc != 0:
+        raise RuntimeError(f"sextant serve exited with status {rc}")
 
 
 def process_tree(pid: int) -> List[int]:

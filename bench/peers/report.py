@@ -415,16 +415,148 @@ def markdown(results: Dict[str, Any]) -> str:
 
 def failures(results: Dict[str, Any]) -> List[str]:
     """What makes run.py exit non-zero: any error in a smoke run (an adapter
-    has rotted); in a full run, only Sextant's own errors (a slow or stopped
-    peer is a result, not a failure)."""
+    has rotted); in a full run, only Sextant's own errors, including the
+    mlflow client's against Sextant (a slow or stopped peer is a result, not
+    a failure)."""
     smoke = results["sizes"]["percall"]["steps"] <= 10_000
     out = []
     for key, by_tool in results["runs"].items():
         for tool, rs in by_tool.items():
             for r in rs:
-                if "error" in r and (smoke or tool == "sextant"):
+                if "error" in r and (smoke or tool in ("sextant", "mlflow_sextant")):
                     out.append(f"{key}/{tool}: {r['error']}")
     return out
+
+
+# ------------------------------------------------------------ the MLflow API workload
+
+def _api_part(r: Dict[str, Any], *keys: str) -> Optional[Any]:
+    for k in keys:
+        if not isinstance(r, dict) or k not in r:
+            return None
+        r = r[k]
+    return r
+
+
+def _med(r: Dict[str, Any], *keys: str) -> Optional[float]:
+    xs = _api_part(r, *keys, "samples_s")
+    return statistics.median(xs) if xs else None
+
+
+def mlflow_api_brief(r: Dict[str, Any]) -> str:
+    """One line for run.py's progress output."""
+    b, h, s = r.get("batch", {}), r.get("history", {}), r.get("search", {})
+    parts = [f"log_batch {fmt_n(b.get('points_per_s'))} points/s"]
+    if h:
+        parts.append(f"history of {fmt_n(h.get('points'))} points {fmt_s(_med(r, 'history', 'full'))} "
+                     f"(written in {fmt_s(h.get('write_s'))})")
+    parts.append(f"interval {fmt_s(_med(r, 'interval'))}")
+    if s:
+        parts.append(f"search {fmt_s(_med(r, 'search', 'filter'))}, scan {fmt_s(_med(r, 'search', 'scan'))} "
+                     f"over {s.get('runs', 0):,} runs (created in {fmt_s(s.get('create_s'))})")
+    return ", ".join(parts)
+
+
+def mlflow_api_markdown(results: Dict[str, Any]) -> str:
+    """The MLflow API workload's table: the same mlflow client against
+    MLflow's server and against Sextant, and the ratio (above 1×: Sextant
+    did better)."""
+    by_tool = results["runs"].get("mlflow_api", {})
+    theirs = (by_tool.get("mlflow") or [{}])[-1]
+    mine = (by_tool.get("mlflow_sextant") or [{}])[-1]
+    p = results["sizes"]["mlflow_api"]
+    L = [f"### The mlflow client against MLflow's server and against Sextant, {results['started'][:10]}", ""]
+    for name, r in (("MLflow server", theirs), ("Sextant", mine)):
+        why = why_missing([r]) if r else "not run"
+        if why:
+            L.append(f"- {name}: {why}")
+    if L[-1] != "":
+        L.append("")
+    L += ["| measurement | mlflow client → MLflow server | mlflow client → Sextant | Sextant's advantage |",
+          "| --- | --- | --- | --- |"]
+    foot: List[str] = []
+
+    def cut(r: Dict[str, Any], part: str, text: str) -> str:
+        if not r.get(part) or r[part].get("complete", True):
+            return ""
+        if text not in foot:
+            foot.append(text)
+        return f" †{foot.index(text) + 1}"
+
+    def ratio(a: Optional[float], b: Optional[float], per_point: bool = False) -> str:
+        return ratio_text(a / b) + (" per point" if per_point else "") if a and b else "—"
+
+    def rate(n: Optional[float], secs: Optional[float]) -> Optional[float]:
+        return n / secs if n and secs else None
+
+    def row(what: str, a: str, b: str, r: str) -> None:
+        L.append(f"| {what} | {a} | {b} | {r} |")
+
+    # 1. log_batch
+    bt, bm = theirs.get("batch", {}), mine.get("batch", {})
+    pb = p["batch"]
+    mb = cut(theirs, "batch", f"MLflow server: {bt.get('calls', 0):,} of {pb['calls']:,} calls within the "
+                              f"{pb['budget_s']} s budget")
+    row(f"`log_batch`, 1,000 metrics per call ({pb['series']} series × {pb['steps']} steps), {pb['calls']:,} "
+        "calls in a row: points/s", f"{fmt_n(bt.get('points_per_s'))}{mb}", fmt_n(bm.get("points_per_s")),
+        ratio(bm.get("points_per_s"), bt.get("points_per_s")))
+    rt, rm = bt.get("raw", {}), bm.get("raw", {})
+    row(f"… per call, and the same 1,000 metrics POSTed as JSON with `requests` (server + HTTP only; "
+        f"{pb['raw_calls']} calls): median ms per call",
+        f"{fmt_s((bt.get('call_ms_p50') or 0) / 1e3 or None)}; raw {fmt_s((rt.get('call_ms_p50') or 0) / 1e3 or None)}",
+        f"{fmt_s((bm.get('call_ms_p50') or 0) / 1e3 or None)}; raw {fmt_s((rm.get('call_ms_p50') or 0) / 1e3 or None)}",
+        f"{ratio(bt.get('call_ms_p50'), bm.get('call_ms_p50'))}; raw {ratio(rt.get('call_ms_p50'), rm.get('call_ms_p50'))}")
+    # 2. search
+    st, sm = theirs.get("search", {}), mine.get("search", {})
+    ps = p["search"]
+    ms = cut(theirs, "search", f"MLflow server: {st.get('runs', 0):,} of {ps['runs']:,} runs created within the "
+                               f"{ps['create_budget_s']} s budget; its queries ran over those (fewer runs flatter it)")
+    n_runs = sm.get("runs") or ps["runs"]
+    f_t, f_m = _med(theirs, "search", "filter"), _med(mine, "search", "filter")
+    row(f"`search_runs(filter_string=\"metrics.loss < 0.5 and params.opt = 'adam'\", order_by=[\"metrics.loss ASC\"], "
+        f"max_results={ps['page']:,})` over {n_runs:,} runs, first page ({_api_part(mine, 'search', 'filter', 'returned') or '?'} "
+        f"runs, checked): median of {ps['queries']}", f"{fmt_s(f_t)}{ms}", fmt_s(f_m), ratio(f_t, f_m))
+    c_t, c_m = _med(theirs, "search", "scan"), _med(mine, "search", "scan")
+    row(f"`search_runs` full paged scan of the {n_runs:,} runs ({_api_part(mine, 'search', 'scan', 'pages') or '?'} "
+        f"pages of {ps['page']:,}): median of {ps['scans']}", f"{fmt_s(c_t)}{ms}", fmt_s(c_m), ratio(c_t, c_m))
+    # 3. history
+    ht, hm = theirs.get("history", {}), mine.get("history", {})
+    ph = p["history"]
+    mh = cut(theirs, "history", f"MLflow's store: {ht.get('points', 0):,} of {ph['points']:,} points written "
+                                f"within the {ph['write_budget_s']} s setup budget; its reads are of those, "
+                                "compared per point")
+    h_t, h_m = _med(theirs, "history", "full"), _med(mine, "history", "full")
+    same = ht.get("points") == hm.get("points")
+    n_reads = len(_api_part(theirs, "history", "full", "samples_s") or [])
+    fewer = f", {n_reads} reads" if n_reads and n_reads < ph["reads"] else ""
+    row(f"`get_metric_history` of a {fmt_n(hm.get('points') or ph['points'])}-point metric, all of it (the client "
+        f"pages by 25,000): median of {ph['reads']}, and points/s",
+        f"{fmt_s(h_t)} ({fmt_n(rate(ht.get('points'), h_t))}/s{fewer}){mh}",
+        f"{fmt_s(h_m)} ({fmt_n(rate(hm.get('points'), h_m))}/s)",
+        ratio(h_t, h_m) if same else ratio(rate(hm.get("points"), h_m), rate(ht.get("points"), h_t), True))
+    w_t, w_m = ht.get("raw_read_s"), hm.get("raw_read_s")
+    row("… the same pages read with `requests` (server + HTTP + JSON decoding, no client objects): one read",
+        f"{fmt_s(w_t)}{mh}", fmt_s(w_m),
+        ratio(w_t, w_m) if same else ratio(rate(hm.get("points"), w_m), rate(ht.get("points"), w_t), True))
+    # 4. interval
+    i_t, i_m = _med(theirs, "interval"), _med(mine, "interval")
+    row(f"`GET {_api_part(mine, 'interval', 'path') or _api_part(theirs, 'interval', 'path') or 'get-history-bulk-interval'}"
+        f"?max_results={p['interval']['max_results']}` on that metric (`requests`): median of "
+        f"{p['interval']['requests']}", f"{fmt_s(i_t)}{mh}", fmt_s(i_m), ratio(i_t, i_m))
+    L.append("")
+    L.append("Setup, not in the figures above:")
+    for name, r in (("MLflow server", theirs), ("Sextant", mine)):
+        if not r.get("history"):
+            continue
+        h, s_ = r["history"], r.get("search", {})
+        L.append(f"- {name}: written with {r.get('setup_path', '?')}; the {fmt_n(h.get('points'))}-point metric in "
+                 f"{fmt_s(h.get('write_s'))} ({fmt_n(rate(h.get('points'), h.get('write_s')))} points/s), "
+                 f"{s_.get('runs', 0):,} runs in {fmt_s(s_.get('create_s'))} "
+                 f"({fmt_n(rate(s_.get('runs'), s_.get('create_s')))} runs/s); server ready in "
+                 f"{fmt_s(r.get('server_ready_s'))}.")
+    for i, f in enumerate(foot, 1):
+        L.append(f"- †{i} {f}")
+    return "\n".join(L).rstrip() + "\n"
 
 
 def replace_section(path: Path, section: str) -> None:

@@ -4,6 +4,7 @@
     python3 bench/peers/run.py            # every tool, full sizes; writes the report
     python3 bench/peers/run.py --smoke    # tiny sizes, every tool; checks, writes nothing
     python3 bench/peers/run.py --tools sextant,mlflow --rounds 1
+    python3 bench/peers/run.py --tools mlflow,mlflow_sextant --workloads mlflow_api   # the mlflow client
 
 Each tool runs in its own virtualenv under bench/peers/.venvs/, built from
 the pinned lock file requirements/<tool>.txt (rebuilt when the file
@@ -55,6 +56,14 @@ SIZES: Dict[str, Dict[str, Any]] = {
                  {"points": 10_000_000, "reads": 3, "budget_s": 120}],
         "runs": {"runs": 10_000, "configs": 50, "series": 20, "steps": 10, "queries": 5,
                  "page": 50, "budget_s": 30, "threads": 8},
+        "mlflow_api": {
+            "batch": {"calls": 100, "series": 10, "steps": 100, "budget_s": 150, "raw_calls": 20},
+            "history": {"points": 1_000_000, "chunk": 1000, "reads": 3, "write_budget_s": 900,
+                        "read_budget_s": 600},
+            "interval": {"requests": 5, "max_results": 320},
+            "search": {"runs": 10_000, "page": 1000, "queries": 5, "scans": 3, "threads": 8,
+                       "create_budget_s": 900},
+        },
     },
     "smoke": {
         "percall": {"steps": 2_000, "budget_s": 5, "close_budget_s": 20},
@@ -62,23 +71,40 @@ SIZES: Dict[str, Dict[str, Any]] = {
         "long": [{"points": 3_000, "reads": 2, "budget_s": 20}],
         "runs": {"runs": 12, "configs": 50, "series": 20, "steps": 3, "queries": 2, "page": 10,
                  "budget_s": 30, "threads": 4},
+        "mlflow_api": {
+            "batch": {"calls": 3, "series": 10, "steps": 100, "budget_s": 30, "raw_calls": 2},
+            "history": {"points": 10_000, "chunk": 1000, "reads": 2, "write_budget_s": 30, "read_budget_s": 30},
+            "interval": {"requests": 2, "max_results": 320},
+            "search": {"runs": 50, "page": 20, "queries": 2, "scans": 2, "threads": 4, "create_budget_s": 30},
+        },
     },
 }
 
 # A worker that runs past its budgets + this is killed (a read that takes
 # forever, a server that never answers); the report says so.
-GRACE_S = {"round": 300, "long": 400, "runs": 200}
+GRACE_S = {"round": 300, "long": 400, "runs": 200, "mlflow_api": 1800}
+
+# The tools whose client is the mlflow client. mlflow_sextant (the mlflow
+# client against `sextant serve`) is the Sextant side of the MLflow API
+# workload and takes part in nothing else; it runs in the mlflow virtualenv.
+MLFLOW_API_TOOLS = ["mlflow", "mlflow_sextant"]
+VENV_OF = {"mlflow_sextant": "mlflow"}
+BASE_WORKLOADS = "percall,ingest,long,runs,startup"
 
 
 def budget_of(workload: str, params: Dict[str, Any]) -> float:
     if workload == "round":
         return sum(params[w]["budget_s"] + params[w]["close_budget_s"] for w in ("percall", "ingest"))
+    if workload == "mlflow_api":
+        return (params["batch"]["budget_s"] + params["history"]["write_budget_s"]
+                + params["history"]["read_budget_s"] + params["search"]["create_budget_s"])
     return params.get("budget_s", 0)
 
 
 # ------------------------------------------------------------ virtualenvs
 
 def venv_python(tool: str) -> str:
+    tool = VENV_OF.get(tool, tool)
     if tool == "sextant":
         return sys.executable  # the SDK is pure Python and imported from the checkout
     return str(VENVS / tool / "bin" / "python")
@@ -106,8 +132,9 @@ def ensure_venv(tool: str) -> str:
 
 
 def ensure_venvs(tools: List[str]) -> None:
+    wanted = list(dict.fromkeys(VENV_OF.get(t, t) for t in tools + ["report"]))  # one build per virtualenv
     with concurrent.futures.ThreadPoolExecutor(3) as ex:
-        for line in ex.map(ensure_venv, tools + ["report"]):
+        for line in ex.map(ensure_venv, wanted):
             print("  " + line, flush=True)
 
 
@@ -159,6 +186,8 @@ def brief(r: Dict[str, Any]) -> str:
         return "ERROR"
     if "na" in r:
         return "n/a"
+    if "batch" in r:
+        return report.mlflow_api_brief(r)
     flat = dict(r)
     for part in ("startup", "ingest", "percall"):
         flat.update(r.get(part) or {})
@@ -172,7 +201,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true", help="tiny sizes; checks every adapter, writes no report")
     ap.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset (sextant is always in)")
-    ap.add_argument("--workloads", default="percall,ingest,long,runs,startup")
+    ap.add_argument("--workloads", default=None,
+                    help=f"comma-separated subset of {BASE_WORKLOADS},mlflow_api (default: {BASE_WORKLOADS}; "
+                         "--smoke adds mlflow_api)")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved repetitions of percall, ingest, startup")
     ap.add_argument("--json", default=None, help="write raw results here (default: results/latest.json "
                                                  "for a full run)")
@@ -193,7 +224,20 @@ def main() -> int:
     for t in tools:
         if t not in TOOLS:
             raise SystemExit(f"unknown tool {t!r}; known: {', '.join(TOOLS)}")
-    workloads = [w for w in args.workloads.split(",") if w]  # percall, ingest and startup go together
+    workloads = [w for w in (args.workloads or BASE_WORKLOADS + (",mlflow_api" if args.smoke else "")).split(",")
+                 if w]  # percall, ingest and startup go together
+    for w in workloads:
+        if w not in BASE_WORKLOADS.split(",") + ["mlflow_api"]:
+            raise SystemExit(f"unknown workload {w!r}; known: {BASE_WORKLOADS},mlflow_api")
+    # The MLflow API workload: the mlflow client against Sextant (always, as
+    # sextant is always in) and against MLflow's server (when mlflow is
+    # chosen; not in a plain --smoke, where that side would add about 1.5
+    # min, a fifth start of MLflow's server, for the same client code).
+    plain_smoke = args.smoke and args.workloads is None
+    api_tools = [t for t in MLFLOW_API_TOOLS if t == "mlflow_sextant" or (t in tools and not plain_smoke)] \
+        if "mlflow_api" in workloads else []
+    generic = [w for w in workloads if w != "mlflow_api"]
+    tools = [t for t in tools if t not in VENV_OF] if generic else []
     sizes = SIZES["smoke" if args.smoke else "full"]
     rounds = 1 if args.smoke else args.rounds
     binary = os.environ.get("SEXTANT_BIN", str(REPO / "build" / "src" / "sextant"))
@@ -205,8 +249,8 @@ def main() -> int:
 
     started = time.monotonic()
     print(f"virtualenvs ({VENVS}):", flush=True)
-    ensure_venvs([t for t in tools if t != "sextant"])
-    results: Dict[str, Any] = {"sizes": sizes, "rounds": rounds, "tools": tools,
+    ensure_venvs([t for t in tools + api_tools if t != "sextant"])
+    results: Dict[str, Any] = {"sizes": sizes, "rounds": rounds, "tools": tools, "mlflow_api_tools": api_tools,
                                "machine": machine(), "started": datetime.datetime.now().isoformat(timespec="seconds"),
                                "runs": {}}
 
@@ -247,12 +291,18 @@ def main() -> int:
             print("runs table:", flush=True)
             for tool in tools:
                 record("runs", "runs", tool, sizes["runs"])
+        if api_tools:
+            print("MLflow API (the mlflow client against each server):", flush=True)
+            for tool in api_tools:
+                record("mlflow_api", "mlflow_api", tool, sizes["mlflow_api"])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     results["elapsed_s"] = time.monotonic() - started
     print(f"done in {results['elapsed_s'] / 60:.1f} min", flush=True)
 
     failures = report.failures(results)
+    if not tools:  # only the MLflow API workload: its own table and file; the peers section stays
+        return finish_mlflow_api(results, args, failures)
     out_json = None
     if not args.smoke and not args.no_report:
         out_json = Path(args.json) if args.json else HERE / "results" / "latest.json"
@@ -264,6 +314,8 @@ def main() -> int:
         out_json.write_text(json.dumps(results, indent=1) + "\n")
     md = report.markdown(results)
     print(md)
+    if api_tools:
+        print(report.mlflow_api_markdown(results))
     if not args.smoke and not args.no_report:
         report.replace_section(Path(args.report), md)
         subprocess.run([venv_python("report"), str(HERE / "plot.py"), str(out_json), args.plot], check=True)
@@ -272,6 +324,24 @@ def main() -> int:
         subprocess.run([venv_python("report"), str(HERE / "plot.py"), str(out_json),
                         str(out_json.with_suffix(".png"))], check=True)
         print(f"smoke results and plot: {out_json.parent}")
+    for f in failures:
+        print("FAILED: " + f)
+    return 1 if failures else 0
+
+
+def finish_mlflow_api(results: Dict[str, Any], args, failures: List[str]) -> int:
+    """A run of the MLflow API workload alone: prints its table and saves the
+    raw numbers (results/mlflow-api-latest.json for a full run); the peers
+    section of docs/benchmarks.md is left as it is."""
+    results["machine"]["load_after"] = os.getloadavg()
+    out_json = Path(args.json) if args.json else None
+    if out_json is None and not args.smoke and not args.no_report:
+        out_json = HERE / "results" / "mlflow-api-latest.json"
+    if out_json is not None:
+        out_json.parent.mkdir(parents=True, exist_ok=True)
+        out_json.write_text(json.dumps(results, indent=1) + "\n")
+        print(f"raw results: {out_json}")
+    print(report.mlflow_api_markdown(results))
     for f in failures:
         print("FAILED: " + f)
     return 1 if failures else 0

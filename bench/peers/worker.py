@@ -239,7 +239,16 @@ def one_round(a, p: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-WORKLOADS = {"round": one_round, "long": long_series, "runs": runs_table}
+def mlflow_api(a, p: Dict[str, Any]) -> Dict[str, Any]:
+    """The MLflow API workload (mlflow_api.py): the mlflow client's own calls,
+    for the tools whose client is the mlflow client."""
+    if not getattr(a, "mlflow_client", False):
+        raise NotSupported("only for the mlflow client (tools mlflow, mlflow_sextant)")
+    import mlflow_api as workload  # imports mlflow: only in the mlflow virtualenv
+    return workload.run(a, p)
+
+
+WORKLOADS = {"round": one_round, "long": long_series, "runs": runs_table, "mlflow_api": mlflow_api}
 
 
 def main() -> int:

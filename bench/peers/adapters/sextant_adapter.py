@@ -1,8 +1,6 @@
 """Sextant: the real server binary, written to and read with the Python SDK."""
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -10,7 +8,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from adapters.base import BaseAdapter
-from common import free_port, wait_http
+from common import sextant_binary, start_sextant, stop_sextant
 
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / "clients" / "python"))  # the SDK from this checkout
@@ -38,22 +36,15 @@ class Adapter(BaseAdapter):
 
     def __init__(self, workdir: Path, options: Dict[str, Any]):
         super().__init__(workdir, options)
-        self.binary = options.get("sextant_bin") or os.environ.get("SEXTANT_BIN") \
-            or str(REPO / "build" / "src" / "sextant")
+        self.binary = sextant_binary(options)
         self.proc: Optional[subprocess.Popen] = None
         self.url = ""
         self.client: Optional[sextant.Client] = None
 
     # -------------------------------------------------------- server
     def start(self) -> float:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self._log = open(self.workdir / "server.log", "wb")
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen(
-            [self.binary, "serve", "--data", str(self.workdir / "data"), "--host", "127.0.0.1",
-             "--port", str(port)], stdout=self._log, stderr=subprocess.STDOUT)
-        wait_http(port, "/api/v1/health", 60, self.proc)
+        self.proc, self.url = start_sextant(self.binary, self.workdir / "data", self.workdir / "server.log")
         self.client = sextant.Client(url=self.url)
         return time.perf_counter() - t0
 
@@ -62,12 +53,8 @@ class Adapter(BaseAdapter):
             return
         if self.client is not None:
             self.client.close()
-        self.proc.send_signal(signal.SIGTERM)
-        rc = self.proc.wait(120)
-        self.proc = None
-        self._log.close()
-        if rc != 0:
-            raise RuntimeError(f"sextant serve exited with status {rc}")
+        proc, self.proc = self.proc, None
+        stop_sextant(proc)
 
     def server_pids(self) -> List[int]:
         return [self.proc.pid] if self.proc else []
