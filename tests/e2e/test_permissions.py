@@ -18,6 +18,8 @@ from sextant_e2e import HOST
 PARAMS = {
     "workspace": "ws", "project": "p", "run_id": "r1", "name": "no-such-thing",
     "principal": "nobody-here", "id": "999999", "path": "files/none.bin",
+    # MLflow's routes (their paths name no project: the role is checked in the handler).
+    "model_id": "m-0000", "tag_key": "k", "rest": "no/such/endpoint",
 }
 
 ROLE_RANK = {"viewer": 1, "writer": 2, "padmin": 3}
