@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/test_tracker.h"
 #include "core/tracker.h"
 
 namespace sextant::core {
@@ -12,25 +13,8 @@ namespace {
 
 const model::ProjectName kProject{"ws", "p"};
 
-class DeleteFilesTrackerTest : public ::testing::Test {
+class DeleteFilesTrackerTest : public TrackerFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sextant-files-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    TrackerOptions o;
-    o.data_dir = dir_.string();
-    o.fsync_commits = false;
-    o.background_compaction = false;
-    auto t = Tracker::Open(o);
-    ASSERT_TRUE(t.ok()) << t.status().ToString();
-    tracker_ = std::move(t).value();
-  }
-  void TearDown() override {
-    tracker_.reset();
-    std::filesystem::remove_all(dir_);
-  }
   void Attach(const std::string& run_id, const std::string& path, const std::string& bytes) {
     auto w = tracker_->NewUpload();
     ASSERT_TRUE(w.ok());
@@ -58,8 +42,6 @@ class DeleteFilesTrackerTest : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Tracker> tracker_;
 };
 
 TEST_F(DeleteFilesTrackerTest, RemovesFilesFromTheRunsTable) {

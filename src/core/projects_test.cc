@@ -4,33 +4,13 @@
 
 #include <filesystem>
 
+#include "core/test_tracker.h"
 #include "core/tracker.h"
 
 namespace sextant::core {
 namespace {
 
-class ProjectsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sextant-projects-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    TrackerOptions o;
-    o.data_dir = dir_.string();
-    o.fsync_commits = false;
-    o.background_compaction = false;
-    auto t = Tracker::Open(o);
-    ASSERT_TRUE(t.ok()) << t.status().ToString();
-    tracker_ = std::move(t).value();
-  }
-  void TearDown() override {
-    tracker_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  std::filesystem::path dir_;
-  std::unique_ptr<Tracker> tracker_;
-};
+using ProjectsTest = TrackerFixture;
 
 TEST_F(ProjectsTest, CreateOnceThenAlreadyExists) {
   auto p = tracker_->CreateProject({"ws", "a"});

@@ -90,28 +90,30 @@ Result<MetricIn> DecodeMetric(simdjson::dom::element e) {
   return m;
 }
 
-Result<KeyValue> DecodeParam(simdjson::dom::element e) {
-  ASSIGN_OR_RETURN(auto o, Object(e, "params"));
+namespace {
+
+// A param or a tag: {"key", "value"}; long values are cut at `max_value`.
+Result<KeyValue> DecodeKeyValue(simdjson::dom::element e, const char* field, const char* entity,
+                                size_t max_value, const char* what) {
+  ASSIGN_OR_RETURN(auto o, Object(e, field));
   KeyValue kv;
-  ASSIGN_OR_RETURN(kv.key, RequiredString(o, "key", "params"));
-  RETURN_IF_ERROR(CheckKey(kv.key, "parameter"));
+  ASSIGN_OR_RETURN(kv.key, RequiredString(o, "key", field));
+  RETURN_IF_ERROR(CheckKey(kv.key, entity));
   if (auto v = Get(o, "value")) {
     ASSIGN_OR_RETURN(kv.value, JsonStr(*v, "value"));
   }
-  RETURN_IF_ERROR(CheckValue(&kv.value, model::kMlflowMaxParamValueChars, "param value"));
+  RETURN_IF_ERROR(CheckValue(&kv.value, max_value, what));
   return kv;
 }
 
+}  // namespace
+
+Result<KeyValue> DecodeParam(simdjson::dom::element e) {
+  return DecodeKeyValue(e, "params", "parameter", model::kMlflowMaxParamValueChars, "param value");
+}
+
 Result<KeyValue> DecodeTag(simdjson::dom::element e) {
-  ASSIGN_OR_RETURN(auto o, Object(e, "tags"));
-  KeyValue kv;
-  ASSIGN_OR_RETURN(kv.key, RequiredString(o, "key", "tags"));
-  RETURN_IF_ERROR(CheckKey(kv.key, "tag"));
-  if (auto v = Get(o, "value")) {
-    ASSIGN_OR_RETURN(kv.value, JsonStr(*v, "value"));
-  }
-  RETURN_IF_ERROR(CheckValue(&kv.value, model::kMlflowMaxTagValueChars, "tag value"));
-  return kv;
+  return DecodeKeyValue(e, "tags", "tag", model::kMlflowMaxTagValueChars, "tag value");
 }
 
 Result<BatchIn> DecodeBatch(simdjson::dom::element body, size_t body_bytes) {
