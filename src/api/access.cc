@@ -56,8 +56,9 @@ auth::Role RoleFor(Permission p) {
 
 }  // namespace
 
-Access::Access(auth::Accounts* accounts, AccessOptions options)
-    : accounts_(accounts), options_(std::move(options)) {
+Access::Access(auth::Accounts* accounts, AccessOptions options,
+               const auth::AccessTokens* access_tokens)
+    : accounts_(accounts), access_tokens_(access_tokens), options_(std::move(options)) {
   hosts_ = {"localhost", "127.0.0.1", "::1"};
   if (IsWildcard(options_.bind_host)) {
     for (auto& n : LocalNames()) hosts_.push_back(std::move(n));
@@ -119,6 +120,11 @@ Status Access::CheckMediaType(const http::Request& req, const Route& route) cons
   // upload by PUT may say any type: the MLflow client labels artifacts by
   // their names (text/plain for .txt and .json).
   if (route.upload && req.method == "PUT") return Status::Ok();
+  // An OAuth token endpoint takes a form: the credential is in the body, so
+  // a cross-site form carries none, and the endpoint changes nothing.
+  if (type == "application/x-www-form-urlencoded" && route.permission == Permission::kSigned &&
+      std::find(route.accepts.begin(), route.accepts.end(), type) != route.accepts.end())
+    return Status::Ok();
   if (type == "text/plain" || type == "application/x-www-form-urlencoded" || type == "multipart/form-data")
     return Status::UnsupportedMedia("content type '" + type + "' is not accepted here" +
                                     (route.upload ? "; send application/octet-stream"
@@ -146,6 +152,7 @@ Status Access::CheckPermission(Context& ctx, Permission p) const {
     case Permission::kUndeclared:
       return Status::Internal("this route declares no permission");
     case Permission::kPublic:
+    case Permission::kSigned:  // the handler checks the request's own credential
       return Status::Ok();
     default:
       break;
@@ -175,7 +182,8 @@ Status Access::Screen(const http::Request& head, const Route& route) {
   if (Unsafe(head.method)) RETURN_IF_ERROR(CheckOrigin(head));
   // No credential on a server known to require one: refused before the
   // body is read, so an anonymous client cannot make it read 64 MiB first.
-  if (route.permission != Permission::kPublic && accounts_->AuthRequiredKnown() &&
+  if (route.permission != Permission::kPublic && route.permission != Permission::kSigned &&
+      accounts_->AuthRequiredKnown() &&
       !head.headers.Has("Authorization") && SessionCookie(head).empty())
     return Status::Unauthenticated("sign in or send an API token");
   return Status::Ok();
@@ -207,6 +215,12 @@ Status Access::Admit(Context& ctx, const Route& route) {
     }
     token = http::BearerToken(*authz, &malformed);
     if (malformed) return Status::Unauthenticated("use 'Authorization: Bearer <API token>'");
+    if (access_tokens_ && auth::AccessTokens::LooksLikeJwt(token)) {
+      ASSIGN_OR_RETURN(auto claims, access_tokens_->Verify(token, auth::AccessClaims::Kind::kAccess,
+                                                           accounts_->Now() / 1'000'000));
+      ASSIGN_OR_RETURN(ctx.caller, accounts_->AuthenticateDigest(claims.token_digest, ClientAddress(req)));
+      return CheckPermission(ctx, route.permission);
+    }
   }
   std::string session = token.empty() ? SessionCookie(req) : "";
   ASSIGN_OR_RETURN(ctx.caller, accounts_->Authenticate(token, session, ClientAddress(req)));

@@ -11,8 +11,9 @@
 //     preflight that this server never grants.
 //  3. Media types: JSON routes take only JSON; nothing takes forms or
 //     text/plain.
-//  4. The caller: a bearer token, the session cookie, or nobody; then the
-//     route's permission against the caller's role.
+//  4. The caller: a bearer token (an API token, or an access token made from
+//     one: auth/access_tokens.h), basic credentials, the session cookie, or
+//     nobody; then the route's permission against the caller's role.
 //
 // Every successful DELETE is written to the audit log.
 #pragma once
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "api/router.h"
+#include "auth/access_tokens.h"
 #include "auth/accounts.h"
 
 namespace sextant::api {
@@ -37,7 +39,9 @@ inline constexpr char kCsrfHeader[] = "X-Requested-By";
 
 class Access final : public Gate {
  public:
-  Access(auth::Accounts* accounts, AccessOptions options);
+  // `access_tokens` (may be null: then no access token is accepted).
+  Access(auth::Accounts* accounts, AccessOptions options,
+         const auth::AccessTokens* access_tokens = nullptr);
 
   Status Screen(const http::Request& head, const Route& route) override;
   Status Admit(Context& ctx, const Route& route) override;
@@ -59,6 +63,7 @@ class Access final : public Gate {
   bool TrustedPeer(const http::Request& req) const;
 
   auth::Accounts* accounts_;
+  const auth::AccessTokens* access_tokens_;
   AccessOptions options_;
   std::vector<std::string> hosts_;  // lowercase names, IPv6 without brackets
 };

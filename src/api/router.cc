@@ -12,6 +12,7 @@ std::string_view PermissionName(Permission p) {
     case Permission::kRead: return "read";
     case Permission::kWrite: return "write";
     case Permission::kAdmin: return "admin";
+    case Permission::kSigned: return "signed";
   }
   return "undeclared";
 }

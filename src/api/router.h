@@ -36,7 +36,12 @@ namespace sextant::api {
 // project (or a workspace) kRead, kWrite and kAdmin need the viewer, writer
 // and admin role there; elsewhere kRead and kWrite need a signed-in caller
 // and kAdmin a server owner (api/access.h).
-enum class Permission { kUndeclared = 0, kPublic, kRead, kWrite, kAdmin };
+//
+// kSigned: the request carries its own credential, which its handler
+// verifies: a signature in the URL (Neptune's signed storage URLs, as S3's
+// presigned URLs) or a token in the body (OAuth's refresh grant). The gate
+// checks Host, origin and media type, and admits it without a caller.
+enum class Permission { kUndeclared = 0, kPublic, kRead, kWrite, kAdmin, kSigned };
 std::string_view PermissionName(Permission p);
 
 // The one place Status codes become HTTP statuses.
@@ -92,7 +97,9 @@ struct Route {
   bool on_event_loop = false;
   // Media types a buffered body may have (empty: application/json and
   // application/*+json). Form and text/plain types are never accepted: a
-  // browser sends those cross-origin without asking first.
+  // browser sends those cross-origin without asking first. (One exception:
+  // a kSigned route listing application/x-www-form-urlencoded, an OAuth
+  // token endpoint, whose credential is in the body.)
   std::vector<std::string> accepts;
 };
 

@@ -45,7 +45,8 @@ TEST_F(RouterTest, EveryRouteDeclaresAPermission) {
     EXPECT_NE(e.route.permission, Permission::kUndeclared)
         << e.module->name() << " " << e.route.method << " " << e.route.pattern;
     EXPECT_TRUE(e.route.handler || e.route.upload) << e.route.pattern;
-    // Writes are never public; a body limit only on routes that read one.
+    // Writes are never public (a signed write carries its own credential);
+    // a body limit only on routes that read one.
     if (e.route.method != "GET") {
       EXPECT_NE(e.route.permission, Permission::kPublic) << e.route.pattern;
     } else {

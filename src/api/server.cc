@@ -4,17 +4,21 @@
 #include "api/mlflow/experiments.h"
 #include "api/mlflow/module.h"
 #include "api/native/module.h"
+#include "api/neptune/module.h"
+#include "api/neptune/neptune.h"
 #include "api/router.h"
 #include "api/web_ui.h"
 #include "http/server.h"
 
 namespace sextant::api {
 
-Server::Server(core::Tracker* tracker, ServerOptions options, auth::Accounts* accounts)
+Server::Server(core::Tracker* tracker, ServerOptions options, auth::Accounts* accounts,
+               const auth::AccessTokens* access_tokens)
     : options_(std::move(options)), router_(std::make_unique<Router>()) {
   if (accounts) {
     access_ = std::make_unique<Access>(
-        accounts, AccessOptions{options_.host, options_.allowed_hosts, options_.trusted_proxies});
+        accounts, AccessOptions{options_.host, options_.allowed_hosts, options_.trusted_proxies},
+        access_tokens);
     router_->SetGate(access_.get());
   }
   // The native API first: it also answers requests that match no route.
@@ -23,6 +27,10 @@ Server::Server(core::Tracker* tracker, ServerOptions options, auth::Accounts* ac
   mlflow_ = mlflow::Register(*router_, tracker,
                              {options_.max_body_bytes, options_.max_file_bytes,
                               options_.mlflow_workspace});
+  neptune_ = neptune::Register(*router_, tracker,
+                               {options_.max_body_bytes, options_.max_file_bytes,
+                                tracker->data_dir(),
+                                options_.external_url, !options_.tls_cert_file.empty(), access_tokens});
   RegisterWebUi(*router_, options_.web_dir);
   http::ServerOptions h;
   h.host = options_.host;

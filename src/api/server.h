@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/access_tokens.h"
 #include "auth/accounts.h"
 #include "common/status.h"
 #include "core/tracker.h"
@@ -19,6 +20,9 @@ namespace sextant::api {
 
 class Router;
 class Access;
+namespace neptune {
+class Neptune;
+}
 namespace mlflow {
 class Experiments;
 }
@@ -36,13 +40,19 @@ struct ServerOptions {
   std::string tls_cert_file, tls_key_file;   // PEM; both empty: plain HTTP
   // Experiments created through MLflow's API become projects here.
   std::string mlflow_workspace = "mlflow";
+  // The URL clients reach the server at (behind a proxy); empty: taken from
+  // each request's Host. Neptune's clients are sent there.
+  std::string external_url;
 };
 
 class Server {
  public:
   // With `accounts`, every request passes access control (api/access.h);
   // without, every request is admitted (tests of the API alone).
-  Server(core::Tracker* tracker, ServerOptions options, auth::Accounts* accounts = nullptr);
+  // `access_tokens` (with `accounts`) lets clients exchange an API token for
+  // short-lived access tokens (Neptune's clients).
+  Server(core::Tracker* tracker, ServerOptions options, auth::Accounts* accounts = nullptr,
+         const auth::AccessTokens* access_tokens = nullptr);
   ~Server();
 
   // Binds; returns the port actually bound (useful with port 0).
@@ -58,6 +68,7 @@ class Server {
   std::unique_ptr<Access> access_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<mlflow::Experiments> mlflow_;
+  std::unique_ptr<neptune::Neptune> neptune_;
   std::unique_ptr<http::Server> http_;
 };
 

@@ -115,8 +115,7 @@ Status Accounts::LoadPrincipal(int64_t id, Caller* c) {
   return Status::Ok();
 }
 
-Status Accounts::CallerFromToken(std::string_view token, Caller* c) {
-  std::string digest = DigestSecret(token);
+Status Accounts::CallerFromDigest(const std::string& digest, Caller* c) {
   int64_t now = Now();
   ASSIGN_OR_RETURN(int64_t version, store_->ChangeCounter());
   std::string token_name;
@@ -190,7 +189,7 @@ Result<Caller> Accounts::Authenticate(std::string_view token, std::string_view s
   Caller c;
   c.address = address;
   if (!token.empty()) {
-    RETURN_IF_ERROR(CallerFromToken(token, &c));
+    RETURN_IF_ERROR(CallerFromDigest(DigestSecret(token), &c));
     return c;
   }
   if (!session.empty()) {
@@ -207,12 +206,19 @@ Result<Caller> Accounts::Authenticate(std::string_view token, std::string_view s
   return c;
 }
 
+Result<Caller> Accounts::AuthenticateDigest(const std::string& digest, const std::string& address) {
+  Caller c;
+  c.address = address;
+  RETURN_IF_ERROR(CallerFromDigest(digest, &c));
+  return c;
+}
+
 Result<Caller> Accounts::AuthenticateBasic(const std::string& name, std::string_view password,
                                            const std::string& address) {
   Caller c;
   c.address = address;
   if (password.starts_with(kTokenPrefix)) {
-    RETURN_IF_ERROR(CallerFromToken(password, &c));
+    RETURN_IF_ERROR(CallerFromDigest(DigestSecret(password), &c));
     if (c.name != name)
       return Status::Unauthenticated("the API token does not belong to user '" + name + "'");
     return c;

@@ -88,6 +88,9 @@ class Accounts {
   // credential or a disabled account.
   Result<Caller> Authenticate(std::string_view token, std::string_view session,
                               const std::string& address);
+  // An API token known by its digest (DigestSecret), as a verified access
+  // token carries it (auth/access_tokens.h): the same checks as the token.
+  Result<Caller> AuthenticateDigest(const std::string& digest, const std::string& address);
   // HTTP basic credentials (MLflow's MLFLOW_TRACKING_USERNAME/PASSWORD): the
   // password is the user's password or one of the user's API tokens. A
   // verified password is remembered (by digest) until the store changes, so
@@ -146,7 +149,7 @@ class Accounts {
                                                    const storage::AuditFilter& filter);
 
  private:
-  Status CallerFromToken(std::string_view token, Caller* c);
+  Status CallerFromDigest(const std::string& digest, Caller* c);
   void NoteTokenUse(const Caller& c, const std::string& token_name, int64_t now);
   // Forgets cached token callers (after a change made in this process;
   // changes by other processes are noticed through the store's counter).

@@ -25,6 +25,8 @@ constexpr char kAccountUsage[] =
     "       sextant user disable NAME\n"
     "       sextant token create --user NAME [--name LABEL] [--project WS/P|WS/*]...\n"
     "                            [--role viewer|writer|admin] [--expires DAYS]\n"
+    "       sextant token create --neptune --project WS/P [--user NAME] [--url URL]\n"
+    "                            a NEPTUNE_API_TOKEN for neptune-scale/neptune-query\n"
     "       sextant token list [--user NAME]\n"
     "       sextant token revoke ID\n"
     "       sextant member add PRINCIPAL WS/P|WS/* viewer|writer|admin\n"
@@ -36,8 +38,9 @@ constexpr char kAccountUsage[] =
 
 // Flags that take a value; the others are switches.
 const std::set<std::string> kValueFlags = {"--data", "--name", "--user", "--project", "--role",
-                                           "--expires", "--principal", "--action", "--limit"};
-const std::set<std::string> kSwitches = {"--service", "--owner", "--password-stdin", "-h", "--help"};
+                                           "--expires", "--principal", "--action", "--limit", "--url"};
+const std::set<std::string> kSwitches = {"--service", "--owner", "--password-stdin", "--neptune", "-h",
+                                         "--help"};
 
 struct Args {
   std::vector<std::string> positional;
@@ -156,6 +159,13 @@ Status Token(auth::Accounts& a, const Args& args) {
   const auto& pos = args.positional;
   std::string verb = pos.size() > 0 ? pos[0] : "";
   auth::Caller local = auth::Accounts::Local();
+  if (verb == "create" && pos.size() == 1 && args.Has("--neptune")) {
+    if (!args.flags.count("--project") || args.flags.at("--project").size() != 1)
+      return Status::InvalidArgument("token create --neptune needs one --project WS/P");
+    return CreateNeptuneToken(a, {args.Flag("--data", "sextant-data"), args.Flag("--user"),
+                                  args.Flag("--project"), args.Flag("--url", "http://127.0.0.1:5050"),
+                                  args.Flag("--name", "neptune")});
+  }
   if (verb == "create" && pos.size() == 1) {
     auth::NewToken t;
     t.principal = args.Flag("--user");

@@ -14,3 +14,18 @@ int Serve(int argc, char** argv);  // sextant serve …
 int AccountCommand(int argc, char** argv);
 
 }  // namespace sextant::cli
+
+#include "auth/accounts.h"
+
+namespace sextant::cli {
+
+// sextant token create --neptune (cli/neptune_token.cc): a Neptune API token
+// for `project` (created when missing) carrying a new Sextant token of
+// `user` (empty: the server's only owner) limited to that project. Prints
+// the token on the last line.
+struct NeptuneTokenRequest {
+  std::string data_dir, user, project, url, label;
+};
+Status CreateNeptuneToken(auth::Accounts& a, const NeptuneTokenRequest& r);
+
+}  // namespace sextant::cli

@@ -48,6 +48,8 @@ constexpr char kServeUsage[] =
     "  --tls-key FILE       ... and this PEM private key\n"
     "  --mlflow-workspace W experiments created by MLflow clients become projects\n"
     "                       of workspace W (default: mlflow)\n"
+    "  --external-url URL   the URL clients reach this server at (behind a proxy);\n"
+    "                       Neptune clients are sent there (default: from Host)\n"
     "  --session-hours N    browser sessions last this long (default 168)\n"
     "  --insecure-no-auth   serve a non-loopback address without accounts: anyone\n"
     "                       who can reach it can read and change everything\n";
@@ -126,6 +128,7 @@ int Serve(int argc, char** argv) {
     else if (a == "--trusted-proxy") sopts.trusted_proxies.push_back(value("--trusted-proxy"));
     else if (a == "--tls-cert") sopts.tls_cert_file = value("--tls-cert");
     else if (a == "--tls-key") sopts.tls_key_file = value("--tls-key");
+    else if (a == "--external-url") sopts.external_url = value("--external-url");
     else if (a == "--mlflow-workspace") {
       sopts.mlflow_workspace = value("--mlflow-workspace");
       if (!sextant::model::ValidateProjectPart(sopts.mlflow_workspace, "--mlflow-workspace").ok()) {
@@ -181,7 +184,10 @@ int Serve(int argc, char** argv) {
     sextant::Status st = sextant::cli::SeedDemo(tracker.value().get());
     if (!st.ok()) return Fail("demo: " + st.ToString());
   }
-  sextant::api::Server server(tracker.value().get(), sopts, accounts.value().get());
+  auto access_tokens = sextant::auth::AccessTokens::Open(topts.data_dir);
+  if (!access_tokens.ok()) return Fail(access_tokens.status().ToString());
+  sextant::api::Server server(tracker.value().get(), sopts, accounts.value().get(),
+                              access_tokens.value().get());
   auto port = server.Bind();
   if (!port.ok()) return Fail(port.status().message());
   std::string shown = sopts.host.find(':') != std::string::npos ? "[" + sopts.host + "]" : sopts.host;

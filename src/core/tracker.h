@@ -157,6 +157,7 @@ class Tracker {
   Status CompactAll();
 
   const model::Limits& limits() const { return options_.limits; }
+  const std::string& data_dir() const { return options_.data_dir; }
   EventHub& events() { return events_; }
 
  private:

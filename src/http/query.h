@@ -16,6 +16,10 @@ Result<std::string> PercentDecode(std::string_view s, bool plus_is_space);
 
 // The parameters of a query string, in order. A value may contain '=' (only
 // the first '=' separates key and value); a key without '=' has an empty value.
+// Encodes everything but RFC 3986's unreserved characters (A-Z a-z 0-9 - . _ ~),
+// for a value placed in a query string or a path segment.
+std::string PercentEncode(std::string_view s);
+
 class QueryParams {
  public:
   static Result<QueryParams> Parse(std::string_view raw);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace sextant::http {
 namespace {
 
@@ -32,6 +35,21 @@ TEST(QueryTest, MalformedEscapesAreErrors) {
   auto p = PercentDecode("a+b%2Fc", false);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p.value(), "a+b/c");
+}
+
+}  // namespace
+}  // namespace sextant::http
+
+namespace sextant::http {
+namespace {
+
+TEST(QueryTest, PercentEncodeRoundTrips) {
+  EXPECT_EQ(PercentEncode("a b/c+d%é~_.-"), "a%20b%2Fc%2Bd%25%C3%A9~_.-");
+  for (const std::string& s : std::vector<std::string>{"", "plain", "x=y&z", std::string("\0\xff", 2)}) {
+    auto back = PercentDecode(PercentEncode(s), true);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, s);
+  }
 }
 
 }  // namespace

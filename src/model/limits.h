@@ -71,6 +71,21 @@ constexpr size_t kMlflowMaxResults = 50'000;       // search_runs max_results
 constexpr size_t kMlflowMaxBulkRuns = 100;         // get-history-bulk(-interval)
 constexpr size_t kMlflowMaxIntervalResults = 2500;
 
+// --- Neptune's protocol limits (api/neptune/).
+constexpr size_t kNeptuneMaxCheckIds = 1000;        // request ids per ingest/check
+constexpr size_t kNeptuneMaxSnapshots = 100'000;    // snapshots in one RunOperation
+constexpr size_t kNeptuneMaxSignedUrlFiles = 1000;  // files per storagebridge request
+// neptune-query's reads (read_*.cc): what one request may name or return.
+constexpr size_t kNeptuneMaxReadRuns = 10'000;          // experimentIdsFilter entries
+constexpr size_t kNeptuneMaxReadAttributes = 10'000;    // attributeNamesFilter / attributeFilters entries
+constexpr size_t kNeptuneMaxNameRegexes = 1000;         // regexes of one attributeNameFilter
+constexpr size_t kNeptuneMaxDefinitionsPage = 10'000;   // definitions per page (nextPage.limit)
+constexpr size_t kNeptuneMaxSeriesRequests = 10'000;    // series per series/float or series request
+constexpr size_t kNeptuneMaxSeriesPoints = 1'000'000;   // points of one response (all series)
+constexpr size_t kNeptuneMaxSeriesPageBytes = size_t{64} << 20;  // string/histogram values per response
+constexpr size_t kNeptuneMaxBucketExpressions = 1000;   // expressions per timeseries/buckets request
+constexpr int kNeptuneMaxBuckets = 10'001;              // view.maxBuckets
+
 // Per-deployment limits of one write (TrackerOptions::limits).
 struct Limits {
   size_t max_points_per_batch = 1'000'000;

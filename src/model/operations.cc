@@ -34,7 +34,7 @@ size_t LogBatch::num_points() const {
 
 bool IsReservedPath(std::string_view path) {
   if (path.substr(0, 4) != "sys/") return false;
-  return path != "sys/name" && path != "sys/description";
+  return path != "sys/name" && path != "sys/description" && path != kGroupTagsPath;
 }
 
 namespace {
@@ -95,6 +95,8 @@ Status ValidateLogBatch(LogBatch* batch, const Limits& limits,
       return Status::InvalidArgument("configs: '" + path + "' is given twice");
     if (!IsConfig(value.type))
       return Status::InvalidArgument("configs: '" + path + "' has a non-config type");
+    if (path == kGroupTagsPath && value.type != AttrType::kStringSet)
+      return Status::InvalidArgument("configs: '" + path + "' is a string set");
     if (value.type == AttrType::kString && value.s.size() > limits.max_string_bytes)
       return Status::TooLarge("configs: '" + path + "' is longer than the string limit of " +
                               std::to_string(limits.max_string_bytes) + " bytes");
@@ -132,7 +134,8 @@ Status ValidateLogBatch(LogBatch* batch, const Limits& limits,
   for (size_t si = 0; si < batch->series.size(); ++si) {
     auto& s = batch->series[si];
     RETURN_IF_ERROR(ValidatePath(s.path).WithContext("series"));
-    if (IsReservedPath(s.path) || s.path == "sys/name" || s.path == "sys/description")
+    if (IsReservedPath(s.path) || s.path == "sys/name" || s.path == "sys/description" ||
+        s.path == kGroupTagsPath)
       return Status::InvalidArgument("series: '" + s.path + "' is reserved for the server");
     if (!seen.insert(s.path).second)
       return Status::InvalidArgument("series: '" + s.path + "' appears twice in the batch");

@@ -74,7 +74,10 @@ Status ValidateProjectName(const ProjectName& p);
 // Saved views: 1..kMaxViewNameBytes of UTF-8 without '/' or control characters.
 Status ValidateViewName(std::string_view name);
 
-// Paths under sys/ belong to the server, except sys/name and sys/description.
+// Paths under sys/ belong to the server, except sys/name, sys/description and
+// sys/group_tags (a second set of tags, a string set config: Neptune's group
+// tags).
+inline constexpr std::string_view kGroupTagsPath = "sys/group_tags";
 bool IsReservedPath(std::string_view path);
 
 // Canonical JSON text of a histogram point; validates edges/counts.

@@ -57,6 +57,8 @@ def expected(route: dict, who: str | None) -> str:
     perm = route["permission"]
     if perm == "public":
         return "allowed"
+    if perm == "signed":
+        return "refused by its handler"  # no valid signature in the matrix's calls
     if who is None:
         return "401"
     if who == "owner":
@@ -111,7 +113,11 @@ def test_every_route_answers_as_its_permission_says(team, who):
         want = expected(route, who)
         target = fill(route["pattern"])
         status, body = call(port, route["method"], target, token, route["upload"])
-        if want == "allowed":
+        if want == "refused by its handler":
+            if status not in (400, 401, 403):
+                failures.append(f"{route['method']} {route['pattern']}: a signed route without a signature "
+                                f"must be refused, got {status} {body[:200]}")
+        elif want == "allowed":
             denied = status in (401, 403) or (status == 404 and "project 'ws/p' not found" in body)
             if denied:
                 failures.append(f"{route['method']} {route['pattern']}: expected to be admitted, got {status} {body[:200]}")
@@ -129,6 +135,6 @@ def test_every_route_answers_as_its_permission_says(team, who):
 
 def test_every_route_declares_a_permission(team):
     for route in routes(team):
-        assert route["permission"] in ("public", "read", "write", "admin"), route
+        assert route["permission"] in ("public", "read", "write", "admin", "signed"), route
         if route["permission"] == "public":
             assert route["method"] == "GET" or route["pattern"].startswith("/api/v1/auth/"), route
