@@ -3,7 +3,8 @@
 # tests (ctest), again under ASan + UBSan, a short libFuzzer run of every
 # harness, the web UI (Vitest, and playwright-core driving Debian's
 # chromium against the real server), the end-to-end and SDK tests (pytest)
-# and the MLflow compatibility suite (the real mlflow client, tests/mlflow/).
+# the MLflow compatibility suite (the real mlflow client, tests/mlflow/) and
+# the Neptune compatibility suite (neptune-scale and neptune-query, tests/neptune/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,6 +60,9 @@ SEXTANT_BIN="$PWD/build/src/sextant" tests/mlflow/run.sh -q -p no:cacheprovider
 
 echo "== ... and the same checks against a real mlflow server (the reference)"
 MLFLOW_COMPAT_TARGET=mlflow tests/mlflow/run.sh -q -p no:cacheprovider
+
+echo "== Neptune compatibility: the real neptune-scale and neptune-query clients against the server"
+SEXTANT_BIN="$PWD/build/src/sextant" tests/neptune/run.sh -q -p no:cacheprovider
 
 echo "== end-to-end tests"
 SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider

@@ -73,7 +73,9 @@ constexpr size_t kMlflowMaxIntervalResults = 2500;
 
 // --- Neptune's protocol limits (api/neptune/).
 constexpr size_t kNeptuneMaxCheckIds = 1000;        // request ids per ingest/check
-constexpr size_t kNeptuneMaxSnapshots = 100'000;    // snapshots in one RunOperation
+// Snapshots in one RunOperation: neptune-scale packs consecutive snapshots
+// into requests of up to 16 MiB (~400,000 one-metric snapshots).
+constexpr size_t kNeptuneMaxSnapshots = 1'000'000;
 constexpr size_t kNeptuneMaxSignedUrlFiles = 1000;  // files per storagebridge request
 // neptune-query's reads (read_*.cc): what one request may name or return.
 constexpr size_t kNeptuneMaxReadRuns = 10'000;          // experimentIdsFilter entries

@@ -218,10 +218,11 @@ Status Applier::MergeGroupTags(const DecodedOperation& op, const storage::RunInf
 
 Status Applier::AttachFiles(const DecodedOperation& op, ApplyResult* r) {
   for (const auto& f : op.files) {
-    ASSIGN_OR_RETURN(auto ref, uploads_->Get(op.project, f.storage_path));
+    // The upload may not have happened yet (the client sends files and
+    // operations independently): then the attachment waits for it.
+    ASSIGN_OR_RETURN(auto ref, uploads_->GetOrWait(op.project, f.storage_path, {op.run_id, f.path, f.step}));
     if (!ref) {
-      Refuse(r, f.path, IngestCode::kFieldPathInvalid,
-             f.path + ": no file was uploaded at '" + f.storage_path + "' (upload it through a signed URL first)");
+      ++r->ok_items;
       continue;
     }
     Status st = tracker_->AttachFile(op.project, op.run_id, f.path, f.step,
@@ -235,6 +236,17 @@ Status Applier::AttachFiles(const DecodedOperation& op, ApplyResult* r) {
     Refuse(r, f.path, CodeFor(st), f.path + ": " + st.message());
   }
   return Status::Ok();
+}
+
+Status Applier::AttachWaiting(const model::ProjectName& project, const std::vector<PendingAttach>& waiting,
+                              const UploadRef& ref) {
+  Status first;
+  for (const auto& w : waiting) {
+    Status st = tracker_->AttachFile(project, w.run_id, w.path, w.step, ref.filename, ref.blob);
+    if (!st.ok() && first.ok())
+      first = st.WithContext("attaching the upload to " + w.run_id + "/" + w.path);
+  }
+  return first;
 }
 
 }  // namespace sextant::api::neptune

@@ -28,6 +28,9 @@ class Applier {
   // Errors come back in the result (as the client's check will see them);
   // a non-OK Status is a failure of the server itself (storage), answered 5xx.
   Result<ApplyResult> Apply(DecodedOperation op);
+  // Attaches an upload that arrived after the operations naming it.
+  Status AttachWaiting(const model::ProjectName& project, const std::vector<PendingAttach>& waiting,
+                       const UploadRef& ref);
 
  private:
   Status Create(DecodedOperation& op, ApplyResult* r);

@@ -13,6 +13,7 @@ std::unique_ptr<Neptune> Register(Router& router, core::Tracker* tracker, const 
   AddProjectRoutes(m, owned.get());
   AddStorageRoutes(m, owned.get());
   AddReadRoutes(m, owned.get());
+  AddAppLinks(m, owned.get());
   return owned;
 }
 

@@ -38,5 +38,6 @@ void AddIngestRoutes(Router::Module& m, Neptune* n);   // ingest_routes.cc
 void AddProjectRoutes(Router::Module& m, Neptune* n);  // project_routes.cc
 void AddStorageRoutes(Router::Module& m, Neptune* n);  // storage_routes.cc
 void AddReadRoutes(Router::Module& m, Neptune* n);     // read_routes.cc
+void AddAppLinks(Router::Module& m, Neptune* n);       // app_links.cc
 
 }  // namespace sextant::api::neptune

@@ -100,6 +100,12 @@ std::string PartTag(Neptune* n, const ObjectUrl& u, const std::string& digest) {
                                      u.project + "\n" + u.path);
 }
 
+// Records a complete upload and makes the attachments that waited for it.
+Status Record(Neptune* n, const model::ProjectName& p, const std::string& path, const UploadRef& ref) {
+  ASSIGN_OR_RETURN(auto waiting, n->uploads().Put(p, path, ref));
+  return n->applier().AttachWaiting(p, waiting, ref);
+}
+
 // One upload (a whole file or one part) streamed into the file store.
 class ObjectUpload final : public http::BodySink {
  public:
@@ -119,7 +125,7 @@ class ObjectUpload final : public http::BodySink {
       return r;
     }
     std::string name = u_.path.substr(u_.path.rfind('/') + 1);
-    Status st = n_->uploads().Put(p_, u_.path, {*blob, name});
+    Status st = Record(n_, p_, u_.path, {*blob, name});
     if (!st.ok()) return Fail(st);
     r.headers.Add("ETag", "\"" + blob->digest + "\"");
     return r;
@@ -223,7 +229,7 @@ Result<http::Response> CompleteMultipart(Context& c, Neptune* n) {
     }
   }
   ASSIGN_OR_RETURN(auto blob, writer->Commit());
-  RETURN_IF_ERROR(n->uploads().Put(project, u.path, {blob, u.path.substr(u.path.rfind('/') + 1)}));
+  RETURN_IF_ERROR(Record(n, project, u.path, {blob, u.path.substr(u.path.rfind('/') + 1)}));
   return Json("{}");
 }
 
