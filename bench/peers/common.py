@@ -131,10 +131,11 @@ def sextant_binary(options: Dict[str, Any]) -> str:
     return options.get("sextant_bin") or os.environ.get("SEXTANT_BIN") or str(REPO / "build" / "src" / "sextant")
 
 
-def start_sextant(binary: str, data: Path, log_path: Path) -> Tuple[subprocess.Popen, str]:
-    """`sextant serve` on its own data folder and a free loopback port, as a
-    user starts it; returns (process, url) once /api/v1/health answers."""
-    port = free_port()
+def start_sextant(binary: str, data: Path, log_path: Path, port: Optional[int] = None) -> Tuple[subprocess.Popen, str]:
+    """`sextant serve` on its own data folder and a free loopback port (or
+    `port`), as a user starts it; returns (process, url) once /api/v1/health
+    answers."""
+    port = port or free_port()
     with open(log_path, "ab") as log:
         proc = subprocess.Popen([binary, "serve", "--data", str(data), "--host", "127.0.0.1", "--port", str(port)],
                                 stdout=log, stderr=subprocess.STDOUT)
@@ -168,6 +169,16 @@ def process_tree(pid: int) -> List[int]:
         out.append(p)
         todo.extend(children.get(p, []))
     return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a live process has used (from /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def rss_bytes(pids: Iterable[int]) -> int:

@@ -423,7 +423,7 @@ def failures(results: Dict[str, Any]) -> List[str]:
     for key, by_tool in results["runs"].items():
         for tool, rs in by_tool.items():
             for r in rs:
-                if "error" in r and (smoke or tool in ("sextant", "mlflow_sextant")):
+                if "error" in r and (smoke or tool in ("sextant", "mlflow_sextant", "neptune_sextant")):
                     out.append(f"{key}/{tool}: {r['error']}")
     return out
 
@@ -554,6 +554,83 @@ def mlflow_api_markdown(results: Dict[str, Any]) -> str:
                  f"{s_.get('runs', 0):,} runs in {fmt_s(s_.get('create_s'))} "
                  f"({fmt_n(rate(s_.get('runs'), s_.get('create_s')))} runs/s); server ready in "
                  f"{fmt_s(r.get('server_ready_s'))}.")
+    for i, f in enumerate(foot, 1):
+        L.append(f"- †{i} {f}")
+    return "\n".join(L).rstrip() + "\n"
+
+
+# ------------------------------------------------------------ the Neptune API workload
+
+def neptune_api_brief(r: Dict[str, Any]) -> str:
+    """One line for run.py's progress output."""
+    parts = [f"{fmt_n(r.get('points'))} points, loop {fmt_s(r.get('loop_s'))} "
+             f"({fmt_n(r.get('client_points_per_s'))} points/s, {r.get('us_per_call', 0):.4g} µs per call)"]
+    if r.get("online"):
+        parts.append(f"acknowledged {fmt_s(r.get('wait_s'))} after the loop "
+                     f"({fmt_n(r.get('acked_points_per_s'))} points/s from the first call)")
+    parts.append(f"close {fmt_s(r.get('close_s'))}")
+    return ", ".join(parts)
+
+
+def neptune_api_markdown(results: Dict[str, Any]) -> str:
+    """The Neptune API workload's table: the same neptune-scale logging loop
+    offline (client only, the reference) and online against Sextant."""
+    by_tool = results["runs"].get("neptune_api", {})
+    off = (by_tool.get("neptune") or [{}])[-1]
+    on = (by_tool.get("neptune_sextant") or [{}])[-1]
+    p = results["sizes"]["neptune_api"]
+    L = [f"### The neptune-scale client offline and against Sextant, {results['started'][:10]}", ""]
+    for name, r in (("offline", off), ("Sextant", on)):
+        why = why_missing([r]) if r else "not run"
+        if why:
+            L.append(f"- {name}: {why}")
+    if L[-1] != "":
+        L.append("")
+    L += ["| measurement | neptune-scale offline (client only) | neptune-scale → Sextant |", "| --- | --- | --- |"]
+    foot: List[str] = []
+
+    def cut(r: Dict[str, Any]) -> str:
+        if not r or r.get("complete", True):
+            return ""
+        text = (f"stopped at the {p['budget_s']} s budget after {r.get('steps', 0):,} of {p['steps']:,} steps; "
+                "figures are over those")
+        if text not in foot:
+            foot.append(text)
+        return f" †{foot.index(text) + 1}"
+
+    def row(what: str, f: Callable[[Dict[str, Any]], str], online_only: bool = False) -> None:
+        cells = []
+        for r in (off, on):
+            try:
+                cells.append("—" if not r or (online_only and not r.get("online")) else f(r))
+            except (KeyError, TypeError):
+                cells.append("—")
+        L.append(f"| {what} | {cells[0]} | {cells[1]} |")
+
+    row(f"points logged: {p['series']} series × {p['steps']:,} steps, one `log_metrics` call of "
+        f"{p['series']} floats per step", lambda r: f"{fmt_n(r['points'])}{cut(r)}")
+    row("logging loop: wall time, and points/s of the calls returning (client-side throughput)",
+        lambda r: f"{fmt_s(r['loop_s'])}, **{fmt_n(r['client_points_per_s'])} points/s**")
+    row("… per call: mean, median, p99, longest; calls > 10 ms",
+        lambda r: f"{fmt_s(r['us_per_call'] / 1e6)}, {fmt_s(r['p50_us'] / 1e6)}, {fmt_s(r['p99_us'] / 1e6)}, "
+                  f"{fmt_s(r['max_ms'] / 1e3)}; {r['calls_over_10ms']:,}")
+    row("points the server had stored when the loop returned (sent while the loop ran)",
+        lambda r: f"{fmt_n(r['stored_at_loop_end'])} ({r['stored_at_loop_end'] / r['points']:.0%})", True)
+    row("`wait_for_processing()` after the loop: until every operation was acknowledged",
+        lambda r: fmt_s(r["wait_s"]), True)
+    row("`close()` after that", lambda r: fmt_s(r["close_s"]))
+    row("first call → every operation acknowledged (online) / closed (offline): time, points/s",
+        lambda r: f"{fmt_s(r['acked_s'])}, **{fmt_n(r['acked_points_per_s'])} points/s**")
+    row("CPU: client (the logging process and its sync process); server",
+        lambda r: f"{r['client_cpu_s']:.3g} s" + (f"; {r['server_cpu_s']:.3g} s" if r.get("online") else ""))
+    row("peak memory: client; server",
+        lambda r: fmt_bytes(r["client_peak_rss"]) + (f"; {fmt_bytes(r['server_peak_rss'])}" if r.get("online") else ""))
+    row("Sextant's disk after a clean shutdown (bytes per point)",
+        lambda r: f"{fmt_bytes(r['disk_bytes'])} ({r['bytes_per_point']:.3g})", True)
+    row("readback: first and last series counted through Sextant's native API",
+        lambda r: "every step" if r.get("readback") else "—", True)
+    if foot:
+        L.append("")
     for i, f in enumerate(foot, 1):
         L.append(f"- †{i} {f}")
     return "\n".join(L).rstrip() + "\n"

@@ -5,6 +5,7 @@
     python3 bench/peers/run.py --smoke    # tiny sizes, every tool; checks, writes nothing
     python3 bench/peers/run.py --tools sextant,mlflow --rounds 1
     python3 bench/peers/run.py --tools mlflow,mlflow_sextant --workloads mlflow_api   # the mlflow client
+    python3 bench/peers/run.py --tools neptune --workloads neptune_api   # neptune-scale: Sextant, offline
 
 Each tool runs in its own virtualenv under bench/peers/.venvs/, built from
 the pinned lock file requirements/<tool>.txt (rebuilt when the file
@@ -64,6 +65,8 @@ SIZES: Dict[str, Dict[str, Any]] = {
             "search": {"runs": 10_000, "page": 1000, "queries": 5, "scans": 3, "threads": 8,
                        "create_budget_s": 900},
         },
+        # 10 M points: 100 series x 100 k steps, one log_metrics call per step.
+        "neptune_api": {"series": 100, "steps": 100_000, "budget_s": 600, "ack_budget_s": 600},
     },
     "smoke": {
         "percall": {"steps": 2_000, "budget_s": 5, "close_budget_s": 20},
@@ -77,18 +80,29 @@ SIZES: Dict[str, Dict[str, Any]] = {
             "interval": {"requests": 2, "max_results": 320},
             "search": {"runs": 50, "page": 20, "queries": 2, "scans": 2, "threads": 4, "create_budget_s": 30},
         },
+        "neptune_api": {"series": 10, "steps": 200, "budget_s": 30, "ack_budget_s": 60},
     },
 }
 
 # A worker that runs past its budgets + this is killed (a read that takes
 # forever, a server that never answers); the report says so.
-GRACE_S = {"round": 300, "long": 400, "runs": 200, "mlflow_api": 1800}
+GRACE_S = {"round": 300, "long": 400, "runs": 200, "mlflow_api": 1800, "neptune_api": 300}
 
 # The tools whose client is the mlflow client. mlflow_sextant (the mlflow
 # client against `sextant serve`) is the Sextant side of the MLflow API
 # workload and takes part in nothing else; it runs in the mlflow virtualenv.
 MLFLOW_API_TOOLS = ["mlflow", "mlflow_sextant"]
-VENV_OF = {"mlflow_sextant": "mlflow"}
+# The tools whose client is neptune-scale: offline (neptune, the client-side
+# reference) and online against `sextant serve` (neptune_sextant, in the
+# neptune virtualenv). neptune_sextant also runs the generic workloads, but
+# only when --tools names it (each of its runs spawns the client's sync
+# process, seconds apiece on 2 cores; and it is Sextant, not a peer).
+NEPTUNE_API_TOOLS = ["neptune", "neptune_sextant"]
+VENV_OF = {"mlflow_sextant": "mlflow", "neptune_sextant": "neptune"}
+API_ONLY = {"mlflow_sextant"}       # never in the generic workloads
+OPT_IN = {"neptune_sextant"}        # in the generic workloads only when --tools names it
+API_WORKLOADS = {"mlflow_api": MLFLOW_API_TOOLS, "neptune_api": NEPTUNE_API_TOOLS}
+SEXTANT_SIDE = {"mlflow_api": "mlflow_sextant", "neptune_api": "neptune_sextant"}
 BASE_WORKLOADS = "percall,ingest,long,runs,startup"
 
 
@@ -98,6 +112,8 @@ def budget_of(workload: str, params: Dict[str, Any]) -> float:
     if workload == "mlflow_api":
         return (params["batch"]["budget_s"] + params["history"]["write_budget_s"]
                 + params["history"]["read_budget_s"] + params["search"]["create_budget_s"])
+    if workload == "neptune_api":
+        return params["budget_s"] + params["ack_budget_s"]
     return params.get("budget_s", 0)
 
 
@@ -188,6 +204,8 @@ def brief(r: Dict[str, Any]) -> str:
         return "n/a"
     if "batch" in r:
         return report.mlflow_api_brief(r)
+    if "loop_s" in r:
+        return report.neptune_api_brief(r)
     flat = dict(r)
     for part in ("startup", "ingest", "percall"):
         flat.update(r.get(part) or {})
@@ -200,10 +218,11 @@ def brief(r: Dict[str, Any]) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true", help="tiny sizes; checks every adapter, writes no report")
-    ap.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset (sextant is always in)")
+    ap.add_argument("--tools", default=",".join(t for t in TOOLS if t not in OPT_IN),
+                    help="comma-separated subset (sextant is always in; neptune_sextant only when named)")
     ap.add_argument("--workloads", default=None,
-                    help=f"comma-separated subset of {BASE_WORKLOADS},mlflow_api (default: {BASE_WORKLOADS}; "
-                         "--smoke adds mlflow_api)")
+                    help=f"comma-separated subset of {BASE_WORKLOADS},mlflow_api,neptune_api (default: "
+                         f"{BASE_WORKLOADS}; --smoke adds mlflow_api,neptune_api)")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved repetitions of percall, ingest, startup")
     ap.add_argument("--json", default=None, help="write raw results here (default: results/latest.json "
                                                  "for a full run)")
@@ -224,20 +243,23 @@ def main() -> int:
     for t in tools:
         if t not in TOOLS:
             raise SystemExit(f"unknown tool {t!r}; known: {', '.join(TOOLS)}")
-    workloads = [w for w in (args.workloads or BASE_WORKLOADS + (",mlflow_api" if args.smoke else "")).split(",")
-                 if w]  # percall, ingest and startup go together
+    workloads = [w for w in (args.workloads or BASE_WORKLOADS + (",mlflow_api,neptune_api" if args.smoke else ""))
+                 .split(",") if w]  # percall, ingest and startup go together
     for w in workloads:
-        if w not in BASE_WORKLOADS.split(",") + ["mlflow_api"]:
-            raise SystemExit(f"unknown workload {w!r}; known: {BASE_WORKLOADS},mlflow_api")
-    # The MLflow API workload: the mlflow client against Sextant (always, as
-    # sextant is always in) and against MLflow's server (when mlflow is
-    # chosen; not in a plain --smoke, where that side would add about 1.5
-    # min, a fifth start of MLflow's server, for the same client code).
+        if w not in BASE_WORKLOADS.split(",") + list(API_WORKLOADS):
+            raise SystemExit(f"unknown workload {w!r}; known: {BASE_WORKLOADS},{','.join(API_WORKLOADS)}")
+    # The API workloads: a peer's client against Sextant (always, as sextant
+    # is always in) and its reference (when that tool is chosen). The MLflow
+    # API workload: the mlflow client against MLflow's server, not in a
+    # plain --smoke, where it would add about 1.5 min, a fifth start of
+    # MLflow's server, for the same client code. The Neptune API workload:
+    # neptune-scale offline (no server, a few seconds).
     plain_smoke = args.smoke and args.workloads is None
-    api_tools = [t for t in MLFLOW_API_TOOLS if t == "mlflow_sextant" or (t in tools and not plain_smoke)] \
-        if "mlflow_api" in workloads else []
-    generic = [w for w in workloads if w != "mlflow_api"]
-    tools = [t for t in tools if t not in VENV_OF] if generic else []
+    api_tools = {w: [t for t in API_WORKLOADS[w] if t == SEXTANT_SIDE[w]
+                     or (t in tools and not (plain_smoke and w == "mlflow_api"))]
+                 for w in API_WORKLOADS if w in workloads}
+    generic = [w for w in workloads if w not in API_WORKLOADS]
+    tools = [t for t in tools if t not in API_ONLY] if generic else []
     sizes = SIZES["smoke" if args.smoke else "full"]
     rounds = 1 if args.smoke else args.rounds
     binary = os.environ.get("SEXTANT_BIN", str(REPO / "build" / "src" / "sextant"))
@@ -249,8 +271,10 @@ def main() -> int:
 
     started = time.monotonic()
     print(f"virtualenvs ({VENVS}):", flush=True)
-    ensure_venvs([t for t in tools + api_tools if t != "sextant"])
-    results: Dict[str, Any] = {"sizes": sizes, "rounds": rounds, "tools": tools, "mlflow_api_tools": api_tools,
+    ensure_venvs([t for t in tools + sum(api_tools.values(), []) if t != "sextant"])
+    results: Dict[str, Any] = {"sizes": sizes, "rounds": rounds, "tools": tools,
+                               "mlflow_api_tools": api_tools.get("mlflow_api", []),
+                               "neptune_api_tools": api_tools.get("neptune_api", []),
                                "machine": machine(), "started": datetime.datetime.now().isoformat(timespec="seconds"),
                                "runs": {}}
 
@@ -291,18 +315,24 @@ def main() -> int:
             print("runs table:", flush=True)
             for tool in tools:
                 record("runs", "runs", tool, sizes["runs"])
-        if api_tools:
+        if api_tools.get("mlflow_api"):
             print("MLflow API (the mlflow client against each server):", flush=True)
-            for tool in api_tools:
+            for tool in api_tools["mlflow_api"]:
                 record("mlflow_api", "mlflow_api", tool, sizes["mlflow_api"])
+        if api_tools.get("neptune_api"):
+            s = sizes["neptune_api"]
+            print(f"Neptune API (the neptune-scale client, {s['series']} series x {s['steps']:,} steps; "
+                  "offline, and online against Sextant):", flush=True)
+            for tool in api_tools["neptune_api"]:
+                record("neptune_api", "neptune_api", tool, s)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     results["elapsed_s"] = time.monotonic() - started
     print(f"done in {results['elapsed_s'] / 60:.1f} min", flush=True)
 
     failures = report.failures(results)
-    if not tools:  # only the MLflow API workload: its own table and file; the peers section stays
-        return finish_mlflow_api(results, args, failures)
+    if not tools:  # only the API workloads: their own tables and file; the peers section stays
+        return finish_api(results, args, failures)
     out_json = None
     if not args.smoke and not args.no_report:
         out_json = Path(args.json) if args.json else HERE / "results" / "latest.json"
@@ -314,8 +344,7 @@ def main() -> int:
         out_json.write_text(json.dumps(results, indent=1) + "\n")
     md = report.markdown(results)
     print(md)
-    if api_tools:
-        print(report.mlflow_api_markdown(results))
+    print(api_markdown(results))
     if not args.smoke and not args.no_report:
         report.replace_section(Path(args.report), md)
         subprocess.run([venv_python("report"), str(HERE / "plot.py"), str(out_json), args.plot], check=True)
@@ -329,19 +358,30 @@ def main() -> int:
     return 1 if failures else 0
 
 
-def finish_mlflow_api(results: Dict[str, Any], args, failures: List[str]) -> int:
-    """A run of the MLflow API workload alone: prints its table and saves the
-    raw numbers (results/mlflow-api-latest.json for a full run); the peers
+def api_markdown(results: Dict[str, Any]) -> str:
+    parts = []
+    if results.get("mlflow_api_tools"):
+        parts.append(report.mlflow_api_markdown(results))
+    if results.get("neptune_api_tools"):
+        parts.append(report.neptune_api_markdown(results))
+    return "\n".join(parts)
+
+
+def finish_api(results: Dict[str, Any], args, failures: List[str]) -> int:
+    """A run of the API workloads alone: prints their tables and saves the
+    raw numbers (results/mlflow-api-latest.json, neptune-api-latest.json, or
+    mlflow-neptune-api-latest.json for both, for a full run); the peers
     section of docs/benchmarks.md is left as it is."""
     results["machine"]["load_after"] = os.getloadavg()
     out_json = Path(args.json) if args.json else None
     if out_json is None and not args.smoke and not args.no_report:
-        out_json = HERE / "results" / "mlflow-api-latest.json"
+        which = [w.split("_")[0] for w in API_WORKLOADS if results.get(f"{w}_tools")]
+        out_json = HERE / "results" / f"{'-'.join(which)}-api-latest.json"
     if out_json is not None:
         out_json.parent.mkdir(parents=True, exist_ok=True)
         out_json.write_text(json.dumps(results, indent=1) + "\n")
         print(f"raw results: {out_json}")
-    print(report.mlflow_api_markdown(results))
+    print(api_markdown(results))
     for f in failures:
         print("FAILED: " + f)
     return 1 if failures else 0

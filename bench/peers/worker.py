@@ -248,7 +248,17 @@ def mlflow_api(a, p: Dict[str, Any]) -> Dict[str, Any]:
     return workload.run(a, p)
 
 
-WORKLOADS = {"round": one_round, "long": long_series, "runs": runs_table, "mlflow_api": mlflow_api}
+def neptune_api(a, p: Dict[str, Any]) -> Dict[str, Any]:
+    """The Neptune API workload (neptune_workload.py): the neptune-scale client's
+    logging loop, online against Sextant and offline as the reference."""
+    if a.name not in ("neptune", "neptune_sextant"):
+        raise NotSupported("only for the neptune-scale client (tools neptune, neptune_sextant)")
+    import neptune_workload as workload  # not "neptune_api": that name is a package neptune-scale imports
+    return workload.run(a, p)
+
+
+WORKLOADS = {"round": one_round, "long": long_series, "runs": runs_table, "mlflow_api": mlflow_api,
+             "neptune_api": neptune_api}
 
 
 def main() -> int:

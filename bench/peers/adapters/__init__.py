@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-TOOLS = ["sextant", "mlflow", "mlflow_sextant", "aim", "tensorboard", "trackio", "wandb", "neptune"]
+TOOLS = ["sextant", "mlflow", "mlflow_sextant", "aim", "tensorboard", "trackio", "wandb", "neptune", "neptune_sextant"]
 
 
 def load(name: str, workdir: Path, options: dict):
