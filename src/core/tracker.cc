@@ -331,6 +331,13 @@ Result<storage::FileRef> Tracker::FindFile(const model::ProjectName& p, const st
   return backend_->GetFile(run.id, path, step);
 }
 
+Result<std::vector<std::pair<int64_t, storage::FileRef>>> Tracker::FileSeriesPoints(
+    const model::ProjectName& p, const std::string& run_id, const std::string& path, int64_t lo, int64_t hi,
+    size_t limit) {
+  ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
+  return backend_->ListFiles(run.id, path, lo, hi, limit);
+}
+
 Result<std::unique_ptr<blobs::BlobReader>> Tracker::OpenBlob(const std::string& digest) {
   return blobs_->Open(digest);
 }

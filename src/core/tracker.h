@@ -145,6 +145,11 @@ class Tracker {
                     const std::string& filename, const blobs::BlobInfo& blob);
   Result<storage::FileRef> FindFile(const model::ProjectName& p, const std::string& run_id,
                                     const std::string& path, std::optional<int64_t> step);
+  // The points of a file series with steps in [lo, hi] (micro-steps), newest
+  // first, at most `limit`.
+  Result<std::vector<std::pair<int64_t, storage::FileRef>>> FileSeriesPoints(
+      const model::ProjectName& p, const std::string& run_id, const std::string& path, int64_t lo, int64_t hi,
+      size_t limit);
   Result<std::unique_ptr<blobs::BlobReader>> OpenBlob(const std::string& digest);
   // Deletes the files and file series at `paths` of a run (core/files.cc);
   // paths the run has no file at are skipped. The blobs stay in the store.

@@ -202,6 +202,10 @@ class Backend {
                          const FileRef& ref, int64_t now_us, const OnCommit& on_commit) = 0;
   virtual Result<FileRef> GetFile(int64_t run_id, const std::string& path,
                                   std::optional<int64_t> step) = 0;
+  // The points of a file series with steps in [lo, hi], newest first, at
+  // most `limit` (empty when the run has no such series).
+  virtual Result<std::vector<std::pair<int64_t, FileRef>>> ListFiles(int64_t run_id, const std::string& path,
+                                                                     int64_t lo, int64_t hi, size_t limit) = 0;
   // Deletes the file attributes and file series at `paths` of a run (their
   // `files` rows and the attribute rows), in one transaction; a path that is
   // absent or not a file is skipped. The blobs stay in the content-addressed

@@ -192,6 +192,24 @@ Result<FileRef> SqliteBackend::GetFile(int64_t run_id, const std::string& path,
   return f;
 }
 
+Result<std::vector<std::pair<int64_t, FileRef>>> SqliteBackend::ListFiles(int64_t run_id, const std::string& path,
+                                                                          int64_t lo, int64_t hi, size_t limit) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
+      "SELECT f.step, f.digest, f.size, f.filename, f.created_us FROM files f "
+      "JOIN attributes a ON a.id = f.attr_id WHERE a.run_id = ?1 AND a.path = ?2 "
+      "AND f.step IS NOT NULL AND f.step BETWEEN ?3 AND ?4 ORDER BY f.step DESC LIMIT ?5"));
+  s->Bind(1, run_id).Bind(2, path).Bind(3, lo).Bind(4, hi).Bind(5, static_cast<int64_t>(limit));
+  std::vector<std::pair<int64_t, FileRef>> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out.emplace_back(s->Int(0), FileRef{s->Text(1), s->Int(2), s->Text(3), s->Int(4)});
+  }
+  s->Reset();
+  return out;
+}
+
 Result<int64_t> SqliteBackend::CountPoints(int64_t attr_id) {
   struct Meta {
     int64_t id, first, last, count;
