@@ -78,10 +78,10 @@ void AddAuthRoutes(Router::Module& m, Neptune* n) {
            return Json(j.dump());
          }});
 
-  // Public: the Neptune token in the header is the credential. A valid token
-  // is exchanged whatever its roles (ingest answers 403 where one is
-  // missing): the clients retry a failed exchange other than 401 for good.
-  m.Add({"GET", "/api/backend/v1/authorization/oauth-token", Permission::kPublic, 0,
+  // The Neptune token in the header is the credential. A valid token is
+  // exchanged whatever its roles (ingest answers 403 where one is missing):
+  // the clients retry a failed exchange other than 401 for good.
+  m.Add({"GET", "/api/backend/v1/authorization/oauth-token", Permission::kSigned, 0,
          [n](Context& c) -> Result<http::Response> {
            if (!c.accounts) return Status::Unavailable("this server has no accounts");
            ASSIGN_OR_RETURN(ApiToken token, DecodeApiToken(c.req.headers.GetOr("X-Neptune-Api-Token")));
