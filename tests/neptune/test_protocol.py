@@ -181,3 +181,46 @@ def test_ingest_takes_150k_snapshots_in_one_request(server, native, nhttp):
         assert all(code == "OK" for code, _, _ in code_summary(st)), code_summary(st)
     s = native.series(run_id, "m/many")
     assert len(s["steps"]) == n and s["steps"][-1] == n - 1 and s["values"][-1] == float(n - 1)
+
+
+def test_multipart_upload_then_download(server, nhttp):
+    """Above 64 MiB signedUrl answers S3-style multipart: one PUT per part
+    (each answering an ETag), completeMultipartUpload assembles them, and a
+    read URL gives the same bytes back. A part's ETag is bound to its upload."""
+    import hashlib
+    import os as _os
+
+    path = f"{unique('mp-run')}/big/none/{unique('file')}.bin"
+    data = _os.urandom(64 * 1024 * 1024 + 12345)
+    req = {"files": [{"path": path, "permission": "write", "project_identifier": PROJECT, "size": len(data)}]}
+    status, _, raw = nhttp.request("POST", "/api/storagebridge/v1/signedUrl", data=json.dumps(req).encode(),
+                                   headers={"Content-Type": "application/json"})
+    assert status == 200, raw
+    mp = json.loads(raw)["files"][0]["multipart"]
+    size, urls = mp["part_size"], mp["part_urls"]
+    assert len(urls) == 2 and size == 64 * 1024 * 1024
+    etags = []
+    for i, url in enumerate(urls):
+        status, headers, raw = nhttp.request("PUT", url, data=data[i * size:(i + 1) * size], bearer=None,
+                                             headers={"Content-Type": "application/octet-stream"})
+        assert status // 100 == 2, raw
+        etags.append(headers["etag"].strip('"'))
+
+    def complete(parts):
+        body = {"upload_id": mp["upload_id"], "project_identifier": PROJECT, "path": path, "parts": parts}
+        return nhttp.request("POST", "/api/storagebridge/v1/s3/completeMultipartUpload",
+                             data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+
+    forged = "0" * 64 + "." + etags[0].split(".", 1)[1]
+    status, _, _ = complete([{"part_number": 1, "etag": forged}, {"part_number": 2, "etag": etags[1]}])
+    assert status == 400
+    status, _, raw = complete([{"part_number": i + 1, "etag": e} for i, e in enumerate(etags)])
+    assert status // 100 == 2, raw
+
+    req = {"files": [{"path": path, "permission": "read", "project_identifier": PROJECT}]}
+    status, _, raw = nhttp.request("POST", "/api/storagebridge/v1/signedUrl", data=json.dumps(req).encode(),
+                                   headers={"Content-Type": "application/json"})
+    assert status == 200, raw
+    status, _, got = nhttp.request("GET", json.loads(raw)["files"][0]["url"], bearer=None)
+    assert status == 200
+    assert hashlib.sha256(got).hexdigest() == hashlib.sha256(data).hexdigest()
