@@ -314,11 +314,13 @@ Result<std::unique_ptr<blobs::BlobWriter>> Tracker::NewUpload() { return blobs_-
 
 Status Tracker::AttachFile(const model::ProjectName& p, const std::string& run_id,
                            const std::string& path, std::optional<int64_t> step,
-                           const std::string& filename, const blobs::BlobInfo& blob) {
+                           const std::string& filename, const blobs::BlobInfo& blob,
+                           std::optional<int64_t> time_us) {
   RETURN_IF_ERROR(model::ValidatePath(path));
+  if (time_us) RETURN_IF_ERROR(model::ValidateTimestamp(*time_us).WithContext("timestamp"));
   ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
   storage::FileRef ref{blob.digest, static_cast<int64_t>(blob.size), filename, 0};
-  RETURN_IF_ERROR(backend_->PutFile(run, path, step, ref, NowMicros(), [&] {
+  RETURN_IF_ERROR(backend_->PutFile(run, path, step, ref, time_us.value_or(NowMicros()), [&] {
     catalog_->ApplyFile(run, path, step ? model::AttrType::kFileSeries : model::AttrType::kFile,
                         blob.digest, static_cast<int64_t>(blob.size));
   }));
@@ -342,6 +344,47 @@ Result<std::unique_ptr<blobs::BlobReader>> Tracker::OpenBlob(const std::string& 
   return blobs_->Open(digest);
 }
 
+// A file series is read as raw points (steps ascending, timestamps = when
+// each file was attached) whatever `buckets` asks: there is nothing to
+// aggregate. The run's own points only; a fork does not inherit files.
+Status Tracker::ReadFileSeries(const storage::RunInfo& run, const SeriesRequest& req,
+                               SeriesResult* out) {
+  out->type = model::AttrType::kFileSeries;
+  int64_t lo = req.step_lo, hi = req.step_hi;
+  if (req.after_step) {
+    if (*req.after_step == INT64_MAX) return Status::Ok();
+    lo = std::max(lo, *req.after_step + 1);
+  }
+  if (lo > hi) return Status::Ok();
+  // The backend lists newest first: walk down from `hi` in pages and keep
+  // the lowest steps, so that a page is the first `limit` points above `lo`.
+  const size_t cap = 100'000;
+  std::vector<std::pair<int64_t, storage::FileRef>> kept;
+  for (int64_t top = hi;;) {
+    ASSIGN_OR_RETURN(auto page, backend_->ListFiles(run.id, req.path, lo, top, cap));
+    for (auto& f : page) {
+      if (req.time_range && (f.second.created_us < req.time_range->first ||
+                             f.second.created_us > req.time_range->second))
+        continue;
+      kept.push_back(std::move(f));
+    }
+    if (kept.size() > req.limit + 1) kept.erase(kept.begin(), kept.end() - (req.limit + 1));
+    if (page.size() < cap || page.back().first == lo) break;
+    top = page.back().first - 1;
+  }
+  std::reverse(kept.begin(), kept.end());
+  if (kept.size() > req.limit) {
+    kept.resize(req.limit);
+    out->next_after_step = kept.back().first;
+  }
+  for (auto& [step, ref] : kept) {
+    out->points.steps.push_back(step);
+    out->points.ts.push_back(ref.created_us);
+    out->files.push_back(std::move(ref));
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<SeriesResult>> Tracker::ReadSeries(const model::ProjectName& p,
                                                       const SeriesRequest& req) {
   RETURN_IF_ERROR(model::ValidatePath(req.path).WithContext("path"));
@@ -363,7 +406,12 @@ Result<std::vector<SeriesResult>> Tracker::ReadSeries(const model::ProjectName& 
     ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, id));
     SeriesResult r;
     r.run_id = id;
-    RETURN_IF_ERROR(ReadOne(run, req, &r).WithContext("run '" + id + "'"));
+    ASSIGN_OR_RETURN(auto attr, backend_->FindAttribute(run.id, req.path));
+    if (attr && attr->type == model::AttrType::kFileSeries) {
+      RETURN_IF_ERROR(ReadFileSeries(run, req, &r).WithContext("run '" + id + "'"));
+    } else {
+      RETURN_IF_ERROR(ReadOne(run, req, &r).WithContext("run '" + id + "'"));
+    }
     out.push_back(std::move(r));
   }
   return out;

@@ -51,6 +51,7 @@ struct SeriesResult {
   std::string run_id;
   std::optional<model::AttrType> type;  // nullopt: the run has no such series
   storage::Points points;               // raw reads
+  std::vector<storage::FileRef> files;  // raw reads of a file series: one per point
   std::optional<int64_t> next_after_step;
   bool downsampled = false;
   std::vector<query::Bucket> buckets;   // downsampled reads
@@ -140,9 +141,11 @@ class Tracker {
   // Files: the caller streams bytes into a writer from NewUpload(), commits
   // it, then records the reference with AttachFile().
   Result<std::unique_ptr<blobs::BlobWriter>> NewUpload();
+  // `time_us` is the point's timestamp (default: now), for importers.
   Status AttachFile(const model::ProjectName& p, const std::string& run_id,
                     const std::string& path, std::optional<int64_t> step,
-                    const std::string& filename, const blobs::BlobInfo& blob);
+                    const std::string& filename, const blobs::BlobInfo& blob,
+                    std::optional<int64_t> time_us = std::nullopt);
   Result<storage::FileRef> FindFile(const model::ProjectName& p, const std::string& run_id,
                                     const std::string& path, std::optional<int64_t> step);
   // The points of a file series with steps in [lo, hi] (micro-steps), newest
@@ -168,6 +171,7 @@ class Tracker {
  private:
   explicit Tracker(TrackerOptions o) : options_(std::move(o)) {}
   void CompactorLoop();
+  Status ReadFileSeries(const storage::RunInfo& run, const SeriesRequest& req, SeriesResult* out);
   // `force_full` reads whole chunks (the fallback when a sparse read missed a block).
   Status ReadOne(const storage::RunInfo& run, const SeriesRequest& req, SeriesResult* out,
                  bool force_full = false);

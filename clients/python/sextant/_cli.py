@@ -1,6 +1,7 @@
 """The `sextant` command (also `python -m sextant`): `sextant sync`
 uploads journals that were not acknowledged (offline runs, crashed
-processes, runs whose server was away when they closed)."""
+processes, runs whose server was away when they closed); `sextant import`
+and `sextant export` move history in and out (sextant/transfer/)."""
 from __future__ import annotations
 
 import argparse
@@ -114,7 +115,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                    help="give up retrying an unreachable server after this many seconds (default 300)")
     s.add_argument("--keep", action="store_true", help="keep journals after they are uploaded")
     s.add_argument("-q", "--quiet", action="store_true")
+    from .transfer import _cli as transfer_cli
+    transfer_cli.add_parsers(sub)
     args = p.parse_args(argv)
+    if args.command in ("import", "export"):
+        return transfer_cli.run(args)
     if args.command != "sync":
         p.print_help(sys.stderr)
         return 2

@@ -61,6 +61,14 @@ static bool IsFloatOrUntyped(const core::SeriesResult& r) {
 // The "values" array of a string (JSON strings) or histogram series (objects).
 static void WriteTextValues(JsonWriter& w, const core::SeriesResult& r) {
   w.Key("values").BeginArray();
+  if (r.type == model::AttrType::kFileSeries) {  // {"digest", "size", "name"} per point
+    for (const auto& f : r.files) {
+      w.BeginObject().Key("digest").String(f.digest).Key("size").Int(f.size);
+      w.Key("name").String(f.filename).EndObject();
+    }
+    w.EndArray();
+    return;
+  }
   for (const auto& v : r.points.bytes) {
     if (r.type == model::AttrType::kHistogramSeries) w.Raw(v); else w.String(v);
   }

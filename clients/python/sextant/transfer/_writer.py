@@ -1,0 +1,273 @@
+"""RunWriter: what an importer calls to write one run. It batches points
+into the native API's log requests (`POST …/runs/{id}/log`, float series as
+binary columns), uploads files (`PUT …/files/{path}`, checksummed) and counts
+everything for the summary. Nothing here knows a source format.
+
+A writer sends through the same API as the SDK and the UI, so an imported
+run is indistinguishable from a logged one; the server validates every value
+once, and last-write-wins makes a repeated import harmless.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import decimal
+import hashlib
+import math
+import os
+import sys
+from array import array
+from typing import IO, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+
+from .._errors import ApiError, ValidationError
+from .._http import Http, dumps, quote
+from .._validate import config_value
+from ._report import Report
+
+Step = Union[int, float, str, decimal.Decimal]
+
+# One log request: the server takes 1,000,000 points and 10,000 series; a
+# smaller batch keeps memory flat and the progress bar moving.
+MAX_POINTS_PER_REQUEST = 250_000
+MAX_SERIES_PER_REQUEST = 5_000
+MAX_CONFIGS_PER_REQUEST = 50_000
+MAX_BYTES_PER_REQUEST = 24 << 20
+
+FLOAT, STRING, HISTOGRAM = "float", "string", "histogram"
+
+
+def step_json(step: Step) -> Union[int, str]:
+    """A step as the native API takes it exactly: an int, or a decimal string
+    ("12.5"). Floats go through their shortest repr, so 0.1 stays 0.1."""
+    if isinstance(step, bool):
+        raise ValidationError(f"step must be a number, got {step!r}")
+    if isinstance(step, int):
+        return step
+    if isinstance(step, decimal.Decimal):
+        d = step
+    elif isinstance(step, float):
+        if not math.isfinite(step):
+            raise ValidationError(f"step must be finite, got {step}")
+        if step.is_integer():
+            return int(step)
+        d = decimal.Decimal(repr(step))
+    elif isinstance(step, str):
+        d = decimal.Decimal(step)
+    else:
+        return step_json(float(step))
+    if d == d.to_integral_value():
+        return int(d)
+    return format(d.normalize(), "f")
+
+
+def _f64(values: Any) -> str:
+    """Base64 of little-endian float64s, from a sequence or a numpy array."""
+    if hasattr(values, "dtype") and hasattr(values, "astype"):
+        return base64.b64encode(values.astype("<f8", copy=False).tobytes()).decode("ascii")
+    a = array("d", values)
+    if sys.byteorder != "little":  # pragma: no cover
+        a.byteswap()
+    return base64.b64encode(a.tobytes()).decode("ascii")
+
+
+def config_json(path: str, value: Any) -> Any:
+    """A config value in the native API's JSON form (explicit type where a
+    bare JSON value would be ambiguous)."""
+    if isinstance(value, dict) and "type" in value and "value" in value:
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return {"type": "float", "value": value}
+    _, v = config_value(value, path)
+    return v
+
+
+class RunWriter:
+    """Writes one run. `dry_run` counts without sending."""
+
+    def __init__(self, http: Optional[Http], project: str, run_id: str, report: Report,
+                 *, dry_run: bool = False):
+        self._http = http
+        self._target = f"/projects/{project}/runs/{quote(run_id)}"
+        self.project, self.run_id = project, run_id
+        self._report = report
+        self._dry = dry_run
+        self._configs: Dict[str, Any] = {}
+        self._series: List[Dict[str, Any]] = []
+        self._tags: List[str] = []
+        self._points = 0
+        self._bytes = 0
+        # A fork's own points come after its fork step; a source that repeats
+        # the parent's earlier points (some exports include the lineage) has
+        # them dropped here, counted in `inherited_dropped`.
+        self.fork_step: Optional[decimal.Decimal] = None
+        self.inherited_dropped = 0
+        self.points_written = 0
+        self.configs_written = 0
+        self.files_written = 0
+
+    # -- what importers call ------------------------------------------------
+
+    def config(self, path: str, value: Any) -> None:
+        """A single value: int, float (NaN/±Inf fine), bool, str, datetime,
+        a set of str (string set), or {"type": T, "value": V}."""
+        self._configs[path] = config_json(path, value)
+        self._bytes += len(path) + 16 + (len(value) if isinstance(value, str) else 0)
+        if len(self._configs) >= MAX_CONFIGS_PER_REQUEST or self._bytes >= MAX_BYTES_PER_REQUEST:
+            self.flush()
+
+    def configs(self, values: Mapping[str, Any]) -> None:
+        for k, v in values.items():
+            self.config(k, v)
+
+    def tags(self, tags: Iterable[str]) -> None:
+        self._tags.extend(tags)
+
+    def points(self, path: str, steps: Sequence[Step], values: Sequence[Any],
+               timestamps: Optional[Sequence[float]] = None, *, kind: str = FLOAT,
+               steps_exact: bool = False) -> None:
+        """Points of a series: `kind` float (values are numbers), string
+        (str) or histogram ({"edges": [...], "counts": [...]}); timestamps in
+        Unix seconds (None: the server's time). Any length: split as needed.
+        Float values and timestamps may be numpy arrays. `steps_exact`: every
+        step is already an int or a decimal string (skips converting them)."""
+        n = len(steps)
+        if len(values) != n or (timestamps is not None and len(timestamps) != n):
+            raise ValidationError(f"{path}: steps, values and timestamps differ in length")
+        if self.fork_step is not None and n:
+            keep = [k for k in range(n) if decimal.Decimal(str(steps[k])) > self.fork_step]
+            if len(keep) != n:
+                self.inherited_dropped += n - len(keep)
+                steps = [steps[k] for k in keep]
+                values = [values[k] for k in keep]
+                timestamps = None if timestamps is None else [timestamps[k] for k in keep]
+                n = len(keep)
+        i = 0
+        while i < n:
+            room = MAX_POINTS_PER_REQUEST - self._points
+            if room <= 0 or len(self._series) >= MAX_SERIES_PER_REQUEST \
+                    or self._bytes >= MAX_BYTES_PER_REQUEST:
+                self.flush()
+                continue
+            j = min(n, i + room)
+            if kind != FLOAT:  # bound the request's size for long strings
+                size, k = 0, i
+                while k < j and (k == i or self._bytes + size < MAX_BYTES_PER_REQUEST):
+                    v = values[k]
+                    size += (len(v) if isinstance(v, str) else 64 + 24 * len(v.get("counts", ()))) + 32
+                    k += 1
+                j = k
+                self._bytes += size
+            else:
+                self._bytes += 24 * (j - i)
+            self._add(path, kind, steps[i:j], values[i:j],
+                      None if timestamps is None else timestamps[i:j], steps_exact)
+            i = j
+
+    def file(self, path: str, source: Union[str, bytes, IO[bytes]], *, step: Optional[Step] = None,
+             name: Optional[str] = None, timestamp: Optional[float] = None) -> None:
+        """A file attribute (step None) or a point of a file series. `source`
+        is a local path, bytes, or a binary file object."""
+        self.flush()  # files refer to a run whose configs are already sent
+        close = None
+        if isinstance(source, (str, os.PathLike)):
+            f: IO[bytes] = open(source, "rb")
+            close = f
+            if name is None:
+                name = os.path.basename(os.fspath(source))
+        elif isinstance(source, (bytes, bytearray, memoryview)):
+            import io
+            f = io.BytesIO(bytes(source))
+        else:
+            f = source
+        try:
+            h = hashlib.sha256()
+            size = 0
+            start = f.tell()
+            while True:
+                b = f.read(1 << 20)
+                if not b:
+                    break
+                h.update(b)
+                size += len(b)
+            f.seek(start)
+            q = []
+            if step is not None:
+                q.append(f"step={quote(str(step_json(step)))}")
+            if name is not None:
+                q.append(f"name={quote(name)}")
+            if timestamp is not None:
+                q.append(f"timestamp={timestamp!r}")
+            target = f"{self._target}/files/{quote(path, safe='/')}" + ("?" + "&".join(q) if q else "")
+            if not self._dry:
+                r = self._http.request("PUT", target, f, {  # type: ignore[union-attr]
+                    "Content-Type": "application/octet-stream",
+                    "Content-Length": str(size),
+                    "X-Sextant-SHA256": h.hexdigest()})
+                if r.status != 200:
+                    raise r.error("PUT", target)
+            self.files_written += 1
+            self._report.add(files=1, file_bytes=size)
+        finally:
+            if close is not None:
+                close.close()
+
+    def skip(self, what: str, why: str) -> None:
+        """Something of this run that cannot be imported: said in the summary."""
+        self._report.skip(f"{self.run_id}: {what}", why)
+
+    # -- batching -------------------------------------------------------------
+
+    def _add(self, path: str, kind: str, steps: Sequence[Step], values: Any,
+             ts: Any, steps_exact: bool) -> None:
+        s: Dict[str, Any] = {"path": path,
+                             "steps": list(steps) if steps_exact else [step_json(x) for x in steps]}
+        if kind == FLOAT:
+            s["values_b64"] = _f64(values if hasattr(values, "dtype") else [float(v) for v in values])
+            if ts is not None:
+                s["timestamps_b64"] = _f64(ts)
+        else:
+            s["type"] = kind
+            s["values"] = list(values)
+            if ts is not None:
+                s["timestamps"] = list(ts)
+        self._series.append(s)
+        self._points += len(steps)
+
+    def flush(self) -> None:
+        if not (self._configs or self._series or self._tags):
+            return
+        body: Dict[str, Any] = {}
+        if self._configs:
+            body["configs"] = self._configs
+        if self._series:
+            body["series"] = self._series
+        if self._tags:
+            body["add_tags"] = sorted(set(self._tags))
+        points, configs = self._points, len(self._configs)
+        if not self._dry:
+            self._http.json("POST", self._target + "/log", body)  # type: ignore[union-attr]
+        self._configs, self._series, self._tags = {}, [], []
+        self._points = self._bytes = 0
+        self.points_written += points
+        self.configs_written += configs
+        self._report.add(points=points, attributes=configs)
+
+    def finish(self, state: Optional[str]) -> None:
+        self.flush()
+        if self._dry or state in (None, "running"):
+            return
+        self._http.json("POST", self._target + "/finish", {"state": state})  # type: ignore[union-attr]
+
+
+def iso_utc(t: Union[float, _dt.datetime]) -> Dict[str, str]:
+    """A datetime config from Unix seconds or a datetime."""
+    if not isinstance(t, _dt.datetime):
+        t = _dt.datetime.fromtimestamp(float(t), _dt.timezone.utc)
+    elif t.tzinfo is None:
+        t = t.replace(tzinfo=_dt.timezone.utc)
+    return {"type": "datetime",
+            "value": t.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+
+
+__all__ = ["RunWriter", "step_json", "iso_utc", "FLOAT", "STRING", "HISTOGRAM", "ApiError"]
