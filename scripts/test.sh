@@ -3,8 +3,10 @@
 # tests (ctest), again under ASan + UBSan, a short libFuzzer run of every
 # harness, the web UI (Vitest, and playwright-core driving Debian's
 # chromium against the real server), the end-to-end and SDK tests (pytest)
-# the MLflow compatibility suite (the real mlflow client, tests/mlflow/) and
-# the Neptune compatibility suite (neptune-scale and neptune-query, tests/neptune/).
+# the MLflow compatibility suite (the real mlflow client, tests/mlflow/), the
+# Neptune compatibility suite (neptune-scale and neptune-query, tests/neptune/)
+# and the importer suite (inputs written by mlflow, tensorboardX, wandb,
+# pyarrow; tests/importers/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,6 +65,9 @@ MLFLOW_COMPAT_TARGET=mlflow tests/mlflow/run.sh -q -p no:cacheprovider
 
 echo "== Neptune compatibility: the real neptune-scale and neptune-query clients against the server"
 SEXTANT_BIN="$PWD/build/src/sextant" tests/neptune/run.sh -q -p no:cacheprovider
+
+echo "== importers and export: inputs written by the real tools (tests/importers/)"
+SEXTANT_BIN="$PWD/build/src/sextant" tests/importers/run.sh -q -p no:cacheprovider
 
 echo "== end-to-end tests"
 SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider

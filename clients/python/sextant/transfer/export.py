@@ -310,7 +310,7 @@ class Exporter:
             cols["run_id"].append(r["run_id"])
             cols["name"].append(r.get("name") or "")
             cols["experiment_name"].append(r.get("experiment_name") or "")
-            cols["state"].append(r.get("state"))
+            cols["state"].append("running" if r.get("state") == "stale" else r.get("state"))
             cols["created_at"].append(int(round(r["created_at"] * 1e6)))
             cols["fork_run_id"].append(r.get("fork_run_id"))
             cols["fork_step"].append(None if r.get("fork_step") is None else _micro(r["fork_step"]))
