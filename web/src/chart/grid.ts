@@ -6,7 +6,10 @@
 //  - lazy mounting: a card's chart is created (and its data fetched) only when
 //    an IntersectionObserver sees the card, and destroyed when it leaves.
 
+import { api } from "../lib/api";
+import { safeFileName } from "../lib/csv";
 import { h, setChildren } from "../lib/dom";
+import { downloadFile, runExport, seriesCsv, seriesPageQuery } from "../lib/export";
 import { columnsFor, groupItems, rowWindow, type GridItem } from "../lib/search";
 import type { ChartPrefs } from "../lib/url";
 import { SeriesChart, type ChartInfo, type ChartRun, type StepMarker } from "./chart";
@@ -25,6 +28,8 @@ export interface GridSpec {
   markers?: StepMarker[];
   /** narrowest chart card in CSS px (default 340) */
   minCardWidth?: number;
+  /** first part of a chart's CSV file name (the run id, or "compare") */
+  exportName?: string;
 }
 
 interface Mounted {
@@ -248,6 +253,16 @@ export class ChartGrid {
     for (const [card, width] of toMount) this.mount(card, width);
   }
 
+  /** Every raw point of `path` for the grid's runs, in the zoomed step range if any, as a CSV download. */
+  private async exportCsv(path: string, pageSize: number | undefined, progress: (done: number, total: number | null) => void): Promise<void> {
+    const { project, runs, prefs } = this.spec;
+    const parts = await seriesCsv(
+      async (runId, after, limit) => (await api.series(project, seriesPageQuery(runId, path, after, limit, prefs.range)))
+        .find((s) => s.run_id === runId),
+      runs.map((r) => r.runId), pageSize, progress);
+    downloadFile(safeFileName(`${this.spec.exportName ?? "chart"}-${path}`), parts);
+  }
+
   private unmount(card: Card): void {
     if (!card.mounted) return;
     card.mounted.destroy();
@@ -266,7 +281,13 @@ export class ChartGrid {
     const badges = h("div", { class: "card-badges" });
     const body = h("div", { class: "card-body" });
     body.style.height = `${(this.spec.chartHeight ?? 180) + 22}px`;
-    setChildren(card.el, h("div", { class: "card-head" }, title, badges), body);
+    const csvBtn = h("button", {
+      class: "icon-btn card-csv", style: "font-size:11px;padding:0 2px",
+      title: "Download every point of this chart (its runs, its zoomed step range) as CSV",
+      onclick: () => void runExport(csvBtn, (progress) => this.exportCsv(path, card.item.kind === "histogram" ? 5_000 : undefined, progress)),
+    }, "CSV");
+    setChildren(card.el, h("div", { class: "card-head" }, title,
+      h("div", { style: "display:flex;align-items:center;gap:6px;flex:none" }, badges, csvBtn)), body);
     card.el.classList.add("mounted");
     if (card.item.kind === "string") {
       const log = new LogView(body, this.spec.project, this.spec.runs, path);

@@ -30,7 +30,7 @@ export function comparePage(root: HTMLElement, initial: Route): Page {
   const chartRuns = (): ChartRun[] => route.runs.map((id, i) => ({ runId: id, label: runs[i]?.name || id, color: runColor(i) }));
   const legendEl = h("div", { class: "compare-legend" });
   const diffEl = h("div", { class: "diff-panel" });
-  const grid = new ChartGrid({ project, runs: chartRuns(), prefs: route.chart, onZoom: (range) => setPrefs({ ...route.chart, range }), chartHeight: 200, minCardWidth: 420 });
+  const grid = new ChartGrid({ project, runs: chartRuns(), prefs: route.chart, onZoom: (range) => setPrefs({ ...route.chart, range }), chartHeight: 200, minCardWidth: 420, exportName: "compare" });
   const setSearch = debounce((s: string) => {
     route = { ...route, search: s };
     navigate(route, true);

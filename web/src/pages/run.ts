@@ -32,6 +32,7 @@ export function runPage(root: HTMLElement, initial: Route): Page {
     runs: [{ runId, label: runId, color: runColor(0) }],
     prefs: route.chart,
     onZoom: (range) => setPrefs({ ...route.chart, range }),
+    exportName: runId,
   });
   const setSearch = debounce((s: string) => {
     route = { ...route, search: s };

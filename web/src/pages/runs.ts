@@ -1,7 +1,7 @@
 // The runs table: a virtualized list over server-side filter, sort and paging.
 
 import { href, navigate, setCrumbs, setTitle, type Page } from "../app";
-import { api, ApiError, type ProjectAttribute, type Run, type RunsQuery, type SavedView } from "../lib/api";
+import { api, ApiError, splitProject, type ProjectAttribute, type Run, type RunsQuery, type SavedView } from "../lib/api";
 import { GROUP_LIMIT, groupItems, groupRuns, type TableItem } from "../lib/grouping";
 import { applyView, parseView, serializeView, viewFromRoute, viewNameError } from "../lib/views";
 import {
@@ -9,6 +9,8 @@ import {
   moveColumn, nextSort, removeColumn, requestColumns, SYS_PATHS,
 } from "../lib/columns";
 import { h, runColor, setChildren } from "../lib/dom";
+import { collectRuns, downloadFile, runExport, runsCsv } from "../lib/export";
+import { safeFileName } from "../lib/csv";
 import { formatAgo, formatTime, formatValue } from "../lib/format";
 import { live } from "../lib/live";
 import { PAGE_SIZE, RunsStore } from "../lib/runs-store";
@@ -74,6 +76,8 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   const compareBtn = h("a", { class: "btn primary", href: "#" }, "Compare");
   const clearSel = h("button", { class: "btn ghost", onclick: () => update({ ...route, selected: [] }) }, "Clear selection");
   const colsBtn = h("button", { class: "btn", onclick: () => toggleColumnsMenu() }, "Columns");
+  const csvBtn = h("button", { class: "btn csv-btn", title: "Download every run matching the filter, in this order, with these columns, as CSV",
+    onclick: () => void runExport(csvBtn, (progress) => exportCsv(progress)) }, "Download CSV");
   const colsMenu = h("div", { class: "popover cols-menu", hidden: true });
   const viewsBtn = h("button", { class: "btn views-btn", onclick: () => toggleViewsMenu() }, "Views");
   const viewsMenu = h("div", { class: "popover views-menu", hidden: true });
@@ -87,7 +91,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     h("div", { class: "toolbar" },
       filter.el,
       h("div", { class: "toolbar-right" }, countEl, groupSel, h("div", { class: "popover-anchor" }, viewsBtn, viewsMenu),
-        h("div", { class: "popover-anchor" }, colsBtn, colsMenu), clearSel, compareBtn,
+        h("div", { class: "popover-anchor" }, colsBtn, colsMenu), csvBtn, clearSel, compareBtn,
         h("a", { class: "btn ghost members-link", href: href({ page: "members", project }), title: "Who can see and change this project" }, "Members")),
     ),
     scroller,
@@ -142,6 +146,20 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
       if (e instanceof ApiError && e.status === 400) filter.setError(msg.replace(/^filter: /, ""));
       else filter.setError(msg);
     }
+  }
+
+  /** Downloads the whole query result (not just the loaded pages) with the columns shown. */
+  async function exportCsv(progress: (done: number, total: number | null) => void): Promise<void> {
+    const cols = columns();
+    const q: RunsQuery = {
+      filter: route.filter || undefined,
+      sort: route.sort ? [{ path: route.sort.path, order: route.sort.order }] : undefined,
+      columns: requestColumns(cols),
+    };
+    const runs = await collectRuns((offset, limit) => api.queryRuns(project, { ...q, offset, limit }, ctl.signal), undefined, progress);
+    const datetimePaths = new Set(projectAttrs.filter((a) => Object.keys(a.types).length > 0 && Object.keys(a.types).every((t) => t === "datetime")).map((a) => a.path));
+    const [ws, name] = splitProject(project);
+    downloadFile(safeFileName(`${ws}-${name}-runs`), runsCsv(runs, cols, { datetimePaths }));
   }
 
   async function discover(): Promise<void> {
