@@ -96,9 +96,9 @@ def run_import(kind: str, path: str, args: argparse.Namespace) -> int:
             try:
                 if not dry:
                     body = {"run_id": r.run_id}
-                    if r.name:
+                    if r.name is not None:
                         body["name"] = r.name
-                    if r.experiment_name:
+                    if r.experiment_name is not None:
                         body["experiment_name"] = r.experiment_name
                     if r.created_at is not None:
                         body["created_at"] = r.created_at

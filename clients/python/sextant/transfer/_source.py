@@ -31,8 +31,8 @@ class SourceRun:
     run_id: str                         # the Sextant run id (see safe_run_id)
     write: Callable[[RunWriter], None]  # writes the run's data through the writer
     project: Optional[str] = None       # the source's own project, mapped by --project / --map
-    name: str = ""
-    experiment_name: str = ""
+    name: Optional[str] = None          # None: the server names it after its id
+    experiment_name: Optional[str] = None
     created_at: Optional[float] = None  # Unix seconds
     state: Optional[str] = "finished"   # finished | failed | running (left running)
     fork_run_id: Optional[str] = None   # a Sextant run id written earlier in this import

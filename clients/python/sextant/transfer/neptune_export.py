@@ -170,8 +170,8 @@ def _make_run(meta: _Meta, parts: List[str], files_dir: Optional[str]) -> Source
     fork_step = s.get("sys/forking/step")
     return SourceRun(
         source_id=str(meta.source_id), run_id=run_id, write=write, project=meta.project,
-        name=str(s.get("sys/name") or ""),
-        experiment_name=str(s.get("sys/experiment/name") or s.get("sys/name") or ""),
+        name=None if s.get("sys/name") is None else str(s["sys/name"]),
+        experiment_name=str(s.get("sys/experiment/name") or s.get("sys/name") or "") or None,
         created_at=_seconds(s.get("sys/creation_time")),
         state="failed" if failed else "finished",
         fork_run_id=safe_run_id(str(parent)) if parent else None,

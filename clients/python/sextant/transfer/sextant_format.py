@@ -64,7 +64,7 @@ def open_source(path: str, args: argparse.Namespace, report: Report) -> Iterable
         st = os.stat(fpath)
         runs.append(SourceRun(
             source_id=rid, run_id=rid, write=write, project=r["project_id"],
-            name=r["name"] or "", experiment_name=r["experiment_name"] or "",
+            name=r["name"] or "", experiment_name=r["experiment_name"] or "",  # "" is kept as ""
             created_at=None if created is None else created.timestamp(),
             state=r["state"] if r["state"] in ("finished", "failed") else "running",
             fork_run_id=r["fork_run_id"], fork_step=_micro_text(r["fork_step"]),
