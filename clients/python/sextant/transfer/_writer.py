@@ -94,6 +94,7 @@ class RunWriter:
         self._dry = dry_run
         self._configs: Dict[str, Any] = {}
         self._series: List[Dict[str, Any]] = []
+        self._series_paths: set = set()  # a path may appear once per request
         self._tags: List[str] = []
         self._points = 0
         self._bytes = 0
@@ -220,6 +221,9 @@ class RunWriter:
 
     def _add(self, path: str, kind: str, steps: Sequence[Step], values: Any,
              ts: Any, steps_exact: bool) -> None:
+        if path in self._series_paths:
+            self.flush()
+        self._series_paths.add(path)
         s: Dict[str, Any] = {"path": path,
                              "steps": list(steps) if steps_exact else [step_json(x) for x in steps]}
         if kind == FLOAT:
@@ -248,6 +252,7 @@ class RunWriter:
         if not self._dry:
             self._http.json("POST", self._target + "/log", body)  # type: ignore[union-attr]
         self._configs, self._series, self._tags = {}, [], []
+        self._series_paths = set()
         self._points = self._bytes = 0
         self.points_written += points
         self.configs_written += configs
