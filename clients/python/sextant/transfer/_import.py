@@ -11,7 +11,7 @@ import os
 from typing import Dict, List, Optional
 
 from .._errors import ApiError, SextantError, UnreachableError
-from .._http import Http, quote, resolve_token, resolve_url
+from .._http import Http, resolve_token, resolve_url
 from ._report import Report
 from ._source import SourceError, SourceRun, safe_project
 from ._state import ImportState, default_dir

@@ -20,7 +20,7 @@ from array import array
 from typing import IO, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from .._errors import ApiError, ValidationError
-from .._http import Http, dumps, quote
+from .._http import Http, quote
 from .._validate import config_value
 from ._report import Report
 

@@ -156,7 +156,6 @@ def list_runs(url: str, selectors: List[str], include_deleted: bool,
             continue
         for run in runs:
             info = run.get("info") or {}
-            data = run.get("data") or {}
             run_id = str(info.get("run_id") or info.get("run_uuid") or "")
             if not run_id:
                 report.skip(f"a run of experiment {name!r}", "it has no run_id")

@@ -96,21 +96,22 @@ digits of SHA-256(tag, kind) appended, so two tags never merge.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import struct
 import sys
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from ._source import SourceError, SourceRun, need, safe_run_id
 from ._writer import FLOAT, HISTOGRAM, STRING, RunWriter
+from .tensorboard_records import _table_crc32c, crc32c_function, masked_crc, read_records  # noqa: F401
+from .tensorboard_values import (_Unusable, histogram_from_proto, histogram_from_tensor,  # noqa: F401
+                                 tensor_numbers, tensor_strings)
 
 NAME = "tensorboard"
 HELP = "TensorBoard log directories (event files of SummaryWriter, tensorboardX, Keras, TF2)"
 
 CHUNK_POINTS = 100_000          # buffered points (all tags) before handing them to the writer
 CHUNK_BYTES = 16 << 20          # buffered string/histogram bytes before the same
-READ_BLOCK = 8 << 20             # bytes read from an event file at a time
 MAX_STEP = 9_000_000_000_000     # |step| < this (the server's limit)
 MAX_TIMESTAMP = 253402300799.999999
 MAX_STRING = 1 << 20
@@ -118,308 +119,11 @@ DBL_MAX = sys.float_info.max
 FILE = "file"                   # a kind of its own for path claims
 CONFIG = "config"
 
-_HEADER = struct.Struct("<QI")
-_U32 = struct.Struct("<I")
-
 
 def add_arguments(parser: Any) -> None:
     """No options of its own."""
 
 
-# -- CRC-32C --------------------------------------------------------------------
-
-def _table_crc32c() -> Callable[[bytes], int]:
-    """Pure-Python CRC-32C (reflected polynomial 0x82F63B78), one table
-    lookup per byte: exact, about 10 MB/s. Used only without a C package."""
-    table = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-        table.append(c)
-    tbl = tuple(table)
-
-    def crc32c(data: bytes) -> int:
-        c = 0xFFFFFFFF
-        for b in data:
-            c = tbl[(c ^ b) & 0xFF] ^ (c >> 8)
-        return c ^ 0xFFFFFFFF
-    return crc32c
-
-
-def crc32c_function() -> Tuple[Callable[[bytes], int], str]:
-    """The fastest CRC-32C available and its name."""
-    try:
-        import google_crc32c  # type: ignore[import-not-found]
-        if getattr(google_crc32c, "implementation", "c") == "c":
-            return google_crc32c.value, "google_crc32c"
-    except ImportError:
-        pass
-    try:
-        import crc32c as _c  # type: ignore[import-not-found]
-        return _c.crc32c, "crc32c"
-    except (ImportError, AttributeError):
-        pass
-    return _table_crc32c(), "pure Python"
-
-
-def masked_crc(crc: int) -> int:
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-# -- records ----------------------------------------------------------------------
-
-Bad = Callable[[int, str], None]  # (byte offset, why)
-
-
-def read_records(path: str, crc: Callable[[bytes], int], bad: Bad) -> Iterator[Tuple[int, bytes]]:
-    """(offset, data) of each intact record of a TFRecord file; damage is
-    told to `bad` and skipped (see the module docstring)."""
-    try:
-        f = open(path, "rb")
-    except OSError as e:
-        bad(0, f"cannot be read: {e}")
-        return
-    with f:
-        buf = b""
-        base = 0                       # file offset of buf[0]
-        pos = 0
-        eof = False
-        damaged: Optional[int] = None  # where a stretch of damage began
-        hdr, u32 = _HEADER, _U32
-        good: set = set()  # headers (length + its CRC) already verified: most lengths repeat
-        want = 12                      # bytes needed at pos before going on
-        while True:
-            if len(buf) - pos < want:
-                if not eof:
-                    try:
-                        more = f.read(max(READ_BLOCK, want - (len(buf) - pos)))
-                    except OSError as e:
-                        bad(base + pos, f"cannot be read ({e}): the rest of the file is skipped")
-                        return
-                    if more:
-                        buf = buf[pos:] + more
-                        base += pos
-                        pos = 0
-                    else:
-                        eof = True
-                    continue
-                left = len(buf) - pos
-                if damaged is not None and (want == 12 or left < 12):
-                    bad(damaged, f"damaged data to the end of the file "
-                                 f"({base + len(buf) - damaged} bytes) skipped")
-                    return
-                if want == 12:
-                    if left:
-                        bad(base + pos, f"truncated record ({left} bytes of a 12-byte header): "
-                                        f"the end of the file is skipped")
-                    return
-                if damaged is not None:  # a chance header match inside damage
-                    pos += 1
-                    want = 12
-                    continue
-                bad(base + pos, f"truncated record ({want - 16} bytes announced, {left - 12} "
-                                f"present): the end of the file is skipped")
-                return
-            if want == 12:
-                length, lcrc = hdr.unpack_from(buf, pos)
-                h = buf[pos:pos + 12]
-                if h not in good:
-                    c = crc(h[:8])
-                    if (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF != lcrc:  # masked CRC
-                        if damaged is None:
-                            damaged = base + pos
-                        pos += 1
-                        continue
-                    if len(good) < 65536:
-                        good.add(h)
-                want = 16 + length
-                if len(buf) - pos < want:
-                    try:
-                        size = os.fstat(f.fileno()).st_size
-                    except OSError:
-                        size = 0
-                    if base + pos + want > size:  # it cannot be complete: never read for it
-                        if damaged is not None:    # a chance header match inside damage
-                            pos += 1
-                            want = 12
-                            continue
-                        bad(base + pos, f"truncated record ({length} bytes announced, "
-                                        f"{size - base - pos - 12} present): "
-                                        f"the end of the file is skipped")
-                        return
-                    continue
-            end = pos + want
-            want = 12
-            data = buf[pos + 12:end - 4]
-            c = crc(data)
-            if (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF != u32.unpack_from(buf, end - 4)[0]:
-                if damaged is not None:
-                    pos += 1
-                    continue
-                bad(base + pos, f"record of {len(data)} bytes fails its data CRC: skipped")
-                pos = end
-                continue
-            if damaged is not None:
-                bad(damaged, f"a record length fails its CRC: {base + pos - damaged} bytes "
-                             f"up to the next intact record skipped")
-                damaged = None
-            yield base + pos, data
-            pos = end
-
-
-# -- tensors ----------------------------------------------------------------------
-
-_DT_FLOAT, _DT_DOUBLE, _DT_STRING, _DT_BFLOAT16, _DT_HALF = 1, 2, 7, 14, 19
-_DT_NAMES = {0: "invalid", 1: "float", 2: "double", 3: "int32", 4: "uint8", 5: "int16", 6: "int8",
-             7: "string", 8: "complex64", 9: "int64", 10: "bool", 14: "bfloat16", 17: "uint16",
-             18: "complex128", 19: "half", 22: "uint32", 23: "uint64"}
-# dtype → (struct code for tensor_content, typed field)
-_NUMERIC = {1: ("f", "float_val"), 2: ("d", "double_val"), 3: ("i", "int_val"),
-            4: ("B", "int_val"), 5: ("h", "int_val"), 6: ("b", "int_val"), 9: ("q", "int64_val"),
-            10: ("?", "bool_val"), 14: ("H", "half_val"), 17: ("H", "int_val"),
-            19: ("e", "half_val"), 22: ("I", None), 23: ("Q", None)}
-
-
-class _Unusable(Exception):
-    """A value that cannot be imported; the message says why."""
-
-
-def _shape(t: Any) -> List[int]:
-    return [d.size for d in t.tensor_shape.dim]
-
-
-def _count(shape: Sequence[int]) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
-def _fill(vals: List[Any], n: int, what: str) -> List[Any]:
-    """TensorFlow's rule for typed values: fewer than the shape holds → the
-    last is repeated (none → zeros)."""
-    if len(vals) == n:
-        return vals
-    if len(vals) > n:
-        raise _Unusable(f"{what} tensor has {len(vals)} values for {n} elements")
-    return vals + [vals[-1] if vals else 0] * (n - len(vals))
-
-
-def tensor_numbers(t: Any) -> Tuple[List[int], List[float]]:
-    """The shape and the elements (as floats, exactly) of a numeric tensor."""
-    shape = _shape(t)
-    n = _count(shape)
-    dt = t.dtype
-    if dt not in _NUMERIC:
-        raise _Unusable(f"a tensor of dtype {_DT_NAMES.get(dt, dt)} is not numeric")
-    code, field = _NUMERIC[dt]
-    if t.tensor_content:
-        size = struct.calcsize(code)
-        if len(t.tensor_content) != n * size:
-            raise _Unusable(f"tensor_content has {len(t.tensor_content)} bytes for {n} "
-                            f"{_DT_NAMES[dt]} elements")
-        raw: List[Any] = list(struct.unpack(f"<{n}{code}", t.tensor_content))
-        if dt == _DT_BFLOAT16:
-            raw = [struct.unpack("<f", struct.pack("<I", h << 16))[0] for h in raw]
-    else:
-        if field is None:
-            raise _Unusable(f"a {_DT_NAMES[dt]} tensor without tensor_content")
-        raw = _fill(list(getattr(t, field)), n, _DT_NAMES[dt])
-        if dt == _DT_HALF:
-            raw = [struct.unpack("<e", struct.pack("<H", h & 0xFFFF))[0] for h in raw]
-        elif dt == _DT_BFLOAT16:
-            raw = [struct.unpack("<f", struct.pack("<I", (h & 0xFFFF) << 16))[0] for h in raw]
-    out = []
-    for x in raw:
-        f = float(x)
-        if not isinstance(x, float) and f != x:
-            raise _Unusable(f"the integer {x} is not exactly a float64")
-        out.append(f)
-    return shape, out
-
-
-def tensor_strings(t: Any) -> Tuple[List[int], List[bytes]]:
-    if t.dtype != _DT_STRING:
-        raise _Unusable(f"a tensor of dtype {_DT_NAMES.get(t.dtype, t.dtype)}, not string")
-    shape = _shape(t)
-    return shape, _fill(list(t.string_val), _count(shape), "string")
-
-
-# -- histograms -------------------------------------------------------------------
-
-def _open(x: float) -> bool:
-    return not math.isfinite(x) or abs(x) >= DBL_MAX
-
-
-def _check_edges(edges: List[float], counts: List[float]) -> Dict[str, List[float]]:
-    if not counts:
-        raise _Unusable("an empty histogram (no buckets hold values)")
-    for i, e in enumerate(edges):
-        if not math.isfinite(e) or (i and not e > edges[i - 1]):
-            raise _Unusable(f"bucket edges {_short(edges)} are not finite and strictly increasing")
-    for c in counts:
-        if not (math.isfinite(c) and c >= 0):
-            raise _Unusable(f"bucket count {c} is not a finite non-negative number")
-    return {"edges": edges, "counts": counts}
-
-
-def _short(xs: Sequence[float]) -> str:
-    s = ", ".join(repr(x) for x in xs[:6])
-    return f"[{s}{', …' if len(xs) > 6 else ''}]"
-
-
-def histogram_from_proto(h: Any) -> Dict[str, List[float]]:
-    """Edges and counts from a HistogramProto (rule in the module docstring)."""
-    limits, counts = list(h.bucket_limit), list(h.bucket)
-    if len(limits) != len(counts):
-        raise _Unusable(f"{len(limits)} bucket limits for {len(counts)} buckets")
-    i, j = 0, len(counts)
-    lo: Optional[float] = None  # left edge of bucket i: open (-DBL_MAX) until known
-    while i < j and counts[i] == 0 and (lo is None or _open(lo)):
-        lo = limits[i]
-        i += 1
-    while j > i and counts[j - 1] == 0 and _open(limits[j - 1]):
-        j -= 1
-    if i == j:
-        raise _Unusable("an empty histogram (no buckets hold values)")
-    if lo is None or _open(lo):
-        if not (math.isfinite(h.min) and h.min < limits[i]):
-            raise _Unusable(f"the first bucket is open below and min {h.min!r} is not below "
-                            f"its right edge {limits[i]!r}")
-        lo = h.min
-    edges = [lo] + limits[i:j]
-    if _open(edges[-1]):
-        if not (math.isfinite(h.max) and h.max > edges[-2]):
-            raise _Unusable(f"the last bucket is open above and max {h.max!r} is not above "
-                            f"its left edge {edges[-2]!r}")
-        edges[-1] = h.max
-    return _check_edges(edges, counts[i:j])
-
-
-def histogram_from_tensor(t: Any) -> Dict[str, List[float]]:
-    """Edges and counts from TF2's [k, 3] (left, right, count) tensor."""
-    shape, vals = tensor_numbers(t)
-    if len(shape) != 2 or shape[1] != 3:
-        raise _Unusable(f"a histogram tensor of shape {shape}, not [k, 3]")
-    rows = [(vals[r], vals[r + 1], vals[r + 2]) for r in range(0, len(vals), 3)]
-    rows = [r for r in rows if not (r[2] == 0 and r[0] == r[1])]
-    if len(rows) == 1 and rows[0][0] == rows[0][1] and math.isfinite(rows[0][0]):
-        v = rows[0][0]
-        return _check_edges([v, math.nextafter(v, math.inf)], [rows[0][2]])
-    edges: List[float] = []
-    counts: List[float] = []
-    for left, right, c in rows:
-        if edges and left != edges[-1]:
-            if left < edges[-1]:
-                raise _Unusable(f"buckets overlap ({edges[-1]!r} > {left!r})")
-            counts.append(0.0)
-            edges.append(left)
-        if not edges:
-            edges.append(left)
-        edges.append(right)
-        counts.append(c)
-    return _check_edges(edges, counts)
 
 
 # -- paths ------------------------------------------------------------------------
