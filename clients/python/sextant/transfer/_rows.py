@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ._writer import FLOAT, HISTOGRAM, STRING, RunWriter, iso_utc
 
@@ -89,18 +89,16 @@ def _finite_or_text(x: float) -> Any:
 
 
 def write_table(table: Any, w: RunWriter, *, files_root: Optional[str],
-                handle_sys: Callable[[str, str, Any], bool] = lambda p, t, v: False,
                 seen_files: Optional[Set[Tuple[str, Any]]] = None) -> None:
-    """Writes every row of `table` through `w`. `handle_sys(path, type, row)`
-    may consume sys/ rows (run metadata); other non-writable sys/ rows are
-    skipped silently (they are the source server's bookkeeping)."""
+    """Writes every row of `table` through `w`. sys/ rows the server does not
+    let a client write are skipped silently: they are the source's
+    bookkeeping, and the run metadata among them was read when listing."""
     import pyarrow.compute as pc
     for path, sub in group_by_path(table):
         types = pc.unique(sub["attribute_type"]).to_pylist()
         for t in types:
             rows = sub if len(types) == 1 else sub.filter(pc.equal(sub["attribute_type"], t))
             if path.startswith("sys/") and path not in WRITABLE_SYS:
-                handle_sys(path, t, rows)
                 continue
             if t in CONFIG_TYPES:
                 _configs(path, t, rows, w)

@@ -24,13 +24,13 @@ from .._client import _disposition_name
 from .._errors import ApiError
 from .._http import Http, quote, resolve_token, resolve_url
 from ._report import Report
+from ._rows import CONFIG_TYPES
 from ._source import SourceError, need
 
 FORMAT = "sextant-export"
 VERSION = 1
 PAGE_POINTS = 1_000_000
 ROW_GROUP = 1_000_000
-CONFIG_TYPES = ("float", "int", "bool", "string", "datetime", "string_set")
 # Steps as INT64 decimals with timestamps delta-encoded and floats byte-split
 # before zstd: 6.4 bytes per point on a noisy float curve, against 12.9
 # with pyarrow's defaults (bench/importers/roundtrip.py).
