@@ -56,5 +56,29 @@ TEST_F(FileSeriesTest, ListsPointsNewestFirstWithinRangeAndLimit) {
   EXPECT_EQ(tracker_->FileSeriesPoints(kProject, "nope", "img", 0, 1, 1).status().code(), Code::kNotFound);
 }
 
+// Read through ReadSeries, a file series gives one file and one (empty)
+// bytes entry per point: readers that index points.bytes by point (the
+// Neptune series reader did, and crashed the server) stay in bounds.
+TEST_F(FileSeriesTest, ReadSeriesKeepsOneBytesEntryPerPoint) {
+  model::CreateRunOp op;
+  op.run_id = "r1";
+  ASSERT_TRUE(tracker_->CreateRun(kProject, op).ok());
+  Attach("img", 1'000'000, "a");
+  Attach("img", 2'000'000, "bb");
+  SeriesRequest req;
+  req.run_ids = {"r1"};
+  req.path = "img";
+  auto r = tracker_->ReadSeries(kProject, req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const SeriesResult& s = (*r)[0];
+  EXPECT_EQ(s.type, model::AttrType::kFileSeries);
+  ASSERT_EQ(s.points.size(), 2u);
+  EXPECT_EQ(s.points.bytes.size(), 2u);
+  EXPECT_EQ(s.points.ts.size(), 2u);
+  ASSERT_EQ(s.files.size(), 2u);
+  EXPECT_EQ(s.files[1].filename, "fbb");
+  EXPECT_EQ(s.points.steps[0], 1'000'000);
+}
+
 }  // namespace
 }  // namespace sextant::core

@@ -377,9 +377,12 @@ Status Tracker::ReadFileSeries(const storage::RunInfo& run, const SeriesRequest&
     kept.resize(req.limit);
     out->next_after_step = kept.back().first;
   }
+  // points.bytes keeps one (empty) entry per point, as every byte series
+  // does, so that a reader indexing it by point stays in bounds.
   for (auto& [step, ref] : kept) {
     out->points.steps.push_back(step);
     out->points.ts.push_back(ref.created_us);
+    out->points.bytes.emplace_back();
     out->files.push_back(std::move(ref));
   }
   return Status::Ok();

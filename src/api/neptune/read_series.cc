@@ -344,7 +344,7 @@ Result<http::Response> SeriesValues(Context& c, Neptune* n) {
     int64_t hi = tok.bound == INT64_MAX ? b.hi : std::min(b.hi, tok.bound - 1);
     if (want > 0) {
       ASSIGN_OR_RETURN(tail, ReadTail(n->tracker(), a.run, a.path, a.lineage, b.lo, hi, want));
-      if (!tail.type) {
+      if (tail.type == model::AttrType::kFileSeries) {  // points carry no bytes: list the files
         ASSIGN_OR_RETURN(tail, FileSeriesTail(n->tracker(), a, b.lo, hi, want));
       }
     }
