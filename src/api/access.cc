@@ -231,9 +231,12 @@ Status Access::Admit(Context& ctx, const Route& route) {
   return CheckPermission(ctx, route.permission);
 }
 
-void Access::Done(const Context& ctx, const Route&, int status) {
-  if (ctx.req.method != "DELETE" || status < 200 || status >= 300) return;
-  accounts_->Audit(ctx.caller, "delete", ctx.req.path);
+void Access::Done(const Context& ctx, const Route& route, int status) {
+  if (status < 200 || status >= 300) return;
+  if (!route.audit.empty())
+    accounts_->Audit(ctx.caller, route.audit, ctx.req.path);
+  else if (ctx.req.method == "DELETE")
+    accounts_->Audit(ctx.caller, "delete", ctx.req.path);
 }
 
 }  // namespace sextant::api

@@ -15,7 +15,8 @@
 //     one: auth/access_tokens.h), basic credentials, the session cookie, or
 //     nobody; then the route's permission against the caller's role.
 //
-// Every successful DELETE is written to the audit log.
+// Every successful DELETE, and every route that names an audit action, is
+// written to the audit log.
 #pragma once
 
 #include <string>

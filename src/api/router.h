@@ -101,6 +101,9 @@ struct Route {
   // a kSigned route listing application/x-www-form-urlencoded, an OAuth
   // token endpoint, whose credential is in the body.)
   std::vector<std::string> accepts;
+  // What a success writes to the audit log (an action such as "run.edit");
+  // empty: nothing, except that every DELETE is written as "delete".
+  std::string audit;
 };
 
 class Router : public http::Dispatcher {

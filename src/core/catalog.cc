@@ -422,16 +422,28 @@ Result<RunsPage> Catalog::Query(int64_t project_id, const RunsQuery& q) {
       r.state = WithStaleness(r, now, stale_after_us_).state;
     }
 
+  // Trashed and archived runs carry the config flag (true) only while so.
+  auto flagged = [](const Lookup& lk, std::string_view path) {
+    const Value* v = lk.Find(path);
+    return v && v->type == AttrType::kBool && v->i != 0;
+  };
+  auto keeps = [&](const Lookup& lk, Visibility vis, std::string_view path) {
+    if (vis == Visibility::kInclude) return true;
+    return flagged(lk, path) == (vis == Visibility::kOnly);
+  };
   std::vector<uint32_t> hits;
   hits.reserve(p->runs.size());
+  size_t visible = 0;
   Lookup lk(p, 0);
   for (uint32_t i = 0; i < p->runs.size(); ++i) {
     lk.Reset(i);
+    if (!keeps(lk, q.trashed, "sys/trashed") || !keeps(lk, q.archived, "sys/archived")) continue;
+    ++visible;
     if (q.filter.MatchesAll() || q.filter.Matches(lk)) hits.push_back(i);
   }
 
   RunsPage page;
-  page.unfiltered_total = p->runs.size();
+  page.unfiltered_total = visible;
   page.total = hits.size();
   // Resolve sort keys once per hit and key; absent keys sort last.
   size_t nk = q.sort.size();

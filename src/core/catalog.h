@@ -36,8 +36,15 @@ struct SortKey {
   bool descending = false;
 };
 
+// Which trashed or archived runs a runs query keeps. The native API hides
+// both by default; the protocol front ends (MLflow, Neptune) filter on
+// sys/trashed themselves and ask for kInclude.
+enum class Visibility : uint8_t { kInclude, kHide, kOnly };
+
 struct RunsQuery {
   query::Filter filter;
+  Visibility trashed = Visibility::kInclude;   // config sys/trashed = true
+  Visibility archived = Visibility::kInclude;  // config sys/archived = true
   std::vector<SortKey> sort;  // empty: newest first
   size_t limit = model::kDefaultRunsLimit;   // at most model::kMaxRunsLimit
   size_t offset = 0;                         // at most model::kMaxRunsOffset
@@ -55,7 +62,7 @@ struct PathSummary {
 };
 
 struct RunsPage {
-  size_t unfiltered_total = 0;
+  size_t unfiltered_total = 0;  // runs kept by the visibility, before the filter
   size_t total = 0;
   std::vector<RunRow> rows;
 };

@@ -1,5 +1,6 @@
 // Tracker operations on projects and their properties, runs found by id
-// across projects, and the trash.
+// across projects, project notes, and run management (trash, archive,
+// rename, notes, tags).
 #include <nlohmann/json.hpp>
 
 #include "core/tracker.h"
@@ -74,20 +75,87 @@ Result<std::vector<storage::AttributeInfo>> Tracker::FindAttributes(
   return out;
 }
 
-Status Tracker::SetTrashed(const model::ProjectName& p, const std::string& run_id, bool trashed) {
-  ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
-  // Built here rather than validated: sys/ paths belong to the server.
-  model::LogBatch batch;
-  if (trashed)
-    batch.configs.emplace_back("sys/trashed", model::Value::Bool(true));
+namespace {
+constexpr char kDescriptionProperty[] = "sys.description";
+}  // namespace
+
+Result<std::string> Tracker::ProjectDescription(const model::ProjectName& p) {
+  ASSIGN_OR_RETURN(storage::ProjectInfo project, backend_->GetProject(p));
+  ASSIGN_OR_RETURN(auto props, backend_->ProjectProperties(project.id));
+  for (auto& [k, v] : props)
+    if (k == kDescriptionProperty) return std::move(v);
+  return std::string();
+}
+
+Status Tracker::SetProjectDescription(const model::ProjectName& p, const std::string& text) {
+  if (text.size() > model::kMaxDescriptionBytes)
+    return Status::TooLarge("description: at most " + std::to_string(model::kMaxDescriptionBytes / 1024) +
+                            " KiB");
+  if (!model::IsValidUtf8(text)) return Status::InvalidArgument("description: must be UTF-8");
+  ASSIGN_OR_RETURN(storage::ProjectInfo project, backend_->GetProject(p));
+  // A sys. property, which front ends may not set: straight to the backend.
+  std::vector<std::pair<std::string, std::string>> set = {{kUpdatedProperty, std::to_string(NowMicros())}};
+  std::vector<std::string> remove;
+  if (text.empty())
+    remove.push_back(kDescriptionProperty);
   else
-    batch.remove_configs.push_back("sys/trashed");
-  int64_t now = NowMicros();
-  RETURN_IF_ERROR(backend_->Log(run, batch, {}, now, [&] {
-    catalog_->ApplyLog(run, batch, now);
-  }).status());
-  nlohmann::json ev = {{"type", trashed ? "run_trashed" : "run_restored"}, {"run_id", run.run_id}};
-  events_.Publish(run.project_id, ev.dump());
+    set.emplace_back(kDescriptionProperty, text);
+  return backend_->UpdateProjectProperties(project.id, set, remove);
+}
+
+Status Tracker::SetTrashed(const model::ProjectName& p, const std::string& run_id, bool trashed) {
+  model::EditRunOp op;
+  op.trashed = trashed;
+  return EditRuns(p, {run_id}, op);
+}
+
+namespace {
+
+// One run's edit as a log batch. Built here rather than validated as a
+// client's batch: sys/ paths belong to the server.
+model::LogBatch EditBatch(const model::EditRunOp& op) {
+  model::LogBatch batch;
+  if (op.name) batch.configs.emplace_back("sys/name", model::Value::String(*op.name));
+  if (op.description) batch.configs.emplace_back("sys/description", model::Value::String(*op.description));
+  // Flags are present only when true, so `exists(sys/trashed)` finds the trash.
+  auto flag = [&](const char* path, std::optional<bool> on) {
+    if (!on) return;
+    if (*on)
+      batch.configs.emplace_back(path, model::Value::Bool(true));
+    else
+      batch.remove_configs.push_back(path);
+  };
+  flag("sys/archived", op.archived);
+  flag("sys/trashed", op.trashed);
+  batch.add_tags = op.add_tags;
+  batch.remove_tags = op.remove_tags;
+  return batch;
+}
+
+}  // namespace
+
+Status Tracker::EditRuns(const model::ProjectName& p, const std::vector<std::string>& run_ids,
+                         const model::EditRunOp& op) {
+  if (run_ids.empty()) return Status::InvalidArgument("run_ids: name at least one run");
+  if (run_ids.size() > model::kMaxEditRuns)
+    return Status::TooLarge("run_ids: at most " + std::to_string(model::kMaxEditRuns) + " runs per edit");
+  RETURN_IF_ERROR(model::ValidateEditRun(op, options_.limits));
+  std::vector<storage::RunInfo> runs;
+  runs.reserve(run_ids.size());
+  for (const auto& id : run_ids) {
+    ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, id));
+    runs.push_back(std::move(run));
+  }
+  const model::LogBatch batch = EditBatch(op);
+  for (const auto& run : runs) {
+    int64_t now = NowMicros();
+    RETURN_IF_ERROR(backend_->Log(run, batch, {}, now, [&] {
+      catalog_->ApplyLog(run, batch, now);
+    }).status());
+    nlohmann::json ev = {{"type", "run_edited"}, {"run_id", run.run_id}};
+    if (op.trashed) ev["type"] = *op.trashed ? "run_trashed" : "run_restored";
+    events_.Publish(run.project_id, ev.dump());
+  }
   return Status::Ok();
 }
 

@@ -89,6 +89,9 @@ class Tracker {
   Result<std::vector<int64_t>> FindProjectsByProperty(const std::string& key,
                                                       const std::string& value);
   static constexpr const char* kUpdatedProperty = "sys.updated_us";
+  // A project's notes (Markdown, at most kMaxDescriptionBytes; "" when none).
+  Result<std::string> ProjectDescription(const model::ProjectName& p);
+  Status SetProjectDescription(const model::ProjectName& p, const std::string& text);
   // Every run with this id in any project (at most `limit`), for protocols
   // whose run ids are global (MLflow).
   Result<std::vector<storage::RunInfo>> FindRuns(const std::string& run_id, size_t limit);
@@ -103,6 +106,11 @@ class Tracker {
   // Moves a run to the trash or back: the config sys/trashed (true), which
   // filters and the runs table can see; restoring removes it.
   Status SetTrashed(const model::ProjectName& p, const std::string& run_id, bool trashed);
+  // Run management: applies one edit to every run named (at most
+  // kMaxEditRuns). All runs are looked up first, so an unknown id changes
+  // nothing. Each run's edit is one log batch of sys/ configs and tags.
+  Status EditRuns(const model::ProjectName& p, const std::vector<std::string>& run_ids,
+                  const model::EditRunOp& op);
   Result<std::pair<storage::RunInfo, bool>> CreateRun(const model::ProjectName& p,
                                                       model::CreateRunOp op);
   Result<storage::RunInfo> GetRun(const model::ProjectName& p, const std::string& run_id);

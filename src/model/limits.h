@@ -34,6 +34,8 @@ constexpr size_t kMaxPathBytes = 1024;       // attribute paths
 constexpr size_t kMaxTagBytes = 1024;        // each tag of sys/tags
 constexpr size_t kMaxRunNameBytes = 1024;    // run name, experiment name
 constexpr size_t kMaxViewNameBytes = 200;    // saved view names
+constexpr size_t kMaxDescriptionBytes = 64 * 1024;  // run and project notes (Markdown)
+constexpr size_t kMaxEditRuns = 1000;        // runs named by one bulk edit
 constexpr size_t kMaxViewStateBytes = 64 * 1024;
 constexpr size_t kMaxHistogramBins = 100'000;
 

@@ -194,6 +194,33 @@ Status ValidateCreateRun(const CreateRunOp& op) {
   return Status::Ok();
 }
 
+Status ValidateEditRun(const EditRunOp& op, const Limits& limits) {
+  if (!op.name && !op.description && op.add_tags.empty() && op.remove_tags.empty() &&
+      !op.archived && !op.trashed)
+    return Status::InvalidArgument(
+        "nothing to change: give name, description, add_tags, remove_tags, archived or trashed");
+  if (op.name && (op.name->empty() || op.name->size() > kMaxRunNameBytes || !IsValidUtf8(*op.name)))
+    return Status::InvalidArgument("name: must be 1-" + std::to_string(kMaxRunNameBytes) +
+                                   " bytes of UTF-8");
+  if (op.description && op.description->size() > kMaxDescriptionBytes)
+    return Status::TooLarge("description: at most " + std::to_string(kMaxDescriptionBytes / 1024) +
+                            " KiB");
+  if (op.description && !IsValidUtf8(*op.description))
+    return Status::InvalidArgument("description: must be UTF-8");
+  if (op.add_tags.size() + op.remove_tags.size() > limits.max_tags)
+    return Status::TooLarge("an edit may change at most " + std::to_string(limits.max_tags) + " tags");
+  for (const auto* tags : {&op.add_tags, &op.remove_tags})
+    for (const auto& t : *tags)
+      if (t.empty() || t.size() > kMaxTagBytes || !IsValidUtf8(t))
+        return Status::InvalidArgument(std::string(tags == &op.add_tags ? "add_tags" : "remove_tags") +
+                                       ": tags must be 1-" + std::to_string(kMaxTagBytes) +
+                                       " bytes of UTF-8");
+  for (const auto& t : op.add_tags)
+    for (const auto& u : op.remove_tags)
+      if (t == u) return Status::InvalidArgument("tag '" + t + "' is both added and removed");
+  return Status::Ok();
+}
+
 Status ValidateViewName(std::string_view name) {
   if (name.empty() || name.size() > kMaxViewNameBytes || !IsValidUtf8(name))
     return Status::InvalidArgument("view names must be 1-" + std::to_string(kMaxViewNameBytes) +

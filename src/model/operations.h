@@ -48,6 +48,17 @@ struct SeriesWrite {
   size_t size() const { return steps.size(); }
 };
 
+// A user's edit of runs (run management): rename, notes, tags, archive and
+// trash. Every field is optional; an edit changes at least one thing.
+struct EditRunOp {
+  std::optional<std::string> name;
+  std::optional<std::string> description;  // Markdown, kMaxDescriptionBytes
+  std::vector<std::string> add_tags;
+  std::vector<std::string> remove_tags;
+  std::optional<bool> archived;
+  std::optional<bool> trashed;
+};
+
 struct LogBatch {
   std::vector<std::pair<std::string, Value>> configs;
   std::vector<std::string> remove_configs;  // config attributes to delete (absent: ignored)
@@ -69,6 +80,9 @@ Status ValidateLogBatch(LogBatch* batch, const Limits& limits,
 // Run ids, names (kMaxRunNameBytes of UTF-8), fork step range, fork
 // parameters given together, created_at range.
 Status ValidateCreateRun(const CreateRunOp& op);
+// Names and tags as ValidateCreateRun and ValidateLogBatch check them,
+// descriptions up to kMaxDescriptionBytes of UTF-8, at least one change.
+Status ValidateEditRun(const EditRunOp& op, const Limits& limits);
 // Both parts of "workspace/project".
 Status ValidateProjectName(const ProjectName& p);
 // Saved views: 1..kMaxViewNameBytes of UTF-8 without '/' or control characters.

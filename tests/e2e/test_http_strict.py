@@ -69,7 +69,7 @@ def test_desync_bodies_of_rejected_requests_execute_nothing(small):
         # 404: no such route, with a body.
         ("POST", "/api/v1/no/such/route", payload, {"Content-Type": "text/plain"}, 404),
         # 405: a known path with the wrong method.
-        ("PATCH", f"/api/v1/projects/{proj}/runs/r", payload, {}, 405),
+        ("PUT", f"/api/v1/projects/{proj}/runs/r", payload, {}, 405),
     ]
     for method, target, body, headers, status in attacks:
         # Content-Length covers only the start: the rest of the packet is the

@@ -466,8 +466,17 @@ Result<std::vector<core::SortKey>> ParseSortParam(std::string_view text) {
 
 Result<core::RunsQuery> DecodeRunsQuery(element body) {
   object o = body;
-  RETURN_IF_ERROR(RejectUnknown(o, {"filter", "sort", "limit", "offset", "columns"}, "runs query"));
+  RETURN_IF_ERROR(RejectUnknown(o, {"filter", "sort", "limit", "offset", "columns", "trashed", "archived"},
+                                "runs query"));
   core::RunsQuery q;
+  // The runs table hides the trash and archived runs unless asked.
+  q.trashed = q.archived = core::Visibility::kHide;
+  for (auto [key, vis] : {std::pair{"trashed", &q.trashed}, std::pair{"archived", &q.archived}}) {
+    ASSIGN_OR_RETURN(auto text, OptString(o, key));
+    if (text) {
+      ASSIGN_OR_RETURN(*vis, ParseVisibility(*text, key));
+    }
+  }
   ASSIGN_OR_RETURN(auto filter, OptString(o, "filter"));
   if (filter) {
     auto f = query::Filter::Parse(*filter);
@@ -512,6 +521,69 @@ Result<core::RunsQuery> DecodeRunsQuery(element body) {
     q.columns = std::move(cols);
   }
   return q;
+}
+
+Result<core::Visibility> ParseVisibility(std::string_view text, const std::string& field) {
+  if (text == "hide") return core::Visibility::kHide;
+  if (text == "only") return core::Visibility::kOnly;
+  if (text == "include") return core::Visibility::kInclude;
+  return Status::InvalidArgument(field + ": expected hide, only or include, got '" +
+                                 std::string(text.substr(0, 64)) + "'");
+}
+
+namespace {
+
+Result<std::optional<bool>> OptBool(object o, std::string_view key) {
+  element e;
+  if (o[key].get(e) || e.is_null()) return std::optional<bool>();
+  if (e.type() != element_type::BOOL) return Expected(std::string(key), "true or false", e);
+  return std::optional<bool>(bool(e));
+}
+
+Status EditFields(object o, model::EditRunOp* op) {
+  element e;
+  if (!o["add_tags"].get(e) && !e.is_null()) {
+    ASSIGN_OR_RETURN(op->add_tags, StringList(e, "add_tags"));
+  }
+  if (!o["remove_tags"].get(e) && !e.is_null()) {
+    ASSIGN_OR_RETURN(op->remove_tags, StringList(e, "remove_tags"));
+  }
+  ASSIGN_OR_RETURN(op->archived, OptBool(o, "archived"));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<model::EditRunOp> DecodeRunEdit(element body) {
+  object o = body;
+  RETURN_IF_ERROR(RejectUnknown(o, {"name", "description", "add_tags", "remove_tags", "archived"},
+                                "run edit"));
+  model::EditRunOp op;
+  ASSIGN_OR_RETURN(op.name, OptString(o, "name"));
+  ASSIGN_OR_RETURN(op.description, OptString(o, "description"));
+  RETURN_IF_ERROR(EditFields(o, &op));
+  return op;
+}
+
+Result<BulkEdit> DecodeBulkEdit(element body) {
+  object o = body;
+  RETURN_IF_ERROR(RejectUnknown(o, {"run_ids", "add_tags", "remove_tags", "archived", "trashed"},
+                                "bulk run edit"));
+  BulkEdit b;
+  element e;
+  if (o["run_ids"].get(e)) return Status::InvalidArgument("run_ids is required");
+  ASSIGN_OR_RETURN(b.run_ids, StringList(e, "run_ids"));
+  RETURN_IF_ERROR(EditFields(o, &b.op));
+  ASSIGN_OR_RETURN(b.op.trashed, OptBool(o, "trashed"));
+  return b;
+}
+
+Result<std::string> DecodeProjectEdit(element body) {
+  object o = body;
+  RETURN_IF_ERROR(RejectUnknown(o, {"description"}, "project edit"));
+  ASSIGN_OR_RETURN(auto d, OptString(o, "description"));
+  if (!d) return Status::InvalidArgument("description is required");
+  return *d;
 }
 
 Result<SeriesQuery> DecodeSeriesRequest(element body) {

@@ -33,6 +33,21 @@ struct SeriesQuery {
 Result<SeriesQuery> DecodeSeriesRequest(simdjson::dom::element body);
 Result<std::optional<model::RunState>> DecodeFinish(simdjson::dom::element body);
 
+// Run management. PATCH …/runs/{id}: {"name", "description", "add_tags",
+// "remove_tags", "archived"}; POST …/runs/edit: {"run_ids", "add_tags",
+// "remove_tags", "archived", "trashed"}. Validation is the core's
+// (model::ValidateEditRun); these check shapes and unknown fields.
+Result<model::EditRunOp> DecodeRunEdit(simdjson::dom::element body);
+struct BulkEdit {
+  std::vector<std::string> run_ids;
+  model::EditRunOp op;
+};
+Result<BulkEdit> DecodeBulkEdit(simdjson::dom::element body);
+// PATCH …/projects/{ws}/{p}: {"description"} (required).
+Result<std::string> DecodeProjectEdit(simdjson::dom::element body);
+// "hide" | "only" | "include": which trashed or archived runs a listing keeps.
+Result<core::Visibility> ParseVisibility(std::string_view text, const std::string& field);
+
 // "-train/loss,config/lr" -> [{train/loss desc}, {config/lr asc}]
 Result<std::vector<core::SortKey>> ParseSortParam(std::string_view text);
 

@@ -1,6 +1,7 @@
 // Fuzzes the native JSON API decoders (decode.h) with request bodies as they
 // arrive over HTTP. The first byte picks the decoder; the rest is the body
-// (or, for ParseSortParam, the `sort=` query text). Any input must decode or
+// (or, for ParseSortParam, the `sort=` query text); run edits are validated
+// as the core does. Any input must decode or
 // give a 4xx status value: no crash, exception, overflow or leak. Decoded log
 // batches also go through model::ValidateLogBatch, as the server does.
 // Seeds: fuzz/corpus/native_decode/, dictionary: fuzz/dict/native_decode.dict.
@@ -35,6 +36,9 @@ enum Decoder : uint8_t {
   kSeriesRequest,
   kFinish,
   kSortParam,
+  kRunEdit,
+  kBulkEdit,
+  kProjectEdit,
   kNumDecoders
 };
 
@@ -51,6 +55,13 @@ void FuzzLogBatch(simdjson::dom::element body) {
   for (const sextant::model::SeriesWrite& s : batch->series) {
     for (size_t i = 1; i < s.size(); ++i) Check(s.steps[i - 1] < s.steps[i]);
   }
+}
+
+// Run edits go on to the core's validation, as the server does.
+void FuzzEdit(const sextant::Result<sextant::model::EditRunOp>& op) {
+  if (!op.ok()) return CheckClientError(op.status());
+  sextant::Status v = sextant::model::ValidateEditRun(*op, sextant::model::Limits{});
+  if (!v.ok()) CheckClientError(v);
 }
 
 }  // namespace
@@ -99,6 +110,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case kFinish: {
       auto state = DecodeFinish(*root);
       if (!state.ok()) CheckClientError(state.status());
+      break;
+    }
+    case kRunEdit:
+      FuzzEdit(DecodeRunEdit(*root));
+      break;
+    case kBulkEdit: {
+      auto b = DecodeBulkEdit(*root);
+      if (!b.ok()) {
+        CheckClientError(b.status());
+        break;
+      }
+      FuzzEdit(b->op);
+      break;
+    }
+    case kProjectEdit: {
+      auto d = DecodeProjectEdit(*root);
+      if (!d.ok()) CheckClientError(d.status());
       break;
     }
     default:

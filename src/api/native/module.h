@@ -26,6 +26,7 @@ void Register(Router& router, core::Tracker* tracker, const Options& options);
 
 // The parts, one file each.
 void AddRunRoutes(Router::Module& m, core::Tracker* t, const Options& o);
+void AddRunEditRoutes(Router::Module& m, core::Tracker* t, const Options& o);
 void AddProjectRoutes(Router::Module& m, core::Tracker* t, const Options& o);
 void AddFileRoutes(Router::Module& m, core::Tracker* t, const Options& o);
 void AddEventRoutes(Router::Module& m, core::Tracker* t, const Options& o);

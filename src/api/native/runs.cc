@@ -34,9 +34,17 @@ Result<http::Response> RunsPageJson(core::Tracker* t, const model::ProjectName& 
   return Json(200, w.Take());
 }
 
-// GET …/runs?filter=&sort=&limit=&offset=&columns=
+// GET …/runs?filter=&sort=&limit=&offset=&columns=&trashed=&archived=
 Result<core::RunsQuery> RunsQueryFromParams(const http::QueryParams& qp) {
   core::RunsQuery q;
+  // The runs table hides the trash and archived runs unless asked.
+  q.trashed = q.archived = core::Visibility::kHide;
+  if (qp.Has("trashed")) {
+    ASSIGN_OR_RETURN(q.trashed, ParseVisibility(qp.Get("trashed"), "trashed"));
+  }
+  if (qp.Has("archived")) {
+    ASSIGN_OR_RETURN(q.archived, ParseVisibility(qp.Get("archived"), "archived"));
+  }
   if (qp.Has("filter")) {
     auto f = query::Filter::Parse(qp.Get("filter"));
     if (!f.ok()) return f.status().WithContext("filter");
