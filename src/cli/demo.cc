@@ -7,15 +7,21 @@ namespace sextant::cli {
 
 namespace {
 
+// A decaying loss: `start` at step `origin`, falling towards 0.3 at a rate
+// set by the learning rate, with float32 noise.
+double Loss(int64_t step, int64_t origin, double start, double lr) {
+  return (start - 0.3) * std::exp(-lr * 2.0 * static_cast<double>(step - origin)) + 0.3;
+}
+
 model::SeriesWrite Curve(const std::string& path, int64_t from, int64_t to, int64_t t0,
-                         double scale, double lr, std::mt19937_64& rng) {
+                         int64_t origin, double start, double lr, std::mt19937_64& rng) {
   std::normal_distribution<double> noise(0, 0.02);
   model::SeriesWrite s;
   s.path = path;
   for (int64_t step = from; step < to; ++step) {
     s.steps.push_back(step * model::kStepScale);
     s.ts.push_back(t0 + step * 250'000);
-    double v = scale * std::exp(-lr * 2000 * step / 1000.0) + 0.3 + noise(rng);
+    double v = Loss(step, origin, start, lr) + noise(rng);
     s.floats.push_back(static_cast<float>(v));  // as a framework logs it: float32
   }
   return s;
@@ -49,8 +55,8 @@ Status SeedDemo(core::Tracker* tracker) {
     b.configs.push_back({"config/layers", model::Value::Int(spec.layers)});
     b.configs.push_back({"config/optimizer", model::Value::String("adamw")});
     b.add_tags = {spec.tag};
-    b.series.push_back(Curve("train/loss", 0, 2000, t0, 2.0, spec.lr, rng));
-    b.series.push_back(Curve("eval/loss", 0, 2000, t0, 2.2, spec.lr * 0.9, rng));
+    b.series.push_back(Curve("train/loss", 0, 2000, t0, 0, 2.3, spec.lr, rng));
+    b.series.push_back(Curve("eval/loss", 0, 2000, t0, 0, 2.5, spec.lr * 0.9, rng));
     model::SeriesWrite text;
     text.path = "eval/sample";
     text.type = model::AttrType::kStringSeries;
@@ -69,13 +75,15 @@ Status SeedDemo(core::Tracker* tracker) {
   fork.run_id = "baseline-lowlr";
   fork.name = "baseline-lowlr";
   fork.fork_run_id = "baseline";
-  fork.fork_step = 1000 * model::kStepScale;
+  fork.fork_step = 1000 * model::kStepScale;  // kFork below
   ASSIGN_OR_RETURN(auto forked, tracker->CreateRun(project, fork));
   (void)forked;
   model::LogBatch b;
   b.configs.push_back({"config/lr", model::Value::Float(1e-4)});
-  b.series.push_back(Curve("train/loss", 1001, 3000, t0, 1.6, 1e-4, rng));
-  b.state = model::RunState::kRunning;
+  // It goes on from where the baseline was at the fork (no jump), slower.
+  constexpr int64_t kFork = 1000;
+  b.series.push_back(Curve("train/loss", kFork + 1, 3000, t0, kFork, Loss(kFork, 0, 2.3, 3e-4), 1e-4, rng));
+  b.state = model::RunState::kFinished;  // a finished demo: nothing turns stale
   ASSIGN_OR_RETURN(auto out, tracker->Log(project, "baseline-lowlr", std::move(b)));
   (void)out;
   return Status::Ok();
