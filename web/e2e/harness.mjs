@@ -31,9 +31,9 @@ function serverSupportsWebDir() {
 }
 
 /** Starts sextant; resolves with its base URL once it listens. */
-function startSextant(dataDir, extraArgs) {
+function startSextant(dataDir, extraArgs, port = 0) {
   if (!existsSync(SEXTANT_BIN)) throw new Error(`sextant binary not found at ${SEXTANT_BIN} (set SEXTANT_BIN)`);
-  const proc = spawn(SEXTANT_BIN, ["serve", "--data", dataDir, "--port", "0", "--no-fsync", ...extraArgs], {
+  const proc = spawn(SEXTANT_BIN, ["serve", "--data", dataDir, "--port", String(port), "--no-fsync", ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -115,7 +115,8 @@ export async function startStack({ setup = [], serveArgs = [] } = {}) {
   const setupOutput = setup.map((cmd) => runSetup(dataDir, cmd));
   // E2E_OWN_STATIC=1 forces the Node static server even when sextant can serve the UI.
   const useWebDir = !process.env.E2E_OWN_STATIC && serverSupportsWebDir();
-  const sx = await startSextant(dataDir, [...(useWebDir ? ["--web-dir", DIST_DIR] : []), ...serveArgs]);
+  const args = [...(useWebDir ? ["--web-dir", DIST_DIR] : []), ...serveArgs];
+  let sx = await startSextant(dataDir, args);
   let web = sx.url;
   let staticServer = null;
   if (useWebDir) {
@@ -126,17 +127,27 @@ export async function startStack({ setup = [], serveArgs = [] } = {}) {
     staticServer = await startStatic(sx.url);
     web = staticServer.url;
   }
+  const killServer = async () => {
+    const proc = sx.proc;
+    proc.removeAllListeners("exit");
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill("SIGTERM");
+    await new Promise((r) => {
+      const t = setTimeout(() => { proc.kill("SIGKILL"); r(); }, 5000);
+      proc.on("exit", () => { clearTimeout(t); r(); });
+    });
+  };
   const stop = async () => {
     staticServer?.server.close();
-    sx.proc.kill("SIGTERM");
-    await new Promise((r) => {
-      if (sx.proc.exitCode !== null) return r();
-      const t = setTimeout(() => { sx.proc.kill("SIGKILL"); r(); }, 5000);
-      sx.proc.on("exit", () => { clearTimeout(t); r(); });
-    });
+    await killServer();
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { api: sx.url, web, stop, mode: useWebDir ? "sextant --web-dir" : "node static server", serverLog: sx.log, setupOutput };
+  // An outage: the server stops (its data stays) and later starts again on the same port.
+  const stopServer = killServer;
+  const startServer = async () => {
+    sx = await startSextant(dataDir, args, Number(new URL(sx.url).port));
+  };
+  return { api: sx.url, web, stop, stopServer, startServer, mode: useWebDir ? "sextant --web-dir" : "node static server", serverLog: () => sx.log(), setupOutput };
 }
 
 /** A small client for filling the server through its HTTP API (`token`: a Bearer secret, when the server asks for one). */

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS, client, startStack } from "./harness.mjs";
+import { tableRuns as rowsIn, waitForRuns as waitForRows } from "./rows";
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
 
@@ -39,21 +40,8 @@ async function seed(api: string): Promise<void> {
   }
 }
 
-/** Run ids in the order the table shows them. */
-async function tableRuns(): Promise<string[]> {
-  return page.$$eval(".tr[data-run]", (els) =>
-    els.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top).map((e) => (e as HTMLElement).dataset.run!));
-}
-
-async function waitForRuns(expected: string[]): Promise<void> {
-  await page.waitForFunction((exp) => {
-    const ids = Array.from(document.querySelectorAll<HTMLElement>(".tr[data-run]"))
-      .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top).map((e) => e.dataset.run);
-    return JSON.stringify(ids) === JSON.stringify(exp);
-  }, expected, { timeout: 10_000 }).catch(async (e) => {
-    throw new Error(`expected rows ${JSON.stringify(expected)}, have ${JSON.stringify(await tableRuns())}: ${e}`);
-  });
-}
+const tableRuns = (): Promise<string[]> => rowsIn(page);
+const waitForRuns = (expected: string[]): Promise<void> => waitForRows(page, expected);
 
 /** Counts canvas pixels close to an RGB colour inside the chart for `path`. */
 async function colourPixels(path: string, rgb: [number, number, number]): Promise<number> {

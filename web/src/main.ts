@@ -13,6 +13,8 @@ import { tokensPage } from "./pages/tokens";
 import { membersPage } from "./pages/members";
 import { clearUser, refreshSession } from "./session";
 import { userBar } from "./userbar";
+import { connectionBanner } from "./connbanner";
+import { h } from "./lib/dom";
 
 function pageFor(route: Route): PageFactory {
   switch (route.page) {
@@ -34,5 +36,6 @@ setUnauthorizedHandler(() => {
   if (login) location.replace(href(login)); // replace: Back must not return to the refused page
 });
 
-startApp(document.getElementById("app")!, pageFor, userBar());
+const bar = userBar();
+startApp(document.getElementById("app")!, pageFor, { topRight: bar.topRight, banner: h("div", { class: "banners" }, connectionBanner(), bar.banner) });
 void refreshSession();

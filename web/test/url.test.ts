@@ -11,6 +11,8 @@ describe("routes", () => {
       page: "runs", project: "team/llm", filter: "config/lr < 1e-3",
       sort: { path: "train/loss", order: "desc" }, columns: ["sys/name", "a,b"], selected: ["r1", "r:2"],
     }],
+    ["#/p/team/llm?show=trash", { page: "runs", project: "team/llm", filter: "", sort: null, columns: null, selected: [], show: "trash" }],
+    ["#/p/team/llm?show=archived&sel=a", { page: "runs", project: "team/llm", filter: "", sort: null, columns: null, selected: ["a"], show: "archived" }],
     ["#/p/team/llm/r/run%3A1%2Fx", { page: "run", project: "team/llm", runId: "run:1/x", search: "", chart }],
     ["#/p/t/p/r/a?s=loss&log=1&smooth=0.6&from=10&to=200.5", {
       page: "run", project: "t/p", runId: "a", search: "loss", chart: { log: true, smooth: 0.6, range: [10, 200.5] },

@@ -5,6 +5,7 @@
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { api, ApiError } from "../lib/api";
+import { xAxisSize } from "../lib/axis";
 import { alpha, h, setChildren } from "../lib/dom";
 import { ema } from "../lib/ema";
 import { formatDuration, formatNumber, formatStep, formatTime } from "../lib/format";
@@ -287,7 +288,7 @@ export class SeriesChart {
         y: prefs.log ? { distr: 3, log: 10 } : { distr: 1 },
       },
       axes: [
-        mode === "wall" ? { ...axisStyle, size: 24, space: 80 }
+        mode === "wall" ? { ...axisStyle, size: (_u, values) => xAxisSize(values), space: 80 }
           : mode === "relative" ? { ...axisStyle, size: 24, space: 60, incrs: DURATION_INCRS, values: (_u, splits) => splits.map((v) => formatDuration(v)) }
           : { ...axisStyle, size: 24, space: 60, values: (_u, splits) => splits.map((v) => compactStep(v)) },
         { ...axisStyle, size: 48, incrs: NUM_INCRS, values: (_u, splits) => splits.map((v) => (v == null ? "" : formatNumber(v, 3))) },

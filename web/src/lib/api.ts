@@ -1,6 +1,8 @@
 // Typed client for the native API v1 (docs/api/native.md). The UI talks to
 // the server only through this module.
 
+import { connection, isGatewayFailure } from "./connection";
+
 /** A float as the API sends it: non-finite values arrive as strings. */
 export type WireFloat = number | "NaN" | "Infinity" | "-Infinity";
 
@@ -51,7 +53,34 @@ export interface RunsQuery {
   limit?: number;
   offset?: number;
   columns?: string[];
+  /** Trashed and archived runs: hidden unless asked (the server's default is "hide"). */
+  trashed?: Visibility;
+  archived?: Visibility;
 }
+
+export type Visibility = "hide" | "only" | "include";
+
+/** `PATCH …/runs/{id}`: every field optional, at least one. */
+export interface RunPatch {
+  name?: string;
+  /** Markdown notes (sys/description) */
+  description?: string;
+  add_tags?: string[];
+  remove_tags?: string[];
+  archived?: boolean;
+}
+
+/** `POST …/runs/edit`: the same change to many runs, all or nothing. */
+export interface RunsEdit {
+  run_ids: string[];
+  add_tags?: string[];
+  remove_tags?: string[];
+  archived?: boolean;
+  trashed?: boolean;
+}
+
+/** `GET /api/v1/projects/{ws}/{p}` */
+export interface ProjectInfo { project: string; description?: string }
 
 export interface RunsPage { total: number; unfiltered_total?: number; runs: Run[] }
 
@@ -201,8 +230,11 @@ async function request<T>(method: string, url: string, body?: unknown, signalOrO
     });
   } catch (e) {
     if ((e as Error).name === "AbortError") throw e;
+    connection.failed();
     throw new ApiError(0, "unavailable", `cannot reach the server: ${(e as Error).message}`);
   }
+  if (isGatewayFailure(res.status)) connection.failed();
+  else connection.ok();
   const text = await res.text();
   let json: unknown = null;
   try {
@@ -260,6 +292,25 @@ export const api = {
   },
   run(project: string, runId: string, signal?: AbortSignal): Promise<Run> {
     return request<Run>("GET", `${projectBase(project)}/runs/${encodeURIComponent(runId)}`, undefined, signal);
+  },
+  /** Moves the run to the trash (nothing is deleted). */
+  trashRun(project: string, runId: string): Promise<Run> {
+    return request<Run>("DELETE", `${projectBase(project)}/runs/${encodeURIComponent(runId)}`);
+  },
+  restoreRun(project: string, runId: string): Promise<Run> {
+    return request<Run>("POST", `${projectBase(project)}/runs/${encodeURIComponent(runId)}/restore`);
+  },
+  patchRun(project: string, runId: string, patch: RunPatch): Promise<Run> {
+    return request<Run>("PATCH", `${projectBase(project)}/runs/${encodeURIComponent(runId)}`, patch);
+  },
+  editRuns(project: string, edit: RunsEdit): Promise<{ updated: number }> {
+    return request("POST", `${projectBase(project)}/runs/edit`, edit);
+  },
+  project(project: string, signal?: AbortSignal): Promise<ProjectInfo> {
+    return request<ProjectInfo>("GET", projectBase(project), undefined, signal);
+  },
+  patchProject(project: string, patch: { description: string }): Promise<ProjectInfo> {
+    return request<ProjectInfo>("PATCH", projectBase(project), patch);
   },
   attributes(project: string, runId: string, signal?: AbortSignal): Promise<Attribute[]> {
     return listAll<"attributes", Attribute>(

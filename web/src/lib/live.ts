@@ -12,6 +12,8 @@
 // Subscribers are told why they are called: "event" (something changed) or
 // "tick" (a poll; they may skip work when nothing is likely to have changed).
 
+import { connection } from "./connection";
+
 export type Topic =
   | { kind: "project"; project: string }
   | { kind: "run"; project: string; runId: string };
@@ -154,6 +156,9 @@ export interface SseOptions {
   /** Least time between two notices to one subscriber. */
   minGapMs?: number;
   isVisible?: () => boolean;
+  /** Told when a stream opens (the server is reachable) and when one fails. */
+  onOpen?: () => void;
+  onError?: () => void;
 }
 
 export class SseTransport implements LiveTransport {
@@ -171,6 +176,8 @@ export class SseTransport implements LiveTransport {
       retryMs: options.retryMs ?? 15000,
       minGapMs: options.minGapMs ?? 500,
       isVisible: options.isVisible ?? defaultVisible,
+      onOpen: options.onOpen ?? (() => {}),
+      onError: options.onError ?? (() => {}),
     };
   }
 
@@ -234,6 +241,7 @@ export class SseTransport implements LiveTransport {
       // Changes made while the stream was down are caught up by one event-kind notice.
       const missed = st.opened && !st.healthy;
       st.healthy = st.opened = true;
+      this.o.onOpen();
       if (missed) for (const s of st.subs) s.notify({ kind: "event" });
     };
     src.onmessage = (e) => {
@@ -253,6 +261,7 @@ export class SseTransport implements LiveTransport {
     });
     src.onerror = () => {
       st.healthy = false;
+      this.o.onError();
       // EventSource retries by itself unless it gave up (e.g. a 404).
       if (src.readyState === CLOSED) this.scheduleRetry(project, st);
     };
@@ -282,8 +291,11 @@ function defaultVisible(): boolean {
   return typeof document === "undefined" || document.visibilityState !== "hidden";
 }
 
+// A dropped stream is the first sign of a server gone away: the connection
+// monitor probes it and shows the page as disconnected until it answers.
 let transport: LiveTransport =
-  typeof EventSource === "undefined" ? new PollingTransport(2000) : new SseTransport();
+  typeof EventSource === "undefined" ? new PollingTransport(2000)
+    : new SseTransport({ onOpen: () => connection.ok(), onError: () => connection.suspect() });
 
 export function live(): LiveTransport {
   return transport;

@@ -3,7 +3,7 @@
 // UI's routes and lets the built files live under any path.
 //
 //   #/                                    projects
-//   #/p/{ws}/{project}?q=&sort=&order=&col=&group=&w=&sel=   runs table
+//   #/p/{ws}/{project}?q=&sort=&order=&col=&group=&w=&show=&sel=   runs table
 //   #/p/{ws}/{project}/r/{run}?s=&log=&smooth=&from=&to=&x=   run page
 //   #/p/{ws}/{project}/compare?run=&s=&log=&smooth=&from=&to=   compare
 //   #/p/{ws}/{project}/members            project members
@@ -23,6 +23,9 @@ export interface ChartPrefs {
 
 export type XAxis = "step" | "wall" | "relative";
 
+/** Which runs the table lists besides the active ones. */
+export type RunsShow = "archived" | "trash";
+
 export interface SortState { path: string; order: "asc" | "desc" }
 
 export type Route =
@@ -39,6 +42,8 @@ export type Route =
       group?: string;
       /** column widths in CSS px set by the user (absent: defaults) */
       widths?: Record<string, number>;
+      /** also archived runs, or the trash (absent: neither) */
+      show?: RunsShow;
     }
   | { page: "run"; project: string; runId: string; search: string; chart: ChartPrefs }
   | { page: "compare"; project: string; runs: string[]; search: string; chart: ChartPrefs }
@@ -116,6 +121,7 @@ export function parseRoute(hash: string): Route {
       columns: cols.length > 0 || q.get("cols") === "none" ? cols : null,
       selected: q.getAll("sel"),
       ...(q.get("group") ? { group: q.get("group")! } : {}),
+      ...(q.get("show") === "archived" || q.get("show") === "trash" ? { show: q.get("show") as RunsShow } : {}),
       ...parseWidths(q.getAll("w")),
     };
   }
@@ -162,6 +168,7 @@ export function formatRoute(r: Route): string {
         for (const c of r.columns) q.append("col", c);
       }
       if (r.group) q.set("group", r.group);
+      if (r.show) q.set("show", r.show);
       for (const [c, w] of Object.entries(r.widths ?? {})) q.append("w", `${c}:${w}`);
       for (const s of r.selected) q.append("sel", s);
       break;

@@ -27,7 +27,13 @@ export function comparePage(root: HTMLElement, initial: Route): Page {
   setCrumbs([["Projects", { page: "projects" }], [project, runsRoute(project, route.runs)], ["Compare", null]]);
   setTitle(`Compare ${route.runs.length} runs`);
 
+  let loaded = false;
+  /** A run id that the server does not know (after loading). */
+  const missing = (i: number): boolean => loaded && runs[i] === null;
   const chartRuns = (): ChartRun[] => route.runs.map((id, i) => ({ runId: id, label: runs[i]?.name || id, color: runColor(i) }));
+  /** The runs drawn and diffed: the found ones (colours stay those of the legend). */
+  const foundRuns = (): ChartRun[] => chartRuns().filter((_, i) => !missing(i));
+  const foundAttrs = (): Attribute[][] => attrs.filter((_, i) => !missing(i));
   const legendEl = h("div", { class: "compare-legend" });
   const diffEl = h("div", { class: "diff-panel" });
   const grid = new ChartGrid({ project, runs: chartRuns(), prefs: route.chart, onZoom: (range) => setPrefs({ ...route.chart, range }), chartHeight: 200, minCardWidth: 420, exportName: "compare" });
@@ -55,18 +61,20 @@ export function comparePage(root: HTMLElement, initial: Route): Page {
   }
 
   function drawLegend(): void {
-    setChildren(legendEl, chartRuns().map((c, i) => h("span", { class: "legend-chip", dataset: { run: c.runId } },
-      h("i", { class: "swatch", style: `background:${c.color}` }),
-      h("a", { href: href({ page: "run", project, runId: c.runId, search: "", chart: route.chart }) }, c.label),
-      runs[i] ? stateBadge(runs[i]!.state) : null,
+    setChildren(legendEl, chartRuns().map((c, i) => h("span", { class: "legend-chip" + (missing(i) ? " not-found" : ""), dataset: { run: c.runId } },
+      h("i", { class: "swatch", style: `background:${missing(i) ? "transparent" : c.color}` }),
+      missing(i) ? h("span", { class: "legend-missing", title: `No run ${c.runId} in ${project}` }, c.label) :
+        h("a", { href: href({ page: "run", project, runId: c.runId, search: "", chart: route.chart }) }, c.label),
+      runs[i] ? stateBadge(runs[i]!.state) : missing(i) ? h("span", { class: "state state-missing not-found-badge" }, "not found") : null,
       route.runs.length > 1 ? h("button", { class: "icon-btn", title: "Remove from comparison", onclick: () => removeRun(c.runId) }, "×") : null,
     )));
   }
 
   /** Float series present in every run. */
   function sharedSeries(): string[] {
-    if (attrs.length === 0) return [];
-    const sets = attrs.map((a) => new Set(a.filter((x) => x.type === "float_series").map((x) => x.path)));
+    const found = foundAttrs();
+    if (found.length === 0) return [];
+    const sets = found.map((a) => new Set(a.filter((x) => x.type === "float_series").map((x) => x.path)));
     return Array.from(sets[0]).filter((p) => sets.every((s) => s.has(p))).sort();
   }
 
@@ -78,10 +86,10 @@ export function comparePage(root: HTMLElement, initial: Route): Page {
   }
 
   function drawDiff(): void {
-    const rows = configRows(attrs);
+    const rows = configRows(foundAttrs());
     const differing = rows.filter((r) => r.differs);
     const shown = showAllConfigs ? rows : differing;
-    const colors = chartRuns();
+    const colors = foundRuns();
     setChildren(diffEl,
       h("div", { class: "panel-title" },
         h("span", null, `Configs that differ `, h("span", { class: "count" }, String(differing.length))),
@@ -109,8 +117,9 @@ export function comparePage(root: HTMLElement, initial: Route): Page {
       if (destroyed) return;
       runs = res.map((r) => r[0]);
       attrs = res.map((r) => r[1]);
+      loaded = true;
       setTitle(`Compare ${runs.map((r, i) => r?.name || route.runs[i]).join(", ")}`);
-      grid.setRuns(chartRuns());
+      grid.setRuns(foundRuns());
       drawLegend();
       drawDiff();
       drawGrid();

@@ -7,6 +7,8 @@ import { debounce, h, runColor, setChildren } from "../lib/dom";
 import { formatAgo, formatStep, formatTime, formatValue } from "../lib/format";
 import { live } from "../lib/live";
 import type { ChartPrefs, Route } from "../lib/url";
+import { notesEditor } from "./notes";
+import { runStateActions, runTitle } from "./run_edit";
 import { chartControls, icon, stateBadge, tagChips } from "./widgets";
 
 type RunRoute = Extract<Route, { page: "run" }>;
@@ -26,6 +28,16 @@ export function runPage(root: HTMLElement, initial: Route): Page {
   setTitle(runId);
 
   const headEl = h("div", { class: "run-head" }, h("div", { class: "muted" }, "Loading…"));
+  // Kept across redraws (live updates redraw the header) so an edit in progress survives.
+  const title = runTitle(async (name) => {
+    run = await api.patchRun(project, runId, { name });
+    drawHead();
+  });
+  const notes = notesEditor({ class: "run-notes", emptyLabel: "Add notes",
+    save: async (description) => { await api.patchRun(project, runId, { description }); } });
+  const badgesEl = h("span", { class: "run-badges" });
+  const headRest = h("div");
+  const actionErr = h("div", { class: "action-error run-action-error", role: "alert", hidden: true });
   const treeEl = h("div", { class: "attr-tree" });
   const grid = new ChartGrid({
     project,
@@ -84,12 +96,12 @@ export function runPage(root: HTMLElement, initial: Route): Page {
         h("span", { class: "muted" }, ` @ step ${formatStep(r.fork_step ?? 0)}`));
     }
     const children = r.children ?? [];
-    setChildren(headEl,
-      h("div", { class: "run-title" },
-        h("h1", null, r.name || r.run_id),
-        stateBadge(r.state),
-        tags?.length ? tagChips(tags) : null,
-      ),
+    title.set(r.name, r.run_id);
+    notes.set((attrs.find((a) => a.path === "sys/description")?.value as string | undefined) ?? "");
+    setChildren(badgesEl, stateBadge(r.state), tags?.length ? tagChips(tags) : null,
+      runStateActions(project, r, attrs, () => { actionErr.hidden = true; void load(); }, (msg) => { actionErr.textContent = msg; actionErr.hidden = false; }));
+    if (!headEl.contains(title.el)) setChildren(headEl, h("div", { class: "run-title" }, title.el, badgesEl), actionErr, headRest, notes.el);
+    setChildren(headRest,
       h("div", { class: "run-meta" },
         meta("id", h("code", null, r.run_id)),
         r.experiment_name ? meta("experiment", r.experiment_name) : null,
@@ -109,7 +121,7 @@ export function runPage(root: HTMLElement, initial: Route): Page {
   }
 
   function drawTree(): void {
-    const configs = attrs.filter((a) => !SERIES_TYPES.has(a.type) && a.path !== "sys/tags");
+    const configs = attrs.filter((a) => !SERIES_TYPES.has(a.type) && a.path !== "sys/tags" && a.path !== "sys/description");
     const series = attrs.filter((a) => SERIES_TYPES.has(a.type));
     const counts = new Map<string, number>();
     for (const s of series) counts.set(s.type, (counts.get(s.type) ?? 0) + 1);

@@ -15,7 +15,10 @@ import { formatAgo, formatTime, formatValue } from "../lib/format";
 import { live } from "../lib/live";
 import { PAGE_SIZE, RunsStore } from "../lib/runs-store";
 import { clampWidth, type Route } from "../lib/url";
+import { isArchived, visibilityQuery } from "../lib/visibility";
 import { FilterBox } from "./filterbox";
+import { notesEditor } from "./notes";
+import { bulkBar, errorText, removeTag, showSelect } from "./run_actions";
 import { icon, stateBadge, tagChips } from "./widgets";
 
 type RunsRoute = Extract<Route, { page: "runs" }>;
@@ -53,7 +56,9 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   const query = (): RunsQuery => ({
     filter: route.filter || undefined,
     sort: route.sort ? [{ path: route.sort.path, order: route.sort.order }] : undefined,
-    columns: requestColumns(route.group && !columns().includes(route.group) ? [...columns(), route.group] : columns()),
+    // sys/archived marks archived rows when they are listed.
+    columns: requestColumns([...columns(), ...(route.group && !columns().includes(route.group) ? [route.group] : []), ...(route.show ? ["sys/archived"] : [])]),
+    ...visibilityQuery(route.show),
   });
   /** Widths being dragged (not yet in the URL), then the route's, then defaults. */
   let liveWidths: Record<string, number> | null = null;
@@ -75,6 +80,18 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   const countEl = h("span", { class: "run-count" });
   const compareBtn = h("a", { class: "btn primary", href: "#" }, "Compare");
   const clearSel = h("button", { class: "btn ghost", onclick: () => update({ ...route, selected: [] }) }, "Clear selection");
+  const showSel = showSelect(route.show, (show) => update(withShow({ ...route, selected: [] }, show)));
+  const actionErr = h("div", { class: "action-error table-error", role: "alert", hidden: true });
+  const setActionError = (msg: string | null) => { actionErr.textContent = msg ?? ""; actionErr.hidden = !msg; };
+  const bulk = bulkBar({
+    project, selected: () => route.selected, show: () => route.show,
+    changed: (clear) => {
+      if (clear) update({ ...route, selected: [] });
+      void runQuery();
+    },
+  });
+  const notes = notesEditor({ class: "project-notes", emptyLabel: "Add a project description",
+    save: async (text) => { await api.patchProject(project, { description: text }); } });
   const colsBtn = h("button", { class: "btn", onclick: () => toggleColumnsMenu() }, "Columns");
   const csvBtn = h("button", { class: "btn csv-btn", title: "Download every run matching the filter, in this order, with these columns, as CSV",
     onclick: () => void runExport(csvBtn, (progress) => exportCsv(progress)) }, "Download CSV");
@@ -88,12 +105,15 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   const empty = h("div", { class: "table-empty", hidden: true });
   const scroller = h("div", { class: "table-scroll", onscroll: () => scheduleDraw() }, head, body, empty);
   root.appendChild(h("div", { class: "runs-page" },
+    notes.el,
     h("div", { class: "toolbar" },
       filter.el,
-      h("div", { class: "toolbar-right" }, countEl, groupSel, h("div", { class: "popover-anchor" }, viewsBtn, viewsMenu),
+      h("div", { class: "toolbar-right" }, countEl, showSel, groupSel, h("div", { class: "popover-anchor" }, viewsBtn, viewsMenu),
         h("div", { class: "popover-anchor" }, colsBtn, colsMenu), csvBtn, clearSel, compareBtn,
         h("a", { class: "btn ghost members-link", href: href({ page: "members", project }), title: "Who can see and change this project" }, "Members")),
     ),
+    bulk.el,
+    actionErr,
     scroller,
   ));
 
@@ -101,12 +121,20 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   function update(next: RunsRoute): void {
     const queryChanged = next.filter !== route.filter || next.sort?.path !== route.sort?.path ||
       next.sort?.order !== route.sort?.order || JSON.stringify(next.columns) !== JSON.stringify(route.columns) ||
-      next.group !== route.group;
+      next.group !== route.group || next.show !== route.show;
     if (next.group !== route.group) collapsed.clear();
     route = next;
     navigate(route, true);
     if (queryChanged) void runQuery();
+    showSel.value = route.show ?? "";
+    bulk.draw();
     drawAll();
+  }
+
+  /** Sets the filter from outside the filter box (a tag chip): the box shows it too. */
+  function setFilter(text: string): void {
+    filter.setValue(text);
+    update({ ...route, filter: text });
   }
 
   async function runQuery(): Promise<void> {
@@ -155,6 +183,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
       filter: route.filter || undefined,
       sort: route.sort ? [{ path: route.sort.path, order: route.sort.order }] : undefined,
       columns: requestColumns(cols),
+      ...visibilityQuery(route.show),
     };
     const runs = await collectRuns((offset, limit) => api.queryRuns(project, { ...q, offset, limit }, ctl.signal), undefined, progress);
     const datetimePaths = new Set(projectAttrs.filter((a) => Object.keys(a.types).length > 0 && Object.keys(a.types).every((t) => t === "datetime")).map((a) => a.path));
@@ -372,7 +401,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     body.style.height = `${rowCount() * ROW_H}px`;
     drawToolbar();
     empty.hidden = !firstLoaded || rowCount() > 0;
-    setChildren(empty, route.filter ? "No runs match the filter." : "No runs in this project yet.");
+    setChildren(empty, route.filter ? "No runs match the filter." : route.show === "trash" ? "The trash is empty." : "No runs in this project yet.");
     const [first, last] = visibleRange();
     if (!route.group) store.ensure(first, last);
     for (const [i, r] of rows) {
@@ -444,7 +473,8 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
       isSel ? h("i", { class: "swatch", style: `background:${runColor(selIdx)}` }) : null,
     )];
     for (const c of cols) cells.push(h("div", { class: `td td-${cellKind(c)}`, style: `width:${widthOf(c)}px` }, cell(run, c)));
-    return h("div", { class: "tr" + (isSel ? " selected" : "") + (i % 2 ? " odd" : ""), style, dataset: { run: run.run_id } }, cells);
+    const archived = isArchived(run.attributes);
+    return h("div", { class: "tr" + (isSel ? " selected" : "") + (i % 2 ? " odd" : "") + (archived ? " archived" : ""), style, dataset: { run: run.run_id } }, cells);
   }
 
   function cell(run: Run, c: string): Node | string {
@@ -452,13 +482,17 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     switch (cellKind(c)) {
       case "name":
         return h("a", { class: "run-link", href: href({ page: "run", project, runId: run.run_id, search: "", chart: { log: false, smooth: 0, range: null } }), title: run.run_id },
-          String(v), run.fork_run_id ? h("span", { class: "fork-mark", title: `forked from ${run.fork_run_id} at step ${run.fork_step}` }, icon("fork")) : null);
+          String(v), run.fork_run_id ? h("span", { class: "fork-mark", title: `forked from ${run.fork_run_id} at step ${run.fork_step}` }, icon("fork")) : null,
+          isArchived(run.attributes) ? h("span", { class: "archived-mark", title: "Archived: hidden unless the table shows archived runs" }, "archived") : null);
       case "state":
         return stateBadge(run.state);
       case "time":
         return h("span", { title: formatTime(v as number) }, formatAgo(v as number));
       case "tags":
-        return tagChips(Array.isArray(v) ? (v as string[]) : [], (t) => update({ ...route, filter: addTagFilter(route.filter, t) }));
+        return tagChips(Array.isArray(v) ? (v as string[]) : [], (t) => setFilter(addTagFilter(route.filter, t)), (t) => {
+          setActionError(null);
+          removeTag(project, run.run_id, t).then(() => runQuery(), (e) => setActionError(`Removing tag "${t}" from ${run.name || run.run_id}: ${errorText(e)}`));
+        });
       case "text":
         return h("span", { title: String(v ?? "") }, String(v ?? ""));
       default: {
@@ -603,7 +637,18 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     if (store.total !== before) drawAll();
   });
 
+  async function loadProject(): Promise<void> {
+    try {
+      notes.set((await api.project(project, ctl.signal)).description ?? "");
+    } catch (e) {
+      // An older server has no project object: no description to show then.
+      if ((e as Error).name !== "AbortError" && !(e instanceof ApiError && (e.status === 404 || e.status === 405))) setActionError(`Project description: ${errorText(e)}`);
+    }
+  }
+
   drawAll();
+  bulk.draw();
+  void loadProject();
   if (route.columns === null) void discover();
   else {
     void runQuery();
@@ -638,6 +683,11 @@ export function addTagFilter(filter: string, tag: string): string {
 function withGroup(r: Extract<Route, { page: "runs" }>, group: string | null): Extract<Route, { page: "runs" }> {
   const { group: _old, ...rest } = r;
   return group ? { ...rest, group } : rest;
+}
+
+function withShow(r: Extract<Route, { page: "runs" }>, show: Extract<Route, { page: "runs" }>["show"]): Extract<Route, { page: "runs" }> {
+  const { show: _old, ...rest } = r;
+  return show ? { ...rest, show } : rest;
 }
 
 function withWidths(r: Extract<Route, { page: "runs" }>, widths: Record<string, number>): Extract<Route, { page: "runs" }> {

@@ -9,13 +9,18 @@ export function stateBadge(state: RunState | string): HTMLElement {
   return h("span", { class: `state state-${state}`, title: state }, h("i", { class: "dot" }), state);
 }
 
-export function tagChips(tags: string[], onClick?: (tag: string) => void): HTMLElement {
+/** Tag chips; `onClick` filters by a tag, `onRemove` gives each chip a × that removes it. */
+export function tagChips(tags: string[], onClick?: (tag: string) => void, onRemove?: (tag: string) => void): HTMLElement {
   return h("span", { class: "tags", title: tags.join(", ") }, tags.map((t) =>
     h("span", {
-      class: "tag" + (onClick ? " clickable" : ""),
+      class: "tag" + (onClick ? " clickable" : "") + (onRemove ? " removable" : ""),
       title: onClick ? `Filter by tag "${t}"` : t,
+      dataset: { tag: t },
       onclick: onClick ? (e: Event) => { e.preventDefault(); e.stopPropagation(); onClick(t); } : undefined,
-    }, t)));
+    }, t, onRemove ? h("button", {
+      class: "tag-remove", title: `Remove tag "${t}"`, "aria-label": `Remove tag ${t}`,
+      onclick: (e: Event) => { e.preventDefault(); e.stopPropagation(); onRemove(t); },
+    }, "×") : null)));
 }
 
 export interface ChartControls {
