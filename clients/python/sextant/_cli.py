@@ -1,19 +1,22 @@
 """The `sextant` command (also `python -m sextant`): `sextant sync`
 uploads journals that were not acknowledged (offline runs, crashed
 processes, runs whose server was away when they closed); `sextant import`
-and `sextant export` move history in and out (sextant/transfer/)."""
+and `sextant export` move history in and out (sextant/transfer/). The
+server's commands (`sextant serve`, …) run the server binary
+(_server_cli.py)."""
 from __future__ import annotations
 
 import argparse
 import os
 import sys
 import time
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from . import _journal as J
 from ._errors import SextantError
 from ._http import Http, resolve_token, resolve_url
 from ._run import DEFAULT_JOURNAL_DIR
+from ._server_cli import SERVER_COMMANDS, run_server_command
 from ._upload import DONE, FATAL, WAITING, Uploader, remove_session
 from ._version import __version__
 
@@ -37,6 +40,45 @@ def _say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def _url_source(url: Optional[str]) -> str:
+    if url:
+        return "--url"
+    if os.environ.get("SEXTANT_URL"):
+        return "$SEXTANT_URL; --url URL to send elsewhere"
+    return "the URL the run was logged with; --url URL to send elsewhere"
+
+
+class _RetryNotice:
+    """Says at once that the server does not answer and that sync keeps
+    trying (and how to stop), then every NOTICE_EVERY seconds while it
+    retries; the Uploader's `notify`."""
+
+    NOTICE_EVERY = 30.0
+
+    def __init__(self, say: Callable[[str], None], label: str, server: str, deadline: float):
+        self.say, self.label, self.server, self.deadline = say, label, server, deadline
+        self.last: Optional[float] = None
+
+    def __call__(self, why: Optional[str]) -> None:
+        now = time.monotonic()
+        if why is None:
+            if self.last is not None:
+                self.say(f"sextant sync: {self.label}: {self.server} answers again; sending")
+                self.last = None
+            return
+        left = max(0.0, self.deadline - now)
+        if self.last is None:
+            self.say(f"sextant sync: {self.label}: cannot send to {self.server}: {why}. "
+                     f"Retrying for up to {left:.0f}s more; "
+                     "Ctrl-C stops (the journal is kept), --timeout SECONDS changes how long, "
+                     "--url URL sends to another server.")
+        elif now - self.last >= self.NOTICE_EVERY:
+            self.say(f"sextant sync: {self.label}: still retrying {self.server}: {why}; {left:.0f}s left")
+        else:
+            return
+        self.last = now
+
+
 def sync(root: str, *, url: Optional[str] = None, token: Optional[str] = None,
          project: Optional[str] = None, run_id: Optional[str] = None,
          timeout: float = 300.0, keep: bool = False, quiet: bool = False) -> int:
@@ -47,6 +89,7 @@ def sync(root: str, *, url: Optional[str] = None, token: Optional[str] = None,
     deadline = time.monotonic() + timeout
     status_code = 0
     seen = 0
+    announced: set = set()
     for folder in sessions:
         meta = J.read_json(os.path.join(folder, "session.json"))
         if not meta or "project" not in meta or "run_id" not in meta or "create" not in meta:
@@ -62,8 +105,12 @@ def sync(root: str, *, url: Optional[str] = None, token: Optional[str] = None,
             say(f"sextant sync: {label}: its own process is uploading it; skipped")
             continue
         server = resolve_url(url or os.environ.get("SEXTANT_URL") or meta.get("url"))
+        if server not in announced:  # where it sends, before any wait
+            announced.add(server)
+            say(f"sextant sync: sending to {server} ({_url_source(url)})")
         http = Http(server, resolve_token(token))
-        up = Uploader(folder, meta, http, lambda m: say(f"sextant sync: {m}"))
+        up = Uploader(folder, meta, http, lambda m: say(f"sextant sync: {m}"),
+                      notify=_RetryNotice(say, label, server, deadline))
         up.deadline = deadline
         writer_lock = os.path.join(folder, "writer.lock")
         try:
@@ -97,7 +144,13 @@ def sync(root: str, *, url: Optional[str] = None, token: Optional[str] = None,
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    p = argparse.ArgumentParser(prog="sextant", description="Sextant Python SDK tools.")
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in and args_in[0] in SERVER_COMMANDS:
+        return run_server_command(args_in)
+    p = argparse.ArgumentParser(
+        prog="sextant", description="Sextant Python SDK tools.",
+        epilog="The server's commands (" + ", ".join(SERVER_COMMANDS) + ") run the server "
+               "binary: the first native `sextant` on PATH, or $SEXTANT_SERVER_BIN.")
     p.add_argument("--version", action="version", version=f"sextant-python {__version__}")
     sub = p.add_subparsers(dest="command")
     s = sub.add_parser("sync", help="upload journals that the server has not acknowledged",
@@ -117,7 +170,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     s.add_argument("-q", "--quiet", action="store_true")
     from .transfer import _cli as transfer_cli
     transfer_cli.add_parsers(sub)
-    args = p.parse_args(argv)
+    args = p.parse_args(args_in)
     if args.command in ("import", "export"):
         return transfer_cli.run(args)
     if args.command != "sync":

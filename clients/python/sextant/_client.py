@@ -9,14 +9,15 @@ from __future__ import annotations
 import base64
 import os
 import re
+import secrets
 import sys
-import tempfile
 import threading
 import urllib.parse
 from array import array
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from ._http import Http, api_float, quote, resolve_token, resolve_url
+from ._manage import RunManagement, visibility
 from . import _validate as V
 
 _MAX_RUNS_PAGE = 10_000
@@ -108,8 +109,8 @@ def _attr_value(a: Dict[str, Any]) -> Dict[str, Any]:
     return a
 
 
-class Client:
-    """Reads from a Sextant server.
+class Client(RunManagement):
+    """Reads from a Sextant server, and manages runs (_manage.py).
 
     >>> c = sextant.Client()                       # doctest: +SKIP
     >>> c.runs("team/llm", filter="lr < 1e-3", sort="-train/loss", limit=10)  # doctest: +SKIP
@@ -161,13 +162,18 @@ class Client:
     def runs(self, project: str, *, filter: Optional[str] = None,
              columns: Optional[Sequence[str]] = None,
              sort: Optional[Union[str, Sequence[str]]] = None,
-             limit: Optional[int] = None, offset: int = 0) -> Runs:
+             limit: Optional[int] = None, offset: int = 0,
+             trashed: str = "hide", archived: str = "hide") -> Runs:
         """The runs table of a project (docs/query.md for `filter`).
 
         `sort`: "path" / "-path" (descending), or a list of them.
         `limit`: at most this many runs (None: every run, fetched in pages).
+        `trashed`, `archived`: "hide" such runs (the default), list "only"
+        them, or "include" them.
         """
         V.project_name(project)
+        shown = {k: visibility(v, k) for k, v in (("trashed", trashed), ("archived", archived))
+                 if v != "hide"}  # the defaults are not sent: older servers accept the request
         sort_keys: List[Dict[str, str]] = []
         for s in ([sort] if isinstance(sort, str) else (sort or [])):
             desc = s.startswith("-")
@@ -182,6 +188,7 @@ class Client:
                 body["columns"] = list(columns)
             if sort_keys:
                 body["sort"] = sort_keys
+            body.update(shown)
             r = self._http().json("POST", f"/projects/{project}/runs/query", body, ok=(200,))
             rows = r["runs"]
             for row in rows:
@@ -299,7 +306,7 @@ class Client:
             target += "?step=" + quote(V.step_text(V.step_value(step)))
         dest = os.fspath(destination)
         folder = dest if os.path.isdir(dest) else (os.path.dirname(os.path.abspath(dest)) or ".")
-        fd, tmp = tempfile.mkstemp(prefix=".sextant-download-", dir=folder)
+        fd, tmp = _create_temp(folder)
         try:
             with os.fdopen(fd, "wb") as f:
                 r = self._http().request("GET", target, stream_to=f)
@@ -318,6 +325,18 @@ class Client:
         return dest
 
 
+def _create_temp(folder: str) -> Tuple[int, str]:
+    """A new hidden file in `folder`, made with mode 0666 so that the umask
+    applies as to any new file (mkstemp's 0600 would stay after the rename)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = os.path.join(folder, f".sextant-download-{secrets.token_hex(8)}")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+
+
 def _disposition_name(header: Optional[str]) -> Optional[str]:
     """The file name of a Content-Disposition header (RFC 6266): the
     RFC 8187 ``filename*`` (e.g. ``UTF-8''%C3%BC.txt``) when present and
@@ -330,8 +349,14 @@ def _disposition_name(header: Optional[str]) -> Optional[str]:
         name = _ext_value(params["filename*"])
     if name is None:
         name = params.get("filename")
-    if name is None:
-        return None
+        if name is None:
+            return None
+        # http.client reads header bytes as Latin-1; a server or proxy that
+        # sends the name as raw UTF-8 (no filename*) means those bytes.
+        try:
+            name = name.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            pass
     # Only the last path component, on any platform; no NUL or control characters.
     name = re.split(r"[/\\]", name)[-1]
     name = "".join("_" if ord(c) < 0x20 or ord(c) == 0x7F else c for c in name)

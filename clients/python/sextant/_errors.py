@@ -25,7 +25,39 @@ class ValidationError(SextantError, ValueError):
 
 
 class TypeConflictError(ValidationError):
-    """The path was already logged in this run with another type."""
+    """The path was already logged in this run with another type: `path`,
+    `existing` and `attempted` are the attribute types ("float" for a float
+    config, "float_series" for a metric, ...)."""
+
+    def __init__(self, path: str, existing: str, attempted: str):
+        self.path = path
+        self.existing = existing
+        self.attempted = attempted
+        super().__init__(_conflict_message(path, existing, attempted))
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]  # picklable (multiprocessing)
+        return (type(self), (self.path, self.existing, self.attempted))
+
+
+_KINDS = {
+    "float": "a float config", "int": "an int config", "bool": "a bool config",
+    "string": "a string config", "datetime": "a datetime config",
+    "string_set": "a string set config", "float_series": "a metric (float series)",
+    "string_series": "a string series", "histogram_series": "a histogram series",
+    "file": "a file", "file_series": "a file series",
+}
+# Where to suggest logging the new value instead, by the type attempted.
+_PREFIXES = {"float_series": "metrics", "string_series": "text", "histogram_series": "histograms",
+             "file": "files", "file_series": "files"}
+
+
+def _conflict_message(path: str, existing: str, attempted: str) -> str:
+    have, want = _KINDS.get(existing, existing), _KINDS.get(attempted, attempted)
+    msg = (f"{path!r} is already {have} in this run; it cannot also be {want}: an attribute "
+           "keeps the type it was first logged with. ")
+    prefix = _PREFIXES.get(attempted, "config")
+    other = f"{prefix}/{path}" if not path.startswith(prefix + "/") else f"{path}_{attempted}"
+    return msg + f"Log it under another path, e.g. {other!r}."
 
 
 class RunClosedError(SextantError):

@@ -5,10 +5,12 @@ Thread-safety: an `Http` object belongs to one thread at a time.
 """
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import math
 import os
+import re
 import ssl
 import urllib.parse
 from typing import IO, Any, Mapping, Optional, Tuple, Union
@@ -53,13 +55,31 @@ class Response:
         return loads(self.body) if self.body else None
 
     def error(self, method: str = "", target: str = "") -> ApiError:
-        code, message = "http_error", self.body[:300].decode("utf-8", "replace")
         try:
             err = json.loads(self.body)["error"]
             code, message = str(err["code"]), str(err["message"])
         except (ValueError, KeyError, TypeError):
-            pass
+            # Not a Sextant answer (a proxy, another service on that port):
+            # a short excerpt, never a whole page.
+            code, message = "http_error", excerpt(self.body, self.headers.get("Content-Type", ""))
         return ApiError(self.status, code, message, method=method, target=target)
+
+
+EXCERPT_CHARS = 120
+
+
+def excerpt(body: bytes, content_type: str = "") -> str:
+    """A one-line summary of a non-JSON error body: an HTML page's <title>
+    (else its text without tags), whitespace collapsed, cut to EXCERPT_CHARS."""
+    text = body[:64 << 10].decode("utf-8", "replace")
+    if "html" in content_type.lower() or re.match(r"\s*<(!doctype|html)", text, re.I):
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
+        text = title.group(1) if title else re.sub(r"<[^>]*>", " ", text)
+        text = "an HTML page" + (f": {html.unescape(text).strip()!s}" if text.strip() else "")
+    text = " ".join(text.split())
+    if not text:
+        return "(empty body)"
+    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1] + "…"
 
 
 Body = Union[bytes, IO[bytes], None]

@@ -265,6 +265,9 @@ class Run:
         self._points_acked = 0
         self._sender_done = threading.Event()
         self._uploader: Optional[Uploader] = None
+        self._away_warned = False
+        self._back_said = False
+        self._fatal_warned = False
         self._sender_wake = threading.Event()
         self._file_q: Deque[Tuple[Any, ...]] = deque()
         self._file_wake = threading.Event()
@@ -350,6 +353,8 @@ class Run:
             if type(_sum(values, 0.0)) is not _float:
                 raise TypeError
         except (KeyError, TypeError, AttributeError, OverflowError):
+            keys = None
+        if keys is None:  # outside the except: its errors must not chain the KeyError
             keys, values = self._metrics_slow(data)
             if not keys:
                 return
@@ -402,9 +407,7 @@ class Run:
         if have == kind:
             return
         if have is not None:
-            raise TypeConflictError(
-                f"{path!r} was logged as {have} in this run; it cannot become {kind} "
-                "(an attribute keeps its first type)")
+            raise TypeConflictError(path, have, kind)
         V.path(path, series=kind.endswith("_series"))
 
     def _register(self, path: Any, kind: str) -> None:
@@ -757,7 +760,7 @@ class Run:
         assert self._session_dir is not None
         http = Http(self._url, self._token)
         up = Uploader(self._session_dir, self._meta, http, _warn, wake=self._sender_wake,
-                      ack_thread=True)
+                      ack_thread=True, notify=self._on_send_trouble)
         self._uploader = up
         try:
             while True:
@@ -768,8 +771,10 @@ class Run:
                     self._points_acked = up.points_sent
                     self._ack_cond.notify_all()
                 if status == FATAL:
-                    _warn(f"run {self._run_id}: {up.fatal}. Nothing more is sent; the journal "
-                          f"keeps everything in {self._session_dir}")
+                    if not self._stopping:  # else close() says it
+                        self._fatal_warned = True
+                        _warn(f"run {self._project}/{self._run_id}: {up.fatal}. Nothing more is sent; "
+                              f"the journal keeps everything in {self._session_dir}")
                     return
                 if status == DONE and self._stopping and not self._writer_alive() \
                         and up.pos >= self._written:
@@ -784,6 +789,20 @@ class Run:
             self._sender_done.set()
             with self._ack_cond:
                 self._ack_cond.notify_all()
+
+    def _on_send_trouble(self, why: Optional[str]) -> None:
+        """Says once that the server is away (the sender retries quietly
+        after that), and once that it is back."""
+        if self._stopping:
+            return  # close() shows the upload's progress and its errors itself
+        if why is not None and not self._away_warned:
+            self._away_warned = True
+            _warn(f"run {self._project}/{self._run_id}: cannot send to {self._url}: {why}. "
+                  f"Logging goes on: the data is safe in the local journal ({self._session_dir}) "
+                  "and will be sent when the server answers; retrying in the background.")
+        elif why is None and self._away_warned and not self._back_said:
+            self._back_said = True
+            _warn(f"run {self._project}/{self._run_id}: the server answers again; sending the journal")
 
     def _writer_alive(self) -> bool:
         return self._journal_thread.is_alive()
@@ -983,10 +1002,18 @@ class Run:
         up = self._uploader
         done = self._acked >= self._written and up is not None and not up.fatal
         if not done:
-            why = (up.fatal or up.last_error) if up is not None else "the sender stopped"
-            _warn(f"run {self._project}/{self._run_id}: could not upload everything within "
-                  f"{timeout:.0f}s ({why}). Nothing is lost: it is kept in {self._session_dir}. "
-                  "Run `sextant sync` (or `python -m sextant sync`) to upload it.")
+            elapsed = time.monotonic() - start
+            keep = (f"Nothing is lost: it is kept in {self._session_dir}. Run `sextant sync` "
+                    "(or `python -m sextant sync`) to upload it")
+            run = f"run {self._project}/{self._run_id}"
+            if up is not None and up.fatal:
+                # Refused, not timed out: say so, and when (often at once).
+                why = "see above" if self._fatal_warned else up.fatal
+                _warn(f"{run}: not uploaded, the server refused it after {elapsed:.1f}s ({why}). "
+                      f"{keep} once that is fixed.")
+            else:
+                why = up.last_error if up is not None else "the sender stopped"
+                _warn(f"{run}: could not upload everything in {elapsed:.0f}s ({why}). {keep}.")
         return done
 
     def _fail(self, exc: BaseException) -> None:

@@ -31,14 +31,19 @@ DONE, TIMEOUT, FATAL, WAITING = "done", "timeout", "fatal", "waiting"
 FOLD_FINISH_BYTES = 256 << 10
 
 Warn = Callable[[str], None]
+# Told about the server being away: the reason after each failed attempt
+# (without the URL), None at the first success after failures.
+Notify = Callable[[Optional[str]], None]
 
 
 class _Retry(Exception):
-    """A transient failure: wait and send the same record again."""
+    """A transient failure: wait and send the same record again. `outage`:
+    the server is away or overloaded (not a run to create again)."""
 
-    def __init__(self, why: str):
+    def __init__(self, why: str, outage: bool = True):
         super().__init__(why)
         self.why = why
+        self.outage = outage
 
 
 class Uploader:
@@ -47,13 +52,14 @@ class Uploader:
 
     def __init__(self, folder: str, meta: Dict[str, Any], http: Http, warn: Warn, *,
                  wake: Optional[threading.Event] = None, backoff_max: float = 10.0,
-                 ack_thread: bool = False):
+                 ack_thread: bool = False, notify: Optional[Notify] = None):
         self.folder = folder
         self.project: str = meta["project"]
         self.run_id: str = meta["run_id"]
         self.create_body: Dict[str, Any] = meta["create"]
         self.http = http
         self.warn = warn
+        self.notify = notify
         self.wake = wake or threading.Event()
         self.backoff_max = backoff_max
         self.deadline: Optional[float] = None
@@ -65,6 +71,7 @@ class Uploader:
         self.fatal: Optional[str] = None
         self.last_error: Optional[str] = None
         self.failures = 0          # consecutive transient failures
+        self._outage = False       # notify was told of a failure, not yet of the recovery
         self.records_sent = 0
         self.points_sent = 0
         self.finished_sent = False
@@ -190,15 +197,23 @@ class Uploader:
                 self.failures = 0
                 self.last_error = None
                 self.records_sent += 1 if finish is None else 2
+                if self._outage and self.notify is not None:
+                    self._outage = False
+                    self.notify(None)
                 return DONE
             except _Fatal as e:
                 self.fatal = str(e)
                 return FATAL
             except _Retry as e:
-                self.last_error = e.why
+                self.last_error = reason = e.why
+                outage = e.outage
             except UnreachableError as e:
                 self.last_error = str(e)
+                reason, outage = f"no connection ({e.cause})", True
             self.failures += 1
+            if outage and self.notify is not None:
+                self._outage = True
+                self.notify(reason)
             if not self._backoff():
                 return TIMEOUT
 
@@ -233,8 +248,11 @@ class Uploader:
         if r.status in (401, 403):
             raise _Fatal(f"the server refused the credentials (HTTP {r.status}: {r.error().message}); "
                          "set SEXTANT_API_TOKEN (or token=) and run `sextant sync`")
-        raise _Fatal(f"the server refused to create run {self.run_id!r} in {self.project}: "
-                     f"{r.error().code}: {r.error().message}")
+        err = r.error()
+        hint = ("" if err.code != "http_error" else
+                f"; that is not a Sextant server's answer: is {self.http.url} the right URL?")
+        raise _Fatal(f"the server at {self.http.url} refused to create run {self.run_id!r} in "
+                     f"{self.project} (HTTP {r.status} {err.code}: {err.message}){hint}")
 
     def _send(self, rec: J.Record) -> None:
         if rec.type == J.CREATE:
@@ -283,7 +301,7 @@ class Uploader:
             # The run is gone (or never made it): create it, then retry. If
             # the route itself is missing, creating the run fails for good.
             self._created = False
-            raise _Retry(f"{what}: {r.error().message}")
+            raise _Retry(f"{what}: {r.error().message}", outage=False)
 
     def _post_log(self, body: bytes, gzipped: bool) -> None:
         hdrs = {"Content-Type": "application/json"}

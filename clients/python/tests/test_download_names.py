@@ -1,7 +1,11 @@
 """Client.download() into a folder names the file as the server's
 Content-Disposition says: the RFC 8187 `filename*` (exact UTF-8) ahead of the
-ASCII `filename` fallback, reduced to a safe base name."""
+ASCII `filename` fallback, reduced to a safe base name. The file it makes
+has the mode any new file gets under the umask."""
 from __future__ import annotations
+
+import os
+import stat
 
 import pytest
 
@@ -21,6 +25,10 @@ UNICODE_ENCODED = "%C3%BCn%C3%AF%20c%C3%B8d%C3%A9%20%E6%96%87%E4%BB%B6%20%F0%9F%
     ('attachment; filename="config.json"', "config.json"),
     ("attachment; filename=config.json", "config.json"),
     ('attachment; filename="a\\"b"', 'a"b'),
+    # a raw UTF-8 filename (no filename*), as http.client hands it over:
+    # its bytes read as Latin-1
+    (f"attachment; filename=\"{UNICODE_NAME.encode().decode('latin-1')}\"", UNICODE_NAME),
+    ("attachment; filename=\"\xe9t\xe9.txt\"", "\u00e9t\u00e9.txt"),  # Latin-1 that is not UTF-8
     # a filename* that cannot be decoded falls back to filename
     ("attachment; filename*=UTF-8''%FF%FE; filename=\"fallback.txt\"", "fallback.txt"),
     ("attachment; filename*=KOI8-R''abc; filename=\"fallback.txt\"", "fallback.txt"),
@@ -58,3 +66,23 @@ def test_download_keeps_a_unicode_file_name(run_factory, client, proj, tmp_path)
     assert p == str(out / UNICODE_NAME)
     assert open(p, "rb").read() == b"unicode name\n"
     assert [x.name for x in out.iterdir()] == [UNICODE_NAME]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_download_respects_the_umask(run_factory, client, proj, tmp_path, umask):
+    # It made every file 0600 (a temporary file renamed into place).
+    run = run_factory()
+    run.assign_files({"cfg": b"settings\n"})
+    assert run.close(timeout=30)
+    out = tmp_path / "out"
+    out.mkdir()
+    old = os.umask(umask)
+    try:
+        into_folder = client.download(proj, run.run_id, "cfg", out)
+        named = client.download(proj, run.run_id, "cfg", out / "named.bin")
+    finally:
+        os.umask(old)
+    for p in (into_folder, named):
+        assert stat.S_IMODE(os.stat(p).st_mode) == 0o666 & ~umask, p
+        assert open(p, "rb").read() == b"settings\n"
+    assert sorted(x.name for x in out.iterdir()) == ["cfg", "named.bin"]

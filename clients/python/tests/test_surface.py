@@ -17,7 +17,11 @@ RUN_METHODS = {
     "log_metrics", "log_string_series", "log_histograms", "log_configs", "add_tags",
     "remove_tags", "assign_files", "log_files", "flush", "close",
 }
-CLIENT_METHODS = {"projects", "run", "runs", "attributes", "series", "download", "health", "close"}
+CLIENT_METHODS = {
+    "projects", "run", "runs", "attributes", "series", "download", "health", "close",
+    # run management (_manage.py)
+    "project", "set_project_description", "delete_run", "restore_run", "edit_run", "edit_runs",
+}
 
 
 def test_all_is_pinned():

@@ -154,6 +154,37 @@ def test_type_conflicts_raise(run):
     assert run._q[-1][1] == {"lr": 1.0}
 
 
+def test_a_config_logged_again_as_a_metric_says_what_to_do(run_factory, client, proj):
+    # It used to say "was logged as float ... cannot become float_series",
+    # with a KeyError chained under it from the fast path's cache miss.
+    run = run_factory()
+    run.log_configs({"lr": 3e-4})
+    with pytest.raises(sextant.TypeConflictError) as info:
+        run.log_metrics({"lr": 3e-4}, step=0)
+    e = info.value
+    msg = str(e)
+    assert "'lr' is already a float config" in msg and "a metric (float series)" in msg
+    assert "another path, e.g. 'metrics/lr'" in msg
+    assert e.__cause__ is None and e.__context__ is None
+    assert (e.path, e.existing, e.attempted) == ("lr", "float", "float_series")
+    run.log_metrics({"metrics/lr": 3e-4}, step=0)  # the suggested fix works
+    assert run.close(timeout=30)
+    attrs = client.attributes(proj, run.run_id)
+    assert attrs["lr"]["type"] == "float" and attrs["metrics/lr"]["type"] == "float_series"
+
+
+def test_every_type_conflict_names_both_types():
+    for existing, attempted, words in [
+            ("float_series", "int", ("a metric (float series)", "an int config", "'config/x'")),
+            ("string", "string_series", ("a string config", "a string series", "'text/x'")),
+            ("file", "histogram_series", ("a file", "a histogram series", "'histograms/x'"))]:
+        msg = str(sextant.TypeConflictError("x", existing, attempted))
+        assert all(w in msg for w in words), msg
+    import pickle
+    e = pickle.loads(pickle.dumps(sextant.TypeConflictError("x", "float", "float_series")))
+    assert e.attempted == "float_series" and "'x' is already a float config" in str(e)
+
+
 def test_string_sets_hold_at_most_ten_thousand_items(run):
     run.log_configs({"ok": {f"s{i}" for i in range(10_000)}})
     with pytest.raises(sextant.ValidationError, match="at most 10,000"):
