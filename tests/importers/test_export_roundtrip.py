@@ -61,6 +61,19 @@ def seed(native, url: str, project: str) -> None:
     native("POST", f"{runs}/live/log", {"series": [{"path": "m", "steps": list(range(5000)),
                                                     "values": [i * 0.5 for i in range(5000)],
                                                     "timestamps": [1763812500 + i for i in range(5000)]}]})
+    # Run management survives the trip: an archived run and one in the trash.
+    native("PATCH", f"{runs}/live", {"archived": True})
+    native("POST", runs, {"run_id": "gone", "created_at": 1763812600})
+    native("POST", f"{runs}/gone/log", {"configs": {"why": "diverged"}})
+    native("DELETE", f"{runs}/gone")
+
+
+def listed(url: str, project: str, **q: str) -> list:
+    qs = "&".join(f"{k}={v}" for k, v in q.items())
+    req = urllib.request.Request(f"{url}/api/v1/projects/{project}/runs?limit=100&{qs}")
+    req.add_header("Authorization", f"Bearer {TOKEN}")
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return sorted(x["run_id"] for x in json.loads(r.read())["runs"])
 
 
 def data_files(d: Path):
@@ -76,12 +89,16 @@ def test_export_import_export_identical(tmp_path, server, sextant, native, proje
     other = Server(tmp_path / "other-data", tmp_path / "other.log").start()
     try:
         p = sextant("import", "sextant", str(first), "--project", project, env={"SEXTANT_URL": other.url})
-        assert "3 runs imported" in p.stderr, p.stderr
+        assert "4 runs imported" in p.stderr, p.stderr
         second = tmp_path / "second"
         sextant("export", project, str(second), env={"SEXTANT_URL": other.url})
         # Import again: nothing changes.
         p = sextant("import", "sextant", str(first), "--project", project, env={"SEXTANT_URL": other.url})
-        assert "3 runs were already imported" in p.stderr, p.stderr
+        assert "4 runs were already imported" in p.stderr, p.stderr
+        # Hidden as they were: the trashed run in the trash, the archived one archived.
+        assert listed(other.url, project) == ["base", "fork:1"]
+        assert listed(other.url, project, trashed="only") == ["gone"]
+        assert listed(other.url, project, archived="only") == ["live"]
     finally:
         other.stop()
 
@@ -91,7 +108,7 @@ def test_export_import_export_identical(tmp_path, server, sextant, native, proje
     for n in names:
         assert filecmp.cmp(first / n, second / n, shallow=False), f"{n} differs"
     m1 = json.loads((first / "manifest.json").read_text())
-    assert m1["format"] == "sextant-export" and m1["version"] == 1 and m1["runs"] == 3
+    assert m1["format"] == "sextant-export" and m1["version"] == 1 and m1["runs"] == 4
     assert m1["points"] == 5 + 2 + 1 + 2 + 2 + 5000
 
 
@@ -100,7 +117,7 @@ def test_export_schema_and_values(tmp_path, server, sextant, native, project):
     out = tmp_path / "exp"
     sextant("export", project, str(out))
     runs = {r["run_id"]: r for r in pq.read_table(out / "runs.parquet").to_pylist()}
-    assert set(runs) == {"base", "fork:1", "live"}
+    assert set(runs) == {"base", "fork:1", "live", "gone"}
     assert runs["fork:1"]["fork_run_id"] == "base" and str(runs["fork:1"]["fork_step"]) == "1.000001"
     assert runs["base"]["state"] == "finished" and runs["fork:1"]["state"] == "failed"
     assert runs["live"]["state"] == "running"
@@ -135,6 +152,10 @@ def test_export_schema_and_values(tmp_path, server, sextant, native, project):
     assert [r["file_value"]["name"] for r in s] == ["s1.png", "s2.png"]
     assert s[0]["timestamp"].timestamp() == 1763812360.25
     assert (out / s[1]["file_value"]["path"]).read_bytes() == b"\x89PNG\r\n\x1a\n1"
+    flags = lambda run: {r["attribute_path"]: r["bool_value"]  # noqa: E731
+                         for r in pq.read_table(out / "runs" / f"{run}.parquet").to_pylist()
+                         if r["attribute_path"] in ("sys/archived", "sys/trashed")}
+    assert flags("live") == {"sys/archived": True} and flags("gone") == {"sys/trashed": True}
     fork = pq.read_table(out / "runs" / "fork%3A1.parquet").to_pylist()
     assert [(str(r["step"]), r["float_value"]) for r in fork if r["attribute_path"] == "train/loss"] == \
         [("2.000000", 0.5), ("3.000000", 0.25)]
@@ -147,9 +168,12 @@ def test_csv_runs_table(tmp_path, server, sextant, native, project):
     out = tmp_path / "csv"
     sextant("export", project, str(out), "--format", "csv")
     raw = (out / "runs.csv").read_bytes()
-    assert raw.count(b"\r\n") == 5  # header + 4 runs, CRLF
+    # header + 3 runs, CRLF: the runs table as shown, without the archived
+    # run and the trash.
+    assert raw.count(b"\r\n") == 4
     rows = list(csv.DictReader(open(out / "runs.csv", encoding="utf-8", newline="")))
     by = {r["run_id"]: r for r in rows}
+    assert sorted(by) == ["base", "evil", "fork:1"]
     assert by["base"]["lr"] == "0.0003" and by["base"]["nan"] == "NaN" and by["base"]["inf"] == "-Infinity"
     assert by["base"]["train/loss"] == "1e-300"  # a series gives its last value
     assert by["base"]["datasets"] == "a;b"

@@ -17,7 +17,7 @@ import math
 import os
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from ._writer import FLOAT, HISTOGRAM, STRING, RunWriter, iso_utc
+from ._writer import FLOAT, HISTOGRAM, RUN_FLAGS, STRING, RunWriter, iso_utc
 
 CONFIG_TYPES = {"float", "int", "string", "bool", "datetime", "string_set"}
 SERIES_KIND = {"float_series": FLOAT, "string_series": STRING, "histogram_series": HISTOGRAM}
@@ -98,6 +98,9 @@ def write_table(table: Any, w: RunWriter, *, files_root: Optional[str],
         types = pc.unique(sub["attribute_type"]).to_pylist()
         for t in types:
             rows = sub if len(types) == 1 else sub.filter(pc.equal(sub["attribute_type"], t))
+            if path in RUN_FLAGS and t == "bool":
+                w.flag(path, bool(rows["bool_value"][rows.num_rows - 1].as_py()))
+                continue
             if path.startswith("sys/") and path not in WRITABLE_SYS:
                 continue
             if t in CONFIG_TYPES:

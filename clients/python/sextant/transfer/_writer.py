@@ -36,6 +36,9 @@ MAX_BYTES_PER_REQUEST = 24 << 20
 FLOAT, STRING, HISTOGRAM = "float", "string", "histogram"
 
 
+RUN_FLAGS = {"sys/archived", "sys/trashed"}
+
+
 def step_json(step: Step) -> Union[int, str]:
     """A step as the native API takes it exactly: an int, or a decimal string
     ("12.5"). Floats go through their shortest repr, so 0.1 stays 0.1."""
@@ -96,6 +99,8 @@ class RunWriter:
         self._series: List[Dict[str, Any]] = []
         self._series_paths: set = set()  # a path may appear once per request
         self._tags: List[str] = []
+        # Run management flags (sys/archived, sys/trashed), set at finish().
+        self._flags: Dict[str, bool] = {}
         self._points = 0
         self._bytes = 0
         # A fork's own points come after its fork step; a source that repeats
@@ -123,6 +128,13 @@ class RunWriter:
 
     def tags(self, tags: Iterable[str]) -> None:
         self._tags.extend(tags)
+
+    def flag(self, path: str, on: bool) -> None:
+        """Archives (`sys/archived`) or trashes (`sys/trashed`) the run once
+        it is written: these are the server's, set through run management."""
+        if path not in RUN_FLAGS:
+            raise ValueError(f"{path!r} is not a run flag ({', '.join(sorted(RUN_FLAGS))})")
+        self._flags[path] = bool(on)
 
     def points(self, path: str, steps: Sequence[Step], values: Sequence[Any],
                timestamps: Optional[Sequence[float]] = None, *, kind: str = FLOAT,
@@ -260,9 +272,18 @@ class RunWriter:
 
     def finish(self, state: Optional[str]) -> None:
         self.flush()
-        if self._dry or state in (None, "running"):
+        if self._dry:
             return
-        self._http.json("POST", self._target + "/finish", {"state": state})  # type: ignore[union-attr]
+        http = self._http
+        assert http is not None
+        if state not in (None, "running"):
+            http.json("POST", self._target + "/finish", {"state": state})
+        if "sys/archived" in self._flags:
+            http.json("PATCH", self._target, {"archived": self._flags["sys/archived"]})
+        if self._flags.get("sys/trashed"):
+            http.json("DELETE", self._target)
+        elif "sys/trashed" in self._flags:
+            http.json("POST", self._target + "/restore")
 
 
 def iso_utc(t: Union[float, _dt.datetime]) -> Dict[str, str]:

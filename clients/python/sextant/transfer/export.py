@@ -169,7 +169,9 @@ class Exporter:
         while True:
             page = self.http.json("POST", f"{self.base}/runs/query",
                                   {"limit": 10000, "offset": len(runs), "columns": ["sys/id"],
-                                   "sort": [{"path": "sys/id", "order": "asc"}]})
+                                   "sort": [{"path": "sys/id", "order": "asc"}],
+                                   # Everything: the trash and archived runs too.
+                                   "trashed": "include", "archived": "include"})
             runs.extend(page["runs"])
             if not page["runs"] or len(runs) >= page["total"]:
                 break
