@@ -197,14 +197,22 @@ size_t Catalog::Project::Upsert(const storage::RunInfo& run) {
 
 class Catalog::Lookup : public query::AttributeLookup {
  public:
-  Lookup(const Project* p, size_t run) : p_(p), run_(run) {}
+  Lookup(const Project* p, size_t run, const ExtraValues* extra = nullptr)
+      : p_(p), run_(run), extra_(extra) {}
   void Reset(size_t run) { run_ = run; }
   const Value* Find(std::string_view path) const override {
     if (BuiltIn(p_->runs[run_], path, &scratch_)) return &scratch_;
     const Column* c = ColumnOf(path);
-    if (!c || !c->Has(run_)) return nullptr;
-    scratch_ = c->Get(run_);
-    return &scratch_;
+    if (c && c->Has(run_)) {
+      scratch_ = c->Get(run_);
+      return &scratch_;
+    }
+    if (!extra_) return nullptr;
+    auto it = extra_->find(p_->runs[run_].id);
+    if (it == extra_->end()) return nullptr;
+    for (const auto& [p, v] : it->second)
+      if (p == path) return &v;
+    return nullptr;
   }
 
  private:
@@ -220,6 +228,7 @@ class Catalog::Lookup : public query::AttributeLookup {
 
   const Project* p_;
   size_t run_;
+  const ExtraValues* extra_;
   mutable Value scratch_;
   mutable std::vector<std::tuple<const char*, size_t, const Column*>> cache_;
 };
@@ -409,7 +418,21 @@ void Catalog::ApplyRemove(const storage::RunInfo& run, const std::vector<std::st
   });
 }
 
-Result<RunsPage> Catalog::Query(int64_t project_id, const RunsQuery& q) {
+Result<std::vector<storage::RunInfo>> Catalog::RunsWithFloatSeries(int64_t project_id,
+                                                                   const std::string& path) {
+  RETURN_IF_ERROR(Load(project_id));
+  Project* p = Get(project_id);
+  std::lock_guard<std::mutex> l(p->mu);
+  std::vector<storage::RunInfo> out;
+  auto it = p->path_ids.find(path);
+  if (it == p->path_ids.end()) return out;
+  const Column& col = p->columns[it->second];
+  for (size_t i = 0; i < p->runs.size(); ++i)
+    if (col.Has(i) && static_cast<AttrType>(col.type[i]) == AttrType::kFloatSeries) out.push_back(p->runs[i]);
+  return out;
+}
+
+Result<RunsPage> Catalog::Query(int64_t project_id, const RunsQuery& q, const ExtraValues* extra) {
   RETURN_IF_ERROR(Load(project_id));
   Project* p = Get(project_id);
   std::lock_guard<std::mutex> l(p->mu);
@@ -434,7 +457,7 @@ Result<RunsPage> Catalog::Query(int64_t project_id, const RunsQuery& q) {
   std::vector<uint32_t> hits;
   hits.reserve(p->runs.size());
   size_t visible = 0;
-  Lookup lk(p, 0);
+  Lookup lk(p, 0, extra);
   for (uint32_t i = 0; i < p->runs.size(); ++i) {
     lk.Reset(i);
     if (!keeps(lk, q.trashed, "sys/trashed") || !keeps(lk, q.archived, "sys/archived")) continue;

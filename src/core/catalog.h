@@ -61,6 +61,11 @@ struct PathSummary {
   std::vector<std::pair<model::AttrType, size_t>> types;  // type -> runs having it
 };
 
+// Values the catalogue does not keep, computed for a query by the tracker
+// (series aggregates such as "min(val/loss)"): by run (internal id), then
+// (path text, value) pairs.
+using ExtraValues = std::unordered_map<int64_t, std::vector<std::pair<std::string, model::Value>>>;
+
 struct RunsPage {
   size_t unfiltered_total = 0;  // runs kept by the visibility, before the filter
   size_t total = 0;
@@ -81,7 +86,10 @@ class Catalog {
   // Makes Load() give up (for shutdown).
   void Cancel() { cancelled_ = true; }
 
-  Result<RunsPage> Query(int64_t project_id, const RunsQuery& q);
+  // `extra` answers paths the catalogue has no column for (aggregates).
+  Result<RunsPage> Query(int64_t project_id, const RunsQuery& q, const ExtraValues* extra = nullptr);
+  // The runs with a float series at `path` (any visibility).
+  Result<std::vector<storage::RunInfo>> RunsWithFloatSeries(int64_t project_id, const std::string& path);
   // Every attribute path used by some run of the project, with its types,
   // sorted by path.
   Result<std::vector<PathSummary>> Paths(int64_t project_id);

@@ -263,7 +263,61 @@ Result<Page<storage::AttributeInfo>> Tracker::Attributes(const model::ProjectNam
 Result<RunsPage> Tracker::QueryRuns(const model::ProjectName& p, const RunsQuery& q) {
   RETURN_IF_ERROR(ValidateRunsQuery(q));
   ASSIGN_OR_RETURN(storage::ProjectInfo project, backend_->GetProject(p));
-  return catalog_->Query(project.id, q);
+  // Aggregates named by the filter, the sort or the columns are computed
+  // first (outside the catalogue's lock), then looked up like attributes.
+  std::vector<std::string> texts;
+  auto want = [&](const std::string& path) {
+    if (query::ParseAggregate(path) && std::find(texts.begin(), texts.end(), path) == texts.end())
+      texts.push_back(path);
+  };
+  for (const auto& path : q.filter.ReferencedPaths()) want(path);
+  for (const auto& key : q.sort) want(key.path);
+  if (q.columns)
+    for (const auto& c : *q.columns) want(c);
+  if (texts.empty()) return catalog_->Query(project.id, q);
+  ExtraValues extra;
+  for (const auto& text : texts)
+    RETURN_IF_ERROR(ComputeAggregate(p, project.id, text, *query::ParseAggregate(text), &extra));
+  return catalog_->Query(project.id, q, &extra);
+}
+
+Status Tracker::ComputeAggregate(const model::ProjectName& p, int64_t project_id, const std::string& text,
+                                 const query::AggregateRef& agg, ExtraValues* extra) {
+  ASSIGN_OR_RETURN(auto runs, catalog_->RunsWithFloatSeries(project_id, agg.path));
+  auto add = [&](const storage::RunInfo& run, const std::optional<query::Bucket>& b) {
+    if (!b) return;
+    if (auto v = AggregateValue(agg.fn, *b)) (*extra)[run.id].emplace_back(text, std::move(*v));
+  };
+  std::vector<const storage::RunInfo*> missing;
+  for (const auto& run : runs) {
+    if (auto cached = aggregates_.Get(run, agg.path))
+      add(run, *cached);
+    else
+      missing.push_back(&run);
+  }
+  // One downsampled read (a single bucket) per batch of runs.
+  for (size_t at = 0; at < missing.size(); at += model::kMaxRunsPerSeriesRead) {
+    SeriesRequest req;
+    req.path = agg.path;
+    req.buckets = 1;
+    std::unordered_map<std::string, const storage::RunInfo*> by_id;
+    for (size_t i = at; i < std::min(missing.size(), at + model::kMaxRunsPerSeriesRead); ++i) {
+      req.run_ids.push_back(missing[i]->run_id);
+      by_id[missing[i]->run_id] = missing[i];
+    }
+    ASSIGN_OR_RETURN(auto results, ReadSeries(p, req));
+    for (const auto& r : results) {
+      auto it = by_id.find(r.run_id);
+      if (it == by_id.end() || r.type != model::AttrType::kFloatSeries) continue;
+      // A float series read with buckets is always downsampled: one bucket,
+      // or none when the series has no points.
+      std::optional<query::Bucket> b;
+      if (r.downsampled && !r.buckets.empty()) b = r.buckets.front();
+      aggregates_.Put(*it->second, agg.path, b);
+      add(*it->second, b);
+    }
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<PathSummary>> Tracker::ProjectPaths(const model::ProjectName& p) {

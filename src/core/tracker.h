@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "core/aggregates.h"
 #include "core/catalog.h"
 #include "core/events.h"
 #include "core/paging.h"
@@ -180,6 +181,10 @@ class Tracker {
   explicit Tracker(TrackerOptions o) : options_(std::move(o)) {}
   void CompactorLoop();
   Status ReadFileSeries(const storage::RunInfo& run, const SeriesRequest& req, SeriesResult* out);
+  // Adds the aggregate `text` (e.g. "min(val/loss)") of every run that has
+  // the series to *extra (core/aggregates.h).
+  Status ComputeAggregate(const model::ProjectName& p, int64_t project_id, const std::string& text,
+                          const query::AggregateRef& agg, ExtraValues* extra);
   // `force_full` reads whole chunks (the fallback when a sparse read missed a block).
   Status ReadOne(const storage::RunInfo& run, const SeriesRequest& req, SeriesResult* out,
                  bool force_full = false);
@@ -188,6 +193,7 @@ class Tracker {
   std::unique_ptr<storage::Backend> backend_;
   std::unique_ptr<blobs::BlobStore> blobs_;
   std::unique_ptr<Catalog> catalog_;
+  AggregateCache aggregates_;
   EventHub events_;
   std::mutex mu_;
   std::condition_variable cv_;

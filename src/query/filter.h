@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -79,6 +80,20 @@ class Filter {
 
   std::shared_ptr<const internal::Program> program_;  // null: match all
 };
+
+// Series aggregates, named where a path goes (filters, sorts, columns):
+// "min(val/loss)", "max(…)", "mean(…)", "first(…)", "last(…)",
+// "last_step(…)" over a float series' points. The text is the key the runs
+// catalogue answers; in filter text the inner path may be backquoted.
+enum class AggregateFn { kMin, kMax, kMean, kFirst, kLast, kLastStep };
+struct AggregateRef {
+  AggregateFn fn;
+  std::string path;  // the series
+};
+// nullopt unless `text` is NAME(PATH) with a known NAME and a non-empty PATH.
+std::optional<AggregateRef> ParseAggregate(std::string_view text);
+bool IsAggregateName(std::string_view name);
+std::string_view AggregateName(AggregateFn fn);
 
 // Building filter text from parts, for front ends that translate another
 // query language into this one: a path spelled so that it lexes back as

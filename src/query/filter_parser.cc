@@ -178,9 +178,21 @@ class Parser {
   // path (= | != | < | <= | > | >=) value | path (~ | !~) string | path contains string
   Result<uint32_t> Condition() {
     const Token& path = Advance();
-    const Token& op = Advance();
     Node node;
     node.path = path.text;
+    // An aggregate of a series: min(val/loss) < 0.3.
+    if (Peek().kind == TokenKind::kLParen && IsAggregateName(path.text)) {
+      Advance();
+      if (Peek().kind != TokenKind::kPath) {
+        return ErrorFound(Peek(), "expected a series path in " + path.text + "(...)");
+      }
+      node.path = path.text + "(" + Advance().text + ")";
+      if (Peek().kind != TokenKind::kRParen) {
+        return ErrorFound(Peek(), "expected ')' after the path in " + path.text + "(...)");
+      }
+      Advance();
+    }
+    const Token& op = Advance();
     std::string after = "after '" + std::string(Source(op)) + "'";
     switch (op.kind) {
       case TokenKind::kEq: node.op = CompareOp::kEq; break;

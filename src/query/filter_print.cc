@@ -96,6 +96,9 @@ void Print(const Program& program, uint32_t index, std::string* out) {
 }  // namespace
 
 std::string QuotePath(std::string_view path) {
+  // An aggregate prints as one: min(val/loss), min(`odd path`).
+  if (auto agg = ParseAggregate(path))
+    return std::string(AggregateName(agg->fn)) + "(" + QuotePath(agg->path) + ")";
   bool bare = !path.empty() && !KeywordKind(path) && ScanNumber(path, 0) != path.size();
   for (char c : path) bare = bare && IsPathChar(c);
   if (bare) return std::string(path);

@@ -286,3 +286,28 @@ def test_attributes_listing_with_pattern(table):
     assert set(c.attributes(PROJ, "r00", pattern="")) == set(all_)
     r = c.get(f"/projects/{PROJ}/runs/r00/attributes?pattern=" + q("(", safe=""))
     assert_error(r, 400, "invalid_argument")
+
+
+def test_series_aggregates_as_columns_filters_and_sorts(client, proj):
+    # min/max/mean/first/last/last_step of a float series, over HTTP.
+    runs = {"a": [3.0, 1.0, 2.0], "b": [0.5, 4.0, float("nan")], "c": [9.0, 8.0, 7.5]}
+    for rid, values in runs.items():
+        client.create_run(proj, rid)
+        client.log(proj, rid, {"series": [{"path": "val/loss", "steps": [0, 1, 2],
+                                           "values": ["NaN" if v != v else v for v in values]}]})
+    client.create_run(proj, "none")
+    cols = "min(val/loss),max(val/loss),mean(val/loss),first(val/loss),last(val/loss),last_step(val/loss)"
+    r = client.get(f"/projects/{proj}/runs?columns={cols}&sort=min(val/loss)")
+    assert r.status == 200, r
+    got = {x["run_id"]: x["attributes"] for x in r.json["runs"]}
+    assert [x["run_id"] for x in r.json["runs"]] == ["b", "a", "c", "none"]
+    assert got["a"] == {"min(val/loss)": 1.0, "max(val/loss)": 3.0, "mean(val/loss)": 2.0,
+                        "first(val/loss)": 3.0, "last(val/loss)": 2.0, "last_step(val/loss)": 2.0}
+    assert got["b"]["max(val/loss)"] == 4.0 and got["b"]["mean(val/loss)"] == 2.25
+    assert got["b"]["last(val/loss)"] == "NaN"
+    assert got["none"] == {}
+    r = client.post(f"/projects/{proj}/runs/query", {"filter": "min(val/loss) < 1 or max(val/loss) >= 9",
+                                                      "sort": [{"path": "max(val/loss)", "order": "desc"}]})
+    assert [x["run_id"] for x in r.json["runs"]] == ["c", "b"], r
+    r = client.get(f"/projects/{proj}/runs?filter=median(val/loss)%20%3C%201")
+    assert r.status == 400, r
