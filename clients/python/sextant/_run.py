@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import io
 import ipaddress
 import os
 import secrets
@@ -36,10 +37,13 @@ from . import _monitor
 from . import _validate as V
 from ._errors import RunClosedError, SextantError, TypeConflictError, ValidationError
 from ._http import Http, resolve_token, resolve_url
+from ._media import in_memory, name_for
 from ._upload import DONE, FATAL, Uploader, remove_session
 from ._version import __version__
 
 PathLike = Union[str, "os.PathLike[str]"]
+# A path, bytes, a binary stream, or a matplotlib Figure / PIL Image (_media.py).
+FileValue = Union[PathLike, bytes, Any]
 MODES = ("async", "offline", "disabled")
 
 _float = float
@@ -477,32 +481,72 @@ class Run:
         if t:
             self._put((E.TAG_REMOVE, t))
 
-    def assign_files(self, data: Mapping[str, Union[PathLike, bytes]]) -> None:
-        """Sets file attributes ({path: local file or bytes}). The file is
-        copied into the journal in the background, shortly after the call."""
-        for k, v in self._check_mapping(data, "assign_files"):
-            src, name = self._file_source(k, v, "file")
-            self._put_file((E.FILE, k, None, src, name))
+    def assign_files(self, data: Mapping[str, FileValue], *,
+                     name: Union[str, Mapping[str, str], None] = None) -> None:
+        """Sets file attributes ({path: file}). A file is a local path, bytes,
+        io.BytesIO, a binary file object, a matplotlib Figure or a PIL Image
+        (stored as PNG). `name` is the file name to store (a str for a single
+        file, or {path: name}); by default the file's own name, or for
+        in-memory content the path's last segment with an extension read from
+        the content. A path is copied into the journal in the background,
+        shortly after the call; in-memory content is taken at the call."""
+        items = self._check_mapping(data, "assign_files")
+        names = self._file_names(name, items, "assign_files")
+        for k, v in items:
+            src, n = self._file_source(k, v, "file", names.get(k))
+            self._put_file((E.FILE, k, None, src, n))
 
-    def log_files(self, data: Mapping[str, Union[PathLike, bytes]], *,
-                  step: Optional[Union[int, float]] = None) -> None:
-        """Appends one file to each file series ({path: local file or bytes})."""
+    def log_files(self, data: Mapping[str, FileValue], *,
+                  step: Optional[Union[int, float]] = None,
+                  name: Union[str, Mapping[str, str], None] = None) -> None:
+        """Appends one file to each file series ({path: file}); files and
+        `name` as for assign_files."""
         items = self._check_mapping(data, "log_files")
-        checked = [(k,) + self._file_source(k, v, "file_series") for k, v in items]
+        names = self._file_names(name, items, "log_files")
+        checked = [(k,) + self._file_source(k, v, "file_series", names.get(k)) for k, v in items]
         step, _ = self._step_ts(step, None)
-        for k, src, name in checked:
-            self._put_file((E.FILE, k, step, src, name))
+        for k, src, n in checked:
+            self._put_file((E.FILE, k, step, src, n))
 
-    def _file_source(self, path: str, v: Any, kind: str) -> Tuple[Union[str, bytes], str]:
+    @staticmethod
+    def _file_names(name: Any, items: List[Tuple[str, Any]], what: str) -> Dict[str, str]:
+        if name is None:
+            return {}
+        if isinstance(name, str):
+            if len(items) != 1:
+                raise ValidationError(f"{what}: name={name!r} names one file but {len(items)} were "
+                                      "given; pass name={path: name} instead")
+            name = {items[0][0]: name}
+        if not isinstance(name, Mapping):
+            raise ValidationError(f"{what}: name must be a str or a dict {{path: name}}, "
+                                  f"got {type(name).__name__}")
+        paths = {k for k, _ in items}
+        for k, n in name.items():
+            if k not in paths:
+                raise ValidationError(f"{what}: name given for {k!r}, which is not among the files")
+            if not isinstance(n, str) or not n:
+                raise ValidationError(f"{what}: the name for {k!r} must be a non-empty str, got {n!r}")
+            V.optional_text(n, f"the file name for {k!r}")
+        return dict(name)
+
+    def _file_source(self, path: str, v: Any, kind: str,
+                     name: Optional[str] = None) -> Tuple[Union[str, bytes], str]:
         self._register(path, kind)
-        if isinstance(v, (bytes, bytearray, memoryview)):
-            return bytes(v), path.rsplit("/", 1)[-1]
         if isinstance(v, (str, os.PathLike)):
             p = os.path.abspath(os.fspath(v))
             if not os.path.isfile(p):
                 raise ValidationError(f"file {path!r}: {os.fspath(v)!r} is not a readable file")
-            return p, os.path.basename(p)
-        raise ValidationError(f"file {path!r}: expected a file path or bytes, got {type(v).__name__}")
+            return p, name or os.path.basename(p)
+        got = in_memory(v, path)
+        if got is None:
+            raise ValidationError(
+                f"file {path!r}: expected a file path, bytes, io.BytesIO, a binary file object, "
+                f"a matplotlib Figure or a PIL Image, got {type(v).__name__}")
+        content, ext = got
+        own = getattr(v, "name", None)  # a file opened with open(p, "rb") has one
+        if not name and isinstance(own, str) and not isinstance(v, io.BytesIO) and own:
+            name = os.path.basename(own)
+        return content, name or name_for(path.rsplit("/", 1)[-1], ext)
 
     def _check_mapping(self, data: Any, what: str) -> List[Tuple[str, Any]]:
         if self._closed:

@@ -85,4 +85,5 @@ def test_download_respects_the_umask(run_factory, client, proj, tmp_path, umask)
     for p in (into_folder, named):
         assert stat.S_IMODE(os.stat(p).st_mode) == 0o666 & ~umask, p
         assert open(p, "rb").read() == b"settings\n"
-    assert sorted(x.name for x in out.iterdir()) == ["cfg", "named.bin"]
+    # bytes logged without a name are named after the path plus their type
+    assert sorted(x.name for x in out.iterdir()) == ["cfg.txt", "named.bin"]
