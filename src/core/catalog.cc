@@ -60,6 +60,29 @@ bool BuiltIn(const storage::RunInfo& r, std::string_view path, Value* out) {
   return false;
 }
 
+// Edit distance, or `limit + 1` once it is certainly over `limit`.
+size_t Distance(std::string_view a, std::string_view b, size_t limit) {
+  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > limit) return limit + 1;
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0], best = row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+      best = std::min(best, row[j]);
+    }
+    if (best > limit) return limit + 1;
+  }
+  return row[b.size()];
+}
+
+std::string_view Leaf(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
 }  // namespace
 
 storage::RunInfo WithStaleness(storage::RunInfo run, int64_t now_us, int64_t stale_after_us) {
@@ -418,6 +441,48 @@ void Catalog::ApplyRemove(const storage::RunInfo& run, const std::vector<std::st
   });
 }
 
+// The closest path of the project to an unknown one: the same last segment
+// (config/lr → lr), else within two edits; "" when none.
+std::string Catalog::Suggest(const Project* p, std::string_view unknown) {
+  std::string_view leaf = Leaf(unknown);
+  std::string best;
+  size_t best_d = 3;
+  for (const auto& path : p->paths) {
+    if (Leaf(path) == leaf) return path;
+    size_t d = Distance(unknown, path, best_d - 1);
+    if (d < best_d) {
+      best_d = d;
+      best = path;
+    }
+  }
+  return best;
+}
+
+void Catalog::FindUnknown(const Project* p, const RunsQuery& q, RunsPage* page) {
+  static constexpr std::string_view kKnownSys[] = {"sys/id", "sys/name", "sys/experiment", "sys/state",
+                                                   "sys/created_at", "sys/updated_at", "sys/fork_run_id",
+                                                   "sys/fork_step", "sys/tags", "sys/group_tags",
+                                                   "sys/description", "sys/trashed", "sys/archived"};
+  auto known = [&](std::string_view path) {
+    if (auto agg = query::ParseAggregate(path)) path = agg->path;
+    for (auto k : kKnownSys)
+      if (path == k) return true;
+    return p->path_ids.count(std::string(path)) > 0;
+  };
+  std::vector<std::string> paths = q.filter.ReferencedPaths();
+  for (const auto& key : q.sort) paths.push_back(key.path);
+  for (const auto& path : paths) {
+    if (known(path)) continue;
+    bool seen = false;
+    for (const auto& [u, s] : page->unknown_paths) seen = seen || u == path;
+    if (seen) continue;
+    auto agg = query::ParseAggregate(path);
+    std::string hint = Suggest(p, agg ? std::string_view(agg->path) : std::string_view(path));
+    if (agg && !hint.empty()) hint = std::string(query::AggregateName(agg->fn)) + "(" + hint + ")";
+    page->unknown_paths.emplace_back(path, std::move(hint));
+  }
+}
+
 Result<std::vector<storage::RunInfo>> Catalog::RunsWithFloatSeries(int64_t project_id,
                                                                    const std::string& path) {
   RETURN_IF_ERROR(Load(project_id));
@@ -467,6 +532,7 @@ Result<RunsPage> Catalog::Query(int64_t project_id, const RunsQuery& q, const Ex
 
   RunsPage page;
   page.unfiltered_total = visible;
+  FindUnknown(p, q, &page);
   page.total = hits.size();
   // Resolve sort keys once per hit and key; absent keys sort last.
   size_t nk = q.sort.size();

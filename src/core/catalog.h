@@ -70,6 +70,11 @@ struct RunsPage {
   size_t unfiltered_total = 0;  // runs kept by the visibility, before the filter
   size_t total = 0;
   std::vector<RunRow> rows;
+  // Paths the filter or the sort names that no run of the project has (a
+  // typo, or `config/lr` for a config logged as `lr`), each with the closest
+  // path the project has ("" when none is close): said instead of silently
+  // matching nothing.
+  std::vector<std::pair<std::string, std::string>> unknown_paths;
 };
 
 class Catalog {
@@ -148,6 +153,9 @@ class Catalog {
   class Lookup;
 
   Project* Get(int64_t project_id);
+  // Fills page->unknown_paths. REQUIRES: p->mu held.
+  static void FindUnknown(const Project* p, const RunsQuery& q, RunsPage* page);
+  static std::string Suggest(const Project* p, std::string_view unknown);
   // Runs `apply` now if the project is loaded, after the load if it is loading.
   void Apply(int64_t project_id, std::function<void(Project*)> apply);
   static void DoApplyLog(Project* p, const storage::RunInfo& run, const model::LogBatch& batch,

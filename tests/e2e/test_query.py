@@ -311,3 +311,13 @@ def test_series_aggregates_as_columns_filters_and_sorts(client, proj):
     assert [x["run_id"] for x in r.json["runs"]] == ["c", "b"], r
     r = client.get(f"/projects/{proj}/runs?filter=median(val/loss)%20%3C%201")
     assert r.status == 400, r
+
+
+def test_unknown_paths_are_named_with_a_suggestion(client, proj):
+    client.create_run(proj, "r")
+    client.log(proj, "r", {"configs": {"lr": 0.001}, "series": [{"path": "train/loss", "steps": [0], "values": [1.0]}]})
+    r = client.get(f"/projects/{proj}/runs?filter=config/lr%20%3C%201&sort=-train/los")
+    assert r.status == 200 and r.json["total"] == 0, r
+    assert r.json["unknown_paths"] == [{"path": "config/lr", "did_you_mean": "lr"},
+                                       {"path": "train/los", "did_you_mean": "train/loss"}]
+    assert client.get(f"/projects/{proj}/runs?filter=lr%20%3C%201").json["unknown_paths"] == []

@@ -36,9 +36,13 @@ def _pandas() -> Any:
 class Runs(List[Dict[str, Any]]):
     """The runs table: a list of run dicts (``run_id``, ``name``, ``state``,
     ... and ``attributes``: {path: value}). `total` counts every run that
-    matched the filter."""
+    matched the filter. `unknown_paths` maps each path the filter or sort
+    named that no run of the project has to the closest one it has (or
+    None): a filter on ``config/lr`` when the config is ``lr`` matches
+    nothing, and this says why."""
 
     total: int = 0
+    unknown_paths: Dict[str, Optional[str]] = {}
 
     def to_pandas(self) -> Any:
         """One row per run: the run's fields, then one column per attribute."""
@@ -198,6 +202,7 @@ class Client(RunManagement):
                         attrs[k] = api_float(v)
             out.extend(rows)
             out.total = r["total"]
+            out.unknown_paths = {u["path"]: u["did_you_mean"] for u in r.get("unknown_paths") or []}
             if not rows or len(out) + offset >= r["total"] or (limit is not None and len(out) >= limit):
                 return out
 

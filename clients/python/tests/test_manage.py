@@ -94,3 +94,13 @@ def test_an_unknown_run_is_a_404(client, proj, three_runs):
         with pytest.raises(sextant.ApiError) as info:
             call()
         assert info.value.status == 404
+
+
+def test_unknown_filter_paths_are_named(client, proj, three_runs):
+    # A config logged as "lr" is not "config/lr": the table says so.
+    runs = client.runs(proj, filter="config/loss < 1")
+    assert len(runs) == 0 and runs.unknown_paths == {"config/loss": "loss"}
+    assert client.runs(proj, filter="loss < 1").unknown_paths == {}
+    by_min = client.runs(proj, sort="-max(loss)", columns=["max(loss)"])
+    assert [r["run_id"] for r in by_min] == ["r2", "r1", "r0"]
+    assert by_min[0]["attributes"] == {"max(loss)": 2.0}

@@ -30,6 +30,15 @@ Result<http::Response> RunsPageJson(core::Tracker* t, const model::ProjectName& 
     for (const auto& [path, v] : row.attributes) w.Key(path).Value(v);
     w.EndObject().EndObject();
   }
+  w.EndArray();
+  // Named by the filter or sort but absent from the project: said, with the
+  // closest path, rather than silently matching nothing.
+  w.Key("unknown_paths").BeginArray();
+  for (const auto& [path, hint] : page.unknown_paths) {
+    w.BeginObject().Key("path").String(path).Key("did_you_mean");
+    if (hint.empty()) w.Null(); else w.String(hint);
+    w.EndObject();
+  }
   w.EndArray().EndObject();
   return Json(200, w.Take());
 }
