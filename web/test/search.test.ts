@@ -23,6 +23,15 @@ describe("series search", () => {
     expect(Array.from(g.keys())).toEqual(["eval", "", "train", "text logs"]);
     expect(g.get("train")!.map((i) => i.path)).toEqual(["train/acc", "train/loss"]);
   });
+
+  it("puts system metrics after the training series", () => {
+    const g = groupItems([
+      { path: "monitoring/cpu_percent", kind: "float" }, { path: "train/loss", kind: "float" },
+      { path: "monitoring/stdout", kind: "string" }, { path: "logs/out", kind: "string" }, { path: "zeta/x", kind: "float" },
+    ]);
+    expect(Array.from(g.keys())).toEqual(["train", "zeta", "monitoring", "text logs"]);
+    expect(g.get("text logs")!.map((i) => i.path)).toEqual(["logs/out", "monitoring/stdout"]);
+  });
 });
 
 

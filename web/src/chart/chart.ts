@@ -9,6 +9,7 @@ import { xAxisSize } from "../lib/axis";
 import { alpha, h, setChildren } from "../lib/dom";
 import { ema } from "../lib/ema";
 import { formatDuration, formatNumber, formatStep, formatTime } from "../lib/format";
+import { chartRange, chartXAxis, isMonitoring, stepsAreTimes } from "../lib/monitoring";
 import {
   alignColumns, bucketsToPlot, emptyPlotData, pointsToPlot, positiveOnly,
   type Column, type RunPlotData,
@@ -74,7 +75,12 @@ export class SeriesChart {
   /** the x axis drawn (step when a time axis was asked for but the series is too long) */
   private xMode: XAxis = "step";
   private renderedMode: XAxis = "step";
+  private renderedStepTime = false;
   private fallback = false;
+  /** buckets drawn on a wall-time axis because their steps are Unix seconds (monitoring/ too long for raw points) */
+  private stepTime = false;
+  /** a monitoring/ chart's own zoom (the page's zoom is in training steps) */
+  private ownRange: [number, number] | null = null;
   /** per run, in time mode: x value and step of each point (zoom and readout map time back to steps) */
   private xSteps: { x: number[]; steps: number[] }[] = [];
   private readonly plotEl: HTMLDivElement;
@@ -97,7 +103,10 @@ export class SeriesChart {
     });
     this.resize.observe(this.plotEl);
     this.plotEl.addEventListener("dblclick", () => {
-      if (this.spec.prefs.range) this.spec.onZoom(null);
+      if (this.ownRange) {
+        this.ownRange = null;
+        void this.load();
+      } else if (this.spec.prefs.range) this.spec.onZoom(null);
     });
   }
 
@@ -108,11 +117,13 @@ export class SeriesChart {
     this.abort = ctl;
     const width = this.width();
     const { project, path, runs, prefs } = this.spec;
+    const stepRange = this.range();
     try {
-      const want = prefs.x ?? "step";
+      const want = chartXAxis(path, prefs.x);
       this.fallback = false;
+      this.stepTime = false;
       if (want !== "step") {
-        const raw = await limit(() => api.series(project, { runs: runs.map((r) => r.runId), path, limit: RAW_TIME_LIMIT, step_range: prefs.range }, ctl.signal));
+        const raw = await limit(() => api.series(project, { runs: runs.map((r) => r.runId), path, limit: RAW_TIME_LIMIT, step_range: stepRange }, ctl.signal));
         if (this.destroyed || ctl.signal.aborted) return;
         const complete = raw.every((s) => s.next_after_step == null && (s.timestamps?.length ?? 0) === (s.steps?.length ?? 0));
         if (complete) {
@@ -141,17 +152,20 @@ export class SeriesChart {
         }
         this.fallback = true;
       }
-      this.xMode = "step";
       this.xSteps = [];
       const res = await limit(() =>
         api.series(project, {
           runs: runs.map((r) => r.runId),
           path,
           buckets: width,
-          step_range: prefs.range,
+          step_range: stepRange,
         }, ctl.signal),
       );
       if (this.destroyed || ctl.signal.aborted) return;
+      // Monitoring steps are Unix seconds: buckets of them still draw on a time axis.
+      this.stepTime = want === "wall" && res.every((s) => !s.buckets?.first_step.length || stepsAreTimes(s.buckets.first_step[0]));
+      if (this.stepTime) this.fallback = false;
+      this.xMode = this.stepTime ? "wall" : "step";
       this.fetchedWidth = width;
       this.data = runs.map((r) => {
         const s = res.find((x) => x.run_id === r.runId);
@@ -181,6 +195,20 @@ export class SeriesChart {
     this.resize.disconnect();
     this.u?.destroy();
     this.u = null;
+  }
+
+  private range(): [number, number] | null {
+    return chartRange(this.spec.path, this.spec.prefs.range, this.ownRange);
+  }
+
+  /** A drag: zooms every chart of the page, or only this one for monitoring/ (its steps are times). */
+  private zoom(range: [number, number]): void {
+    if (!isMonitoring(this.spec.path)) {
+      this.spec.onZoom(range);
+      return;
+    }
+    this.ownRange = range;
+    void this.load();
   }
 
   private width(): number {
@@ -229,6 +257,7 @@ export class SeriesChart {
     }
     this.host.dataset.points = String(info.points);
     this.host.dataset.lastStep = info.lastStep === null ? "" : String(info.lastStep);
+    this.host.dataset.x = this.xMode;
     this.spec.onInfo?.(info);
 
     if (x.length === 0) {
@@ -238,7 +267,7 @@ export class SeriesChart {
       this.setReadout(null);
       return;
     }
-    if (this.u && !rebuild && this.layout.perRun === perRun && this.u.series.length === aligned.length && this.renderedMode === this.xMode) {
+    if (this.u && !rebuild && this.layout.perRun === perRun && this.u.series.length === aligned.length && this.renderedMode === this.xMode && this.renderedStepTime === this.stepTime) {
       this.u.setData(aligned);
       this.setReadout(null);
       return;
@@ -246,7 +275,10 @@ export class SeriesChart {
     this.u?.destroy();
     this.plotEl.textContent = "";
     this.renderedMode = this.xMode;
+    this.renderedStepTime = this.stepTime;
     const mode = this.xMode;
+    // x values are steps (zoom and the zoom range apply directly), whatever the labels.
+    const xIsStep = mode === "step" || this.stepTime;
     this.layout = { perRun, lineIdx: runs.map((_, i) => 1 + i * perRun + (perRun === 4 ? 3 : 2)) };
 
     const series: uPlot.Series[] = [{}];
@@ -280,8 +312,8 @@ export class SeriesChart {
         x: {
           time: mode === "wall",
           range: (_u, min, max) => {
-            const r = this.spec.prefs.range;
-            if (r && mode === "step") return [r[0], r[1]];
+            const r = this.range();
+            if (r && xIsStep) return [r[0], r[1]];
             return min === max ? [min - 1, max + 1] : [min, max];
           },
         },
@@ -304,8 +336,8 @@ export class SeriesChart {
           if (sel.width > 3) {
             const a = u.posToVal(sel.left, "x");
             const b = u.posToVal(sel.left + sel.width, "x");
-            if (mode === "step") {
-              if (b > a) this.spec.onZoom([roundStep(a), roundStep(b)]);
+            if (xIsStep) {
+              if (b > a) this.zoom([roundStep(a), roundStep(b)]);
             } else {
               // Time axis: zoom to the steps of the points inside the selection.
               let lo = Infinity;
@@ -313,7 +345,7 @@ export class SeriesChart {
               for (const r of this.xSteps) r.x.forEach((x, i) => {
                 if (x >= a && x <= b) { lo = Math.min(lo, r.steps[i]); hi = Math.max(hi, r.steps[i]); }
               });
-              if (hi > lo) this.spec.onZoom([lo, hi]);
+              if (hi > lo) this.zoom([lo, hi]);
             }
           }
           u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
@@ -374,7 +406,8 @@ export class SeriesChart {
       const x = u.data[0][idx];
       if (this.xMode === "step") parts.push(h("span", { class: "ro-step" }, `step ${formatStep(x)}`));
       else {
-        const step = runs.length === 1 ? this.xSteps[0]?.steps[idx] : undefined;
+        // A monitoring step is a Unix time: the time already says it.
+        const step = runs.length === 1 && !isMonitoring(this.spec.path) ? this.xSteps[0]?.steps[idx] : undefined;
         parts.push(h("span", { class: "ro-step" }, this.xMode === "wall" ? formatTime(x) : `+${formatDuration(x)}`,
           step !== undefined ? h("span", { class: "ro-dim" }, ` step ${formatStep(step)}`) : null));
       }
@@ -393,12 +426,17 @@ export class SeriesChart {
         if (!d) return;
         const v = d.lastValue;
         const item = readoutItem(r, v ?? undefined, undefined, undefined, runs.length > 1);
-        if (d.lastStep !== null && runs.length === 1) item.append(h("span", { class: "ro-dim" }, ` @${formatStep(d.lastStep)}`));
+        if (d.lastStep !== null && runs.length === 1) item.append(h("span", { class: "ro-dim" }, ` @${this.stepLabel(d.lastStep)}`));
         parts.push(item);
       });
     }
     if (this.fallback) parts.push(h("span", { class: "ro-dim x-fallback", title: `A time axis needs raw points; this series has more than ${RAW_TIME_LIMIT.toLocaleString()} in the range. Zoom in to use time.` }, "x: step (too many points for time)"));
     setChildren(this.readout, parts);
+  }
+
+  /** A step as the readout shows it: monitoring/ steps are Unix seconds, shown as a time. */
+  private stepLabel(step: number): string {
+    return isMonitoring(this.spec.path) && stepsAreTimes(step) ? formatTime(step) : formatStep(step);
   }
 }
 

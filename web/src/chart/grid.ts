@@ -14,6 +14,7 @@ import { columnsFor, groupItems, rowWindow, type GridItem } from "../lib/search"
 import type { ChartPrefs } from "../lib/url";
 import { SeriesChart, type ChartInfo, type ChartRun, type StepMarker } from "./chart";
 import { HeatmapChart } from "./heatmap";
+import { FileView, ImageLatestView, ImageSeriesView } from "./images";
 import { LogView } from "./log";
 
 export { matchSearch, type GridItem } from "../lib/search";
@@ -286,9 +287,18 @@ export class ChartGrid {
       title: "Download every point of this chart (its runs, its zoomed step range) as CSV",
       onclick: () => void runExport(csvBtn, (progress) => this.exportCsv(path, card.item.kind === "histogram" ? 5_000 : undefined, progress)),
     }, "CSV");
+    const isFile = card.item.kind === "files" || card.item.kind === "file";
     setChildren(card.el, h("div", { class: "card-head" }, title,
-      h("div", { style: "display:flex;align-items:center;gap:6px;flex:none" }, badges, csvBtn)), body);
+      h("div", { style: "display:flex;align-items:center;gap:6px;flex:none" }, badges, isFile ? null : csvBtn)), body);
     card.el.classList.add("mounted");
+    if (isFile) {
+      const { project, runs } = this.spec;
+      const view = card.item.kind === "file" ? new FileView(body, project, runs[0], path)
+        : runs.length === 1 ? new ImageSeriesView(body, project, runs[0], path) : new ImageLatestView(body, project, runs, path);
+      card.mounted = { refresh: () => view.load(), destroy: () => view.destroy() };
+      void view.load();
+      return;
+    }
     if (card.item.kind === "string") {
       const log = new LogView(body, this.spec.project, this.spec.runs, path);
       card.mounted = { refresh: () => log.refresh(), destroy: () => log.destroy() };

@@ -3,6 +3,7 @@
 import { api, ApiError } from "../lib/api";
 import { h, setChildren } from "../lib/dom";
 import { formatStep } from "../lib/format";
+import { isMonitoring, logTimeLabel } from "../lib/monitoring";
 import type { ChartRun } from "./chart";
 
 const PAGE = 1000;
@@ -14,8 +15,12 @@ export class LogView {
   private hasMore = false;
   private abort = new AbortController();
   private lines = 0;
+  /** monitoring/ (captured stdout/stderr): steps are Unix seconds, so each line shows its time instead */
+  private readonly timed: boolean;
+  private lastTs: number | null = null;
 
   constructor(host: HTMLElement, private project: string, private runs: ChartRun[], private path: string) {
+    this.timed = isMonitoring(path);
     this.list = h("div", { class: "log-lines" });
     this.more = h("button", { class: "link log-more", onclick: () => void this.fetchPage() }, "load more");
     setChildren(host, this.list);
@@ -36,6 +41,15 @@ export class LogView {
     this.abort.abort();
   }
 
+  /** The step, or for a console line its local time (with the step in the tooltip). */
+  private lineHead(step: number, ts: number | undefined): HTMLElement {
+    if (!this.timed) return h("span", { class: "log-step" }, formatStep(step));
+    const t = ts ?? step;
+    const label = logTimeLabel(t, this.lastTs);
+    this.lastTs = t;
+    return h("span", { class: "log-step log-time", title: `${label.title} (step ${formatStep(step)})` }, label.text);
+  }
+
   private async fetchPage(): Promise<void> {
     const run = this.runs[0];
     if (!run) return;
@@ -48,8 +62,7 @@ export class LogView {
       if (!s || !s.steps) return;
       const frag = document.createDocumentFragment();
       s.steps.forEach((step, i) => {
-        frag.appendChild(h("div", { class: "log-line" },
-          h("span", { class: "log-step" }, formatStep(step)),
+        frag.appendChild(h("div", { class: "log-line" }, this.lineHead(step, s.timestamps?.[i]),
           h("span", { class: "log-text" }, String(s.values?.[i] ?? "")),
         ));
       });

@@ -360,7 +360,23 @@ export const api = {
   deleteMember(project: string, principal: string): Promise<void> {
     return request("DELETE", `${projectBase(project)}/members/${encodeURIComponent(principal)}`);
   },
-  fileUrl(project: string, runId: string, path: string): string {
-    return `${projectBase(project)}/runs/${encodeURIComponent(runId)}/files/${path.split("/").map(encodeURIComponent).join("/")}`;
+  /** A file attribute, or with `step` one point of a file series (the step as the API printed it). */
+  fileUrl(project: string, runId: string, path: string, step?: number): string {
+    const url = `${projectBase(project)}/runs/${encodeURIComponent(runId)}/files/${path.split("/").map(encodeURIComponent).join("/")}`;
+    return step === undefined ? url : `${url}?step=${encodeURIComponent(String(step))}`;
+  },
+  /** The type the server gives a stored file (sniffed from its first bytes; `HEAD`, so nothing is downloaded). */
+  async fileType(url: string, signal?: AbortSignal): Promise<string> {
+    let res: Response;
+    try {
+      res = await fetch(url, { method: "HEAD", signal, credentials: "same-origin", headers: requestHeaders(false) });
+    } catch (e) {
+      if ((e as Error).name === "AbortError") throw e;
+      connection.failed();
+      throw new ApiError(0, "unavailable", `cannot reach the server: ${(e as Error).message}`);
+    }
+    if (res.status === 401) unauthorized?.();
+    if (!res.ok) throw new ApiError(res.status, "http_" + res.status, `${res.status} ${res.statusText || "error"} reading the file's type`);
+    return res.headers.get("Content-Type") ?? "";
   },
 };

@@ -58,6 +58,13 @@ export function formatTime(sec: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** Unix seconds as the local time of day, "HH:MM:SS". */
+export function formatClock(sec: number): string {
+  if (!Number.isFinite(sec)) return "";
+  const d = new Date(sec * 1000);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
 /** "3m ago", "2h ago", "5d ago" relative to `now` (Unix seconds). */
 export function formatAgo(sec: number, now = Date.now() / 1000): string {
   const d = Math.max(0, now - sec);

@@ -1,20 +1,25 @@
 // Which series a chart grid shows, and how it groups them.
 
+import { isMonitoring } from "./monitoring";
+
 export interface GridItem {
   path: string;
-  kind: "float" | "string" | "histogram";
+  /** files: a file series (images with a step slider); file: one file attribute */
+  kind: "float" | "string" | "histogram" | "files" | "file";
 }
 
-const KIND_RANK = { float: 0, histogram: 1, string: 2 } as const;
+const KIND_RANK = { float: 0, histogram: 1, files: 2, file: 3, string: 4 } as const;
 
 export function groupOf(path: string): string {
   const i = path.indexOf("/");
   return i < 0 ? "" : path.slice(0, i);
 }
 
-/** Items grouped by first segment; groups and items in path order, root-level paths first. */
+/** Items grouped by first segment; groups and items in path order, system metrics (monitoring/) after the others of their kind. */
 export function groupItems(items: readonly GridItem[]): Map<string, GridItem[]> {
-  const sorted = items.slice().sort((a, b) => (a.kind === b.kind ? (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) : KIND_RANK[a.kind] - KIND_RANK[b.kind]));
+  const sorted = items.slice().sort((a, b) => KIND_RANK[a.kind] - KIND_RANK[b.kind]
+    || Number(isMonitoring(a.path)) - Number(isMonitoring(b.path))
+    || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const groups = new Map<string, GridItem[]>();
   for (const it of sorted) {
     const g = it.kind === "string" ? "text logs" : groupOf(it.path);

@@ -9,6 +9,7 @@ import { debounce, h, runColor, setChildren } from "../lib/dom";
 import { formatValue } from "../lib/format";
 import { live } from "../lib/live";
 import type { ChartPrefs, Route } from "../lib/url";
+import { textCell } from "./textviewer";
 import { chartControls, stateBadge } from "./widgets";
 
 type CompareRoute = Extract<Route, { page: "compare" }>;
@@ -78,11 +79,19 @@ export function comparePage(root: HTMLElement, initial: Route): Page {
     return Array.from(sets[0]).filter((p) => sets.every((s) => s.has(p))).sort();
   }
 
+  /** File series (images) in any run: each run's latest is shown, "no files" for a run without. */
+  function fileSeries(): string[] {
+    return Array.from(new Set(foundAttrs().flatMap((a) => a.filter((x) => x.type === "file_series").map((x) => x.path)))).sort();
+  }
+
   function drawGrid(): void {
-    const all = sharedSeries();
-    const shown = all.filter((p) => matchSearch(p, route.search));
+    const all: GridItem[] = [
+      ...sharedSeries().map((path): GridItem => ({ path, kind: "float" })),
+      ...fileSeries().map((path): GridItem => ({ path, kind: "files" })),
+    ];
+    const shown = all.filter((it) => matchSearch(it.path, route.search));
     controls.setCount(shown.length, all.length);
-    grid.setItems(shown.map((path): GridItem => ({ path, kind: "float" })));
+    grid.setItems(shown);
   }
 
   function drawDiff(): void {
@@ -103,7 +112,7 @@ export function comparePage(root: HTMLElement, initial: Route): Page {
             h("th", null, h("i", { class: "swatch", style: `background:${c.color}` }), c.label)))),
           h("tbody", null, shown.map((r) => h("tr", { class: r.differs ? "differs" : "" },
             h("td", { class: "diff-path" }, r.path),
-            r.values.map((v) => h("td", { class: v === undefined ? "missing" : "" }, v === undefined ? "—" : formatValue(v)))))),
+            r.values.map((v) => h("td", { class: v === undefined ? "missing" : "" }, v === undefined ? "—" : textCell(r.path, v, formatValue)))))),
         )),
     );
   }

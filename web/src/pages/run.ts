@@ -6,14 +6,20 @@ import { api, ApiError, type Attribute, type Run } from "../lib/api";
 import { debounce, h, runColor, setChildren } from "../lib/dom";
 import { formatAgo, formatStep, formatTime, formatValue } from "../lib/format";
 import { live } from "../lib/live";
+import { runLastStep } from "../lib/monitoring";
 import type { ChartPrefs, Route } from "../lib/url";
 import { notesEditor } from "./notes";
 import { runStateActions, runTitle } from "./run_edit";
+import { textCell } from "./textviewer";
 import { chartControls, icon, stateBadge, tagChips } from "./widgets";
 
 type RunRoute = Extract<Route, { page: "run" }>;
 
 const SERIES_TYPES = new Set(["float_series", "string_series", "histogram_series", "file_series"]);
+/** What the chart grid shows of each attribute type: series, and files (images inline). */
+const GRID_KINDS: Partial<Record<string, GridItem["kind"]>> = {
+  float_series: "float", string_series: "string", histogram_series: "histogram", file_series: "files", file: "file",
+};
 
 export function runPage(root: HTMLElement, initial: Route): Page {
   let route = initial as RunRoute;
@@ -68,9 +74,10 @@ export function runPage(root: HTMLElement, initial: Route): Page {
   }
 
   function drawGrid(): void {
-    const all: GridItem[] = attrs
-      .filter((a) => a.type === "float_series" || a.type === "string_series" || a.type === "histogram_series")
-      .map((a) => ({ path: a.path, kind: a.type === "float_series" ? "float" : a.type === "histogram_series" ? "histogram" : "string" }));
+    const all: GridItem[] = attrs.flatMap((a): GridItem[] => {
+      const kind = GRID_KINDS[a.type];
+      return kind ? [{ path: a.path, kind }] : [];
+    });
     const shown = all.filter((it) => matchSearch(it.path, route.search));
     controls.setCount(shown.length, all.length);
     grid.setItems(shown);
@@ -82,7 +89,7 @@ export function runPage(root: HTMLElement, initial: Route): Page {
     setTitle(r.name || r.run_id);
     setCrumbs([["Projects", { page: "projects" }], [project, runsRoute(project)], [r.name || r.run_id, null]]);
     const tags = attrs.find((a) => a.path === "sys/tags")?.value as string[] | undefined;
-    const lastStep = attrs.reduce((m, a) => (a.type === "float_series" && typeof a.last_step === "number" ? Math.max(m, a.last_step) : m), -Infinity);
+    const lastStep = runLastStep(attrs);
     const lineage: (Element | string)[] = [];
     if (ancestors.length) {
       lineage.push(icon("fork"), h("span", { class: "muted" }, "forked from "));
@@ -107,7 +114,7 @@ export function runPage(root: HTMLElement, initial: Route): Page {
         r.experiment_name ? meta("experiment", r.experiment_name) : null,
         meta("created", h("span", { title: formatTime(r.created_at) }, formatAgo(r.created_at))),
         meta("updated", h("span", { title: formatTime(r.updated_at) }, formatAgo(r.updated_at))),
-        Number.isFinite(lastStep) ? meta("last step", formatStep(lastStep)) : null,
+        lastStep !== null ? meta("last step", formatStep(lastStep)) : null,
       ),
       lineage.length || children.length
         ? h("div", { class: "lineage" },
@@ -277,6 +284,6 @@ function countLeaves(n: TreeNode): number {
 function leafValue(a: Attribute, project: string, runId: string): Node | string {
   if (a.type === "file") return h("a", { href: api.fileUrl(project, runId, a.path), download: "" }, "download");
   if (a.type === "string_set") return tagChips((a.value as string[]) ?? []);
-  if (a.type === "string") return JSON.stringify(a.value);
+  if (a.type === "string") return textCell(a.path, a.value, (v) => JSON.stringify(v));
   return formatValue(a.value);
 }

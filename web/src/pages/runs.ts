@@ -14,11 +14,13 @@ import { safeFileName } from "../lib/csv";
 import { formatAgo, formatTime, formatValue } from "../lib/format";
 import { live } from "../lib/live";
 import { PAGE_SIZE, RunsStore } from "../lib/runs-store";
+import { isLongText } from "../lib/textview";
 import { clampWidth, type Route } from "../lib/url";
 import { isArchived, visibilityQuery } from "../lib/visibility";
 import { FilterBox } from "./filterbox";
 import { notesEditor } from "./notes";
 import { bulkBar, errorText, removeTag, showSelect } from "./run_actions";
+import { textCell } from "./textviewer";
 import { icon, stateBadge, tagChips } from "./widgets";
 
 type RunsRoute = Extract<Route, { page: "runs" }>;
@@ -494,8 +496,10 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
           removeTag(project, run.run_id, t).then(() => runQuery(), (e) => setActionError(`Removing tag "${t}" from ${run.name || run.run_id}: ${errorText(e)}`));
         });
       case "text":
+        if (isLongText(v)) return textCell(c, v, String);
         return h("span", { title: String(v ?? "") }, String(v ?? ""));
       default: {
+        if (isLongText(v)) return textCell(c, v, String);
         const s = formatValue(v);
         return h("span", { class: typeof v === "number" || v === "NaN" || v === "Infinity" || v === "-Infinity" ? "num" : "", title: s }, s);
       }

@@ -7,25 +7,7 @@ import {
 } from "../lib/auth";
 import { h, setChildren } from "../lib/dom";
 import { onSession, session } from "../session";
-
-/** Copies `text`; falls back to selecting `el` and the copy command (plain-HTTP pages have no clipboard API). */
-async function copyText(text: string, el: HTMLElement): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    const range = document.createRange();
-    range.selectNodeContents(el);
-    const sel = window.getSelection();
-    sel?.removeAllRanges();
-    sel?.addRange(range);
-    try {
-      return document.execCommand("copy");
-    } catch {
-      return false;
-    }
-  }
-}
+import { copyText } from "./textviewer";
 
 const errorText = (e: unknown) => (e instanceof ApiError ? e.message : String(e));
 
