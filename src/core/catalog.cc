@@ -427,6 +427,26 @@ void Catalog::ApplyFile(const storage::RunInfo& run, const std::string& path, At
   });
 }
 
+void Catalog::ApplyPurge(const storage::RunInfo& run) {
+  Apply(run.project_id, [run](Project* p) {
+    auto it = p->by_run_id.find(run.id);
+    if (it == p->by_run_id.end()) return;
+    size_t idx = it->second;
+    p->runs.erase(p->runs.begin() + static_cast<std::ptrdiff_t>(idx));
+    auto drop = [idx](auto& v) {
+      if (idx < v.size()) v.erase(v.begin() + static_cast<std::ptrdiff_t>(idx));
+    };
+    for (auto& c : p->columns) {
+      drop(c.type);
+      drop(c.num);
+      drop(c.step);
+      drop(c.str);
+    }
+    p->by_run_id.clear();
+    for (size_t i = 0; i < p->runs.size(); ++i) p->by_run_id[p->runs[i].id] = i;
+  });
+}
+
 void Catalog::ApplyRemove(const storage::RunInfo& run, const std::vector<std::string>& paths) {
   Apply(run.project_id, [run, paths](Project* p) {
     size_t idx = p->Upsert(run);

@@ -109,6 +109,9 @@ class Catalog {
   void ApplyState(const storage::RunInfo& run, model::RunState state, int64_t now_us);
   void ApplyFile(const storage::RunInfo& run, const std::string& path, model::AttrType type,
                  const std::string& digest, int64_t size);
+  // A run purged (Backend::PurgeRun): its row and cells go; later runs move
+  // up one index (a purge is rare; this is O(runs × paths)).
+  void ApplyPurge(const storage::RunInfo& run);
   // Files and file series deleted (Backend::DeleteFiles): clears those
   // cells; other types at these paths are left alone, as the backend does.
   void ApplyRemove(const storage::RunInfo& run, const std::vector<std::string>& paths);

@@ -159,4 +159,28 @@ Status Tracker::EditRuns(const model::ProjectName& p, const std::vector<std::str
   return Status::Ok();
 }
 
+Status Tracker::PurgeRun(const model::ProjectName& p, const std::string& run_id) {
+  ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
+  ASSIGN_OR_RETURN(auto flag, backend_->FindAttribute(run.id, "sys/trashed"));
+  if (!flag || flag->value.type != model::AttrType::kBool || flag->value.i == 0)
+    return Status::Conflict("run '" + run_id + "' is not in the trash: move it there first (DELETE without purge)");
+  ASSIGN_OR_RETURN(auto children, backend_->ListChildren(run.id));
+  if (!children.empty()) {
+    std::string names;
+    for (size_t i = 0; i < children.size() && i < 5; ++i) names += (i ? ", " : "") + children[i].run_id;
+    return Status::Conflict("run '" + run_id + "' has forks (" + names + (children.size() > 5 ? ", …" : "") +
+                            ") that read its points: purge them first");
+  }
+  ASSIGN_OR_RETURN(auto orphans, backend_->PurgeRun(run));
+  catalog_->ApplyPurge(run);
+  for (const auto& digest : orphans) {
+    Status st = blobs_->Remove(digest);
+    // The reference is gone; a blob left behind only costs space.
+    if (!st.ok() && st.code() != Code::kNotFound) return st.WithContext("removing file " + digest);
+  }
+  nlohmann::json ev = {{"type", "run_purged"}, {"run_id", run.run_id}};
+  events_.Publish(run.project_id, ev.dump());
+  return Status::Ok();
+}
+
 }  // namespace sextant::core

@@ -112,6 +112,10 @@ class Tracker {
   // nothing. Each run's edit is one log batch of sys/ configs and tags.
   Status EditRuns(const model::ProjectName& p, const std::vector<std::string>& run_ids,
                   const model::EditRunOp& op);
+  // Deletes a run from the trash for good, with its points and the files no
+  // other run shares. Conflict unless the run is in the trash, and while
+  // runs fork from it (they read its points: purge them first).
+  Status PurgeRun(const model::ProjectName& p, const std::string& run_id);
   Result<std::pair<storage::RunInfo, bool>> CreateRun(const model::ProjectName& p,
                                                       model::CreateRunOp op);
   Result<storage::RunInfo> GetRun(const model::ProjectName& p, const std::string& run_id);

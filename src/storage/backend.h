@@ -213,6 +213,12 @@ class Backend {
   virtual Status DeleteFiles(const RunInfo& run, const std::vector<std::string>& paths,
                              int64_t now_us, const OnCommit& on_commit) = 0;
 
+  // Deletes a run for good, in one transaction: its chunks, file references,
+  // attributes and the run row. Returns the digests of the files it had that
+  // no other file reference names any more (the caller removes those blobs).
+  // The caller makes sure nothing forks from the run.
+  virtual Result<std::vector<std::string>> PurgeRun(const RunInfo& run) = 0;
+
   // Saved views of a project: replaced whole on Put; Delete is NotFound when absent.
   virtual Status PutView(int64_t project_id, const SavedView& view) = 0;
   virtual Result<std::vector<SavedView>> ListViews(int64_t project_id) = 0;

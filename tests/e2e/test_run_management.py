@@ -141,3 +141,22 @@ def test_edits_are_permissioned_and_audited(make_server):
         assert action in by_action, (action, sorted(by_action))
         assert by_action[action]["principal"] == "writer"
     assert by_action["run.edit"]["target"].endswith("/runs/r1")
+
+
+def test_purge_from_the_trash(client, proj):
+    client.create_run(proj, "keep")
+    client.create_run(proj, "junk")
+    client.log(proj, "junk", {"series": [{"path": "loss", "steps": [1, 2], "values": [1.0, 0.5]}]})
+    r = client.request("DELETE", f"/projects/{proj}/runs/junk?purge=true")
+    assert_error(r, 409)
+    assert "not in the trash" in r.json["error"]["message"]
+    assert client.request("DELETE", f"/projects/{proj}/runs/junk?purge=maybe").status == 400
+    assert client.request("DELETE", f"/projects/{proj}/runs/junk").status == 200
+    r = client.request("DELETE", f"/projects/{proj}/runs/junk?purge=true")
+    assert r.status == 200 and r.json == {"run_id": "junk", "purged": True}, r
+    assert client.get(f"/projects/{proj}/runs/junk").status == 404
+    assert ids(client, proj, trashed="include")[0] == ["keep"]
+    # The id can be used again, and starts empty.
+    client.create_run(proj, "junk")
+    r = client.post(f"/projects/{proj}/series", {"runs": ["junk"], "path": "loss"})
+    assert r.json["series"][0]["steps"] == []

@@ -58,6 +58,12 @@ class RunManagement:
         takes it back. Nothing is deleted for good. Returns the run."""
         return self._http().json("DELETE", _run_target(project, run_id), ok=(200,))
 
+    def purge_run(self, project: str, run_id: str) -> None:
+        """Deletes a run that is in the trash for good: its points, and its
+        files no other run shares. The server refuses (ApiError 409) a run
+        that is not in the trash, or that other runs fork from."""
+        self._http().json("DELETE", _run_target(project, run_id) + "?purge=true", ok=(200,))
+
     def restore_run(self, project: str, run_id: str) -> Dict[str, Any]:
         """Takes a run out of the trash. Returns the run."""
         return self._http().json("POST", _run_target(project, run_id) + "/restore", {}, ok=(200,))

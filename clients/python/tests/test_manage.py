@@ -104,3 +104,12 @@ def test_unknown_filter_paths_are_named(client, proj, three_runs):
     by_min = client.runs(proj, sort="-max(loss)", columns=["max(loss)"])
     assert [r["run_id"] for r in by_min] == ["r2", "r1", "r0"]
     assert by_min[0]["attributes"] == {"max(loss)": 2.0}
+
+
+def test_purge_run(client, proj, three_runs):
+    with pytest.raises(sextant.ApiError) as e:
+        client.purge_run(proj, "r1")
+    assert e.value.status == 409
+    client.delete_run(proj, "r1")
+    client.purge_run(proj, "r1")
+    assert listed(client, proj, trashed="include") == ["r0", "r2"]

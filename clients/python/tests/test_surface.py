@@ -20,7 +20,7 @@ RUN_METHODS = {
 CLIENT_METHODS = {
     "projects", "run", "runs", "attributes", "series", "download", "health", "close",
     # run management (_manage.py)
-    "project", "set_project_description", "delete_run", "restore_run", "edit_run", "edit_runs",
+    "project", "set_project_description", "delete_run", "purge_run", "restore_run", "edit_run", "edit_runs",
 }
 
 

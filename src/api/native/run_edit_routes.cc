@@ -35,7 +35,19 @@ void AddRunEditRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
   uint64_t body = o.max_body_bytes;
 
   // Into the trash: hidden from the runs table and charts until restored.
+  // With ?purge=true, a run already in the trash is deleted for good.
   m.Add({"DELETE", kRun, Permission::kWrite, 0, [t](Context& c) -> Result<http::Response> {
+           if (c.query.Has("purge")) {
+             const std::string& v = c.query.Get("purge");
+             if (v != "true" && v != "false")
+               return Status::InvalidArgument("purge: expected true or false, got '" + v.substr(0, 64) + "'");
+             if (v == "true") {
+               RETURN_IF_ERROR(t->PurgeRun(*c.project, c.Param("run_id")));
+               JsonWriter w;
+               w.BeginObject().Key("run_id").String(c.Param("run_id")).Key("purged").Bool(true).EndObject();
+               return Json(200, w.Take());
+             }
+           }
            model::EditRunOp op;
            op.trashed = true;
            return EditOne(t, c, op);

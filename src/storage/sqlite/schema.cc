@@ -91,6 +91,7 @@ CREATE TABLE IF NOT EXISTS files (
   created_us INTEGER NOT NULL,
   UNIQUE (attr_id, step)
 );
+CREATE INDEX IF NOT EXISTS files_by_digest ON files (digest);
 )sql";
 
 }  // namespace

@@ -66,6 +66,7 @@ class SqliteBackend : public Backend {
                           std::optional<int64_t> step) override;
   Result<std::vector<std::pair<int64_t, FileRef>>> ListFiles(int64_t run_id, const std::string& path,
                                                              int64_t lo, int64_t hi, size_t limit) override;
+  Result<std::vector<std::string>> PurgeRun(const RunInfo& run) override;
   Status DeleteFiles(const RunInfo& run, const std::vector<std::string>& paths, int64_t now_us,
                      const OnCommit& on_commit) override;  // sqlite_files_delete.cc
   Status PutView(int64_t project_id, const SavedView& view) override;
