@@ -82,7 +82,10 @@ export interface RunsEdit {
 /** `GET /api/v1/projects/{ws}/{p}` */
 export interface ProjectInfo { project: string; description?: string }
 
-export interface RunsPage { total: number; unfiltered_total?: number; runs: Run[] }
+/** A path the filter or sort names that no run of the project has, with the closest one it does have. */
+export interface UnknownPath { path: string; did_you_mean: string | null }
+
+export interface RunsPage { total: number; unfiltered_total?: number; runs: Run[]; unknown_paths?: UnknownPath[] }
 
 /** A saved runs-table view (`GET …/views`). */
 export interface SavedView { name: string; state: Record<string, unknown>; updated_at: number }

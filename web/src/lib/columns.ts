@@ -1,6 +1,7 @@
 // The runs table's column model: which attribute paths are shown, in which
 // order, how each cell reads its value from a run, and what to ask the server.
 
+import { parseAggregate } from "./aggregates";
 import type { Run } from "./api";
 
 /** Built-in paths the server knows (docs/api/native.md). */
@@ -28,6 +29,20 @@ export function columnLabel(path: string): string {
   return LABELS[path] ?? path;
 }
 
+/**
+ * A header's two lines: the path's folder above its last segment; a series
+ * aggregate keeps its function with the segment (`val` over `min(loss)`).
+ */
+export function headerParts(path: string): { group: string; name: string } {
+  const label = columnLabel(path);
+  if (label !== path) return { group: "", name: label };
+  const agg = parseAggregate(path);
+  const p = agg ? agg.path : path;
+  const slash = p.lastIndexOf("/");
+  const last = slash < 0 ? p : p.slice(slash + 1);
+  return { group: slash < 0 ? "" : p.slice(0, slash), name: agg ? `${agg.fn}(${last})` : last };
+}
+
 export type CellKind = "name" | "state" | "time" | "tags" | "text" | "value";
 
 export function cellKind(path: string): CellKind {
@@ -51,13 +66,8 @@ export function columnWidth(path: string): number {
     case "time": return 132;
     case "tags": return 180;
     case "text": return 160;
-    default: return Math.min(190, Math.max(92, 34 + 7.2 * lastSegment(path).length));
+    default: return Math.min(190, Math.max(92, 34 + 7.2 * headerParts(path).name.length));
   }
-}
-
-function lastSegment(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i < 0 ? path : path.slice(i + 1);
 }
 
 const isConfigPath = (p: string) => /^(config|configs|params|parameters|hparams)\//.test(p);
@@ -69,13 +79,20 @@ export function attributePaths(runs: readonly Run[]): string[] {
   return Array.from(seen).sort();
 }
 
+/** A value worth a default column: not an object (a histogram) nor a file's digest. */
+function isPlainValue(v: unknown): boolean {
+  if (v === null || v === undefined || typeof v === "number" || typeof v === "boolean") return true;
+  return typeof v === "string" && !/^[0-9a-f]{64}$/.test(v);
+}
+
 /**
- * Default columns for a project: name, state, created, tags, then config/*
- * paths, then the other attributes (series' last values) found in `runs`,
- * capped at MAX_DEFAULT_COLUMNS.
+ * Default columns from runs alone (a server without `…/attributes`, which
+ * says each path's type): name, state, created, tags, then config/* paths,
+ * then the other plain values (series' last values) found in `runs`, capped
+ * at MAX_DEFAULT_COLUMNS.
  */
 export function defaultColumns(runs: readonly Run[]): string[] {
-  const paths = attributePaths(runs).filter((p) => !p.startsWith("sys/"));
+  const paths = attributePaths(runs).filter((p) => !p.startsWith("sys/") && runs.every((r) => isPlainValue(r.attributes?.[p])));
   const configs = paths.filter(isConfigPath);
   // Metrics: small groups first (train/loss, eval/acc), large families
   // (grads/layer_00 … layer_99) last, so the cap keeps the summary metrics.

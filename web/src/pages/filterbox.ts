@@ -3,6 +3,7 @@
 
 import { complete, type Completion } from "../lib/autocomplete";
 import { h, setChildren } from "../lib/dom";
+import { filterPlaceholder, GENERIC_EXAMPLE } from "../lib/filter-example";
 import { icon } from "./widgets";
 
 export interface FilterBoxOptions {
@@ -28,7 +29,7 @@ export class FilterBox {
       spellcheck: "false",
       autocomplete: "off",
       "aria-label": "Filter runs",
-      placeholder: 'Filter: config/lr < 1e-3 and sys/tags contains "baseline"   (Enter to apply)',
+      placeholder: filterPlaceholder(GENERIC_EXAMPLE),
       value: opts.value,
       oninput: () => this.suggest(),
       onkeydown: (e: KeyboardEvent) => this.onKey(e),
@@ -55,6 +56,11 @@ export class FilterBox {
   setValue(v: string): void {
     this.input.value = v;
     this.applied = v;
+  }
+
+  /** Shows `example` (a filter on the project's own paths) as the placeholder. */
+  setExample(example: string): void {
+    this.input.placeholder = filterPlaceholder(example);
   }
 
   setError(msg: string | null): void {

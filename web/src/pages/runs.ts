@@ -5,8 +5,8 @@ import { api, ApiError, splitProject, type ProjectAttribute, type Run, type Runs
 import { GROUP_LIMIT, groupItems, groupRuns, type TableItem } from "../lib/grouping";
 import { applyView, parseView, serializeView, viewFromRoute, viewNameError } from "../lib/views";
 import {
-  addColumn, attributePaths, cellKind, cellValue, columnLabel, columnWidth, defaultColumns,
-  moveColumn, nextSort, removeColumn, requestColumns, SYS_PATHS,
+  addColumn, attributePaths, cellKind, cellValue, columnLabel, columnWidth, defaultColumns, headerParts,
+  DEFAULT_SYS_COLUMNS, moveColumn, nextSort, removeColumn, requestColumns, SYS_PATHS,
 } from "../lib/columns";
 import { h, runColor, setChildren } from "../lib/dom";
 import { collectRuns, downloadFile, runExport, runsCsv } from "../lib/export";
@@ -17,10 +17,15 @@ import { PAGE_SIZE, RunsStore } from "../lib/runs-store";
 import { isLongText } from "../lib/textview";
 import { clampWidth, type Route } from "../lib/url";
 import { isArchived, visibilityQuery } from "../lib/visibility";
+import { applySuggestion } from "../lib/unknown-paths";
+import { chooseDefaultColumns } from "../lib/default-columns";
+import { filterExample } from "../lib/filter-example";
 import { FilterBox } from "./filterbox";
 import { notesEditor } from "./notes";
 import { bulkBar, errorText, removeTag, showSelect } from "./run_actions";
+import { columnItems } from "./column_items";
 import { textCell } from "./textviewer";
+import { unknownNotice } from "./unknown_notice";
 import { icon, stateBadge, tagChips } from "./widgets";
 
 type RunsRoute = Extract<Route, { page: "runs" }>;
@@ -38,6 +43,8 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   setTitle(project);
 
   let discovered: Run[] = [];
+  /** The columns shown while the user has chosen none (known once the project's paths are). */
+  let defaults: string[] | null = null;
   let projectAttrs: ProjectAttribute[] = [];
   // Grouping (route.group): the whole query result, up to GROUP_LIMIT rows.
   let grouped: { runs: Run[]; total: number; unfiltered: number } | null = null;
@@ -51,7 +58,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
 
   const columns = (): string[] => {
     if (route.columns) return route.columns;
-    const cols = defaultColumns(discovered);
+    const cols = defaults ?? DEFAULT_SYS_COLUMNS;
     // Sorting by a hidden attribute shows it.
     return route.sort && !cols.includes(route.sort.path) ? [...cols, route.sort.path] : cols;
   };
@@ -79,6 +86,13 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     names: () => known,
     onApply: (text) => update({ ...route, filter: text.trim() }),
   });
+  // Paths the filter or sort names that no run has, and the closest ones it has.
+  const unknown = unknownNotice((u) => {
+    const next = applySuggestion(route, u);
+    filter.setValue(next.filter);
+    update(next);
+  });
+  filter.el.appendChild(unknown.el);
   const countEl = h("span", { class: "run-count" });
   const compareBtn = h("a", { class: "btn primary", href: "#" }, "Compare");
   const clearSel = h("button", { class: "btn ghost", onclick: () => update({ ...route, selected: [] }) }, "Clear selection");
@@ -148,6 +162,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
         const all = await api.queryRuns(project, { ...q, offset: 0, limit: GROUP_LIMIT }, ctl.signal);
         if (gen !== queryGen) return;
         filter.setError(null);
+        unknown.set(all.unknown_paths ?? []);
         firstLoaded = true;
         grouped = { runs: all.runs, total: all.total, unfiltered: all.unfiltered_total ?? all.total };
         items = groupItems(groupRuns(all.runs, path), collapsed);
@@ -155,6 +170,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
         drawAll();
       } catch (e) {
         if (gen !== queryGen || (e as Error).name === "AbortError") return;
+        unknown.set([]);
         filter.setError(e instanceof ApiError ? e.message.replace(/^filter: /, "") : String(e));
       }
       return;
@@ -165,6 +181,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
       const first = await api.queryRuns(project, { ...q, offset: 0, limit: PAGE_SIZE }, ctl.signal);
       if (gen !== queryGen) return;
       filter.setError(null);
+      unknown.set(first.unknown_paths ?? []);
       firstLoaded = true;
       store.reset(fetcherFor(q), first);
       scroller.scrollTop = Math.min(scroller.scrollTop, Math.max(0, first.total * ROW_H - scroller.clientHeight));
@@ -172,6 +189,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
       drawAll();
     } catch (e) {
       if (gen !== queryGen || (e as Error).name === "AbortError") return;
+      unknown.set([]);
       const msg = e instanceof ApiError ? e.message : String(e);
       if (e instanceof ApiError && e.status === 400) filter.setError(msg.replace(/^filter: /, ""));
       else filter.setError(msg);
@@ -194,23 +212,27 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   }
 
   async function discover(): Promise<void> {
+    // Every path in the project (column picker, autocompletion, grouping, default columns), asked at once.
+    const attrsP = api.projectAttributes(project, ctl.signal).then((a) => a, (e: Error) => e);
     try {
       const res = await api.queryRuns(project, { limit: DISCOVER_LIMIT, offset: 0 }, ctl.signal);
       discovered = res.runs;
       learn(res.runs);
-      if (route.columns === null) await runQuery();
-      else drawAll();
     } catch (e) {
-      if ((e as Error).name !== "AbortError") filter.setError(e instanceof ApiError ? e.message : String(e));
+      if ((e as Error).name === "AbortError") return;
+      filter.setError(e instanceof ApiError ? e.message : String(e));
     }
-    try {
-      // Every path in the project, for the column picker, autocompletion and grouping.
-      projectAttrs = await api.projectAttributes(project, ctl.signal);
-      learn([]);
-      drawToolbar();
-    } catch {
-      // An older server without …/attributes: the names seen in loaded runs suffice.
+    const attrs = await attrsP;
+    if (destroyed) return;
+    // An older server without …/attributes: the names and values seen in loaded runs suffice.
+    if (!(attrs instanceof Error)) {
+      projectAttrs = attrs;
+      filter.setExample(filterExample(projectAttrs, discovered));
     }
+    defaults = attrs instanceof Error ? defaultColumns(discovered) : chooseDefaultColumns(attrs, discovered);
+    learn([]);
+    if (route.columns === null) await runQuery();
+    else drawToolbar(); // the columns are the user's: only the grouping menu learns paths
   }
 
   /** Paths worth grouping by: built-ins and single values (not series or files). */
@@ -298,9 +320,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
       }))];
     for (const c of columns()) {
       const sorted = route.sort?.path === c ? route.sort.order : null;
-      const slash = c.lastIndexOf("/");
-      const label = columnLabel(c);
-      const isSys = label !== c;
+      const parts = headerParts(c);
       cells.push(h("div", {
         class: "th" + (sorted ? " sorted" : "") + (cellKind(c) === "value" ? " th-num" : ""),
         style: `width:${widthOf(c)}px`,
@@ -336,8 +356,8 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
         },
       },
         h("span", { class: "th-label" },
-          h("span", { class: "th-group" }, !isSys && slash >= 0 ? c.slice(0, slash) : ""),
-          h("span", { class: "th-name" }, isSys ? label : c.slice(slash + 1))),
+          h("span", { class: "th-group" }, parts.group),
+          h("span", { class: "th-name" }, parts.name)),
         h("span", { class: "sort-ind" }, sorted === "asc" ? "▲" : sorted === "desc" ? "▼" : ""),
         h("button", {
           class: "th-remove", title: `Remove column ${c}`,
@@ -511,7 +531,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     colsMenu.hidden = !colsMenu.hidden;
     if (!colsMenu.hidden) drawColumnsMenu();
   }
-  const colSearch = h("input", { class: "input", placeholder: "Search or type a path, Enter to add", oninput: () => drawColumnList(),
+  const colSearch = h("input", { class: "input", placeholder: "Search, or type a path or min(series), Enter to add", oninput: () => drawColumnList(),
     onkeydown: (e: KeyboardEvent) => {
       if (e.key === "Enter" && colSearch.value.trim()) {
         update({ ...route, columns: addColumn(columns(), colSearch.value.trim()) });
@@ -534,12 +554,14 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     const q = colSearch.value.trim().toLowerCase();
     const cols = columns();
     const all = Array.from(new Set([...cols, ...known])).filter((p) => p.toLowerCase().includes(q)).slice(0, 300);
-    setChildren(colList, all.map((p) => h("label", { class: "cols-item" },
-      h("input", { type: "checkbox", checked: cols.includes(p), onchange: (e: Event) => {
-        const on = (e.target as HTMLInputElement).checked;
-        update({ ...route, columns: on ? addColumn(columns(), p) : removeColumn(columns(), p) });
-      } }),
-      h("span", null, p))));
+    setChildren(colList, columnItems(all, cols, floatSeries(), (next) => {
+      update({ ...route, columns: next });
+      drawColumnList();
+    }));
+  }
+  /** Float series paths: the ones with aggregates (min, max, …) to offer as columns. */
+  function floatSeries(): Set<string> {
+    return new Set(projectAttrs.filter((a) => (a.types.float_series ?? 0) > 0).map((a) => a.path));
   }
   // ---- saved views ----
   let views: SavedView[] = [];
