@@ -33,9 +33,9 @@ timestamp is kept (ties: the one logged last) and the count of the others is
 reported per metric; steps at or beyond ±9e12 and timestamps outside years
 1970–9999 are reported and skipped; keys that are no valid Sextant paths
 (``a//b``, ``/a``, metrics under ``sys/``) are reported and skipped. The
-native API has no end time and no trash: a run's end time becomes the time
-of the import (reported once), and deleted runs (only imported with
-``--include-deleted``) come in as active, each reported. Experiment tags and
+native API has no end time: a run's end time becomes the time of the import
+(reported once). Deleted runs (only imported with ``--include-deleted``) go
+to Sextant's trash. Experiment tags and
 MLflow 3 logged models are reported, not imported.
 """
 from __future__ import annotations
@@ -184,9 +184,8 @@ def write_run(w: RunWriter, info: RunInfo, data: RunData) -> None:
         path = "artifacts/" + rel
         if _valid(w, path, f"artifact {rel!r}"):
             w.file(path, source, name=rel.rsplit("/", 1)[-1])
-    if info.lifecycle == "deleted":
-        w.skip("lifecycle_stage 'deleted'",
-               "the native API cannot trash a run: imported as an active run")
+    if info.lifecycle == "deleted":  # into Sextant's trash, as it was in MLflow's
+        w.flag("sys/trashed", True)
 
 
 def write_metric(w: RunWriter, key: str, rows: Rows) -> None:
