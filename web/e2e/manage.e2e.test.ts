@@ -185,6 +185,52 @@ describe("run management", () => {
     expect(await attr("r4", "sys/trashed")).toBeUndefined();
   });
 
+  it("deletes runs forever from the trash, after a confirmation, and shows each refusal", async () => {
+    const c = client(stack.api, P);
+    await c.createRun({ run_id: "doomed", name: "doomed run" });
+    await c.log("doomed", { series: [{ path: "train/loss", steps: steps(5), values: steps(5) }] });
+    await c.createRun({ run_id: "parent", name: "parent run" });
+    await c.log("parent", { series: [{ path: "train/loss", steps: steps(5), values: steps(5) }] });
+    await c.createRun({ run_id: "child", name: "child run", fork_run_id: "parent", fork_step: 2 });
+    expect((await api("POST", "/runs/edit", { run_ids: ["doomed", "parent"], trashed: true })).status).toBe(200);
+
+    await page.goto(`${stack.web}/${TABLE}&show=trash`);
+    await waitForRuns(["doomed", "parent"]);
+    await selectRuns(["doomed", "parent"]);
+    await page.click(".bulk-purge");
+    expect(await page.textContent(".purge-confirm")).toContain("cannot be undone");
+    // Cancel deletes nothing.
+    await page.click(".bulk-purge-cancel");
+    expect(await page.$(".purge-confirm")).toBeNull();
+    expect((await api("GET", "/runs/doomed")).status).toBe(200);
+
+    await page.click(".bulk-purge");
+    await page.click(".bulk-purge-confirm");
+    // "parent" has a fork: the server's 409 message is shown for it, it stays selected; "doomed" is gone.
+    await waitForRuns(["parent"]);
+    await page.waitForSelector(".bulk-error:not([hidden])");
+    const err = (await page.textContent(".bulk-error"))!;
+    expect(err).toMatch(/^parent run: /);
+    expect(err).toContain("fork");
+    expect(err).not.toContain("doomed");
+    expect(await page.textContent(".bulk-count")).toBe("1 run selected");
+    expect((await api("GET", "/runs/doomed")).status).toBe(404);
+    expect((await api("GET", "/runs/parent")).status).toBe(200);
+
+    // Once the fork is in the trash too, both go in one action (the fork first, whatever the order).
+    expect((await api("DELETE", "/runs/child")).status).toBe(200);
+    await page.reload();
+    await waitForRuns(["child", "parent"]);
+    await selectRuns(["child"]);
+    await page.click(".bulk-purge");
+    expect(await page.textContent(".purge-confirm")).toContain("these 2 runs");
+    await page.click(".bulk-purge-confirm");
+    await page.waitForSelector(".table-empty:not([hidden]) >> text=The trash is empty.");
+    expect(await page.isHidden(".bulk-bar")).toBe(true);
+    expect((await api("GET", "/runs/parent")).status).toBe(404);
+    expect((await api("GET", "/runs/child")).status).toBe(404);
+  });
+
   it("shows the server's refusal of a bulk action and changes nothing", async () => {
     // A selection holding a run the project does not have: the server refuses the whole edit.
     await page.goto(`${stack.web}/${TABLE}&sel=r1&sel=ghost`);

@@ -49,6 +49,29 @@ describe("saved views", () => {
   });
 });
 
+describe("the archived/trash listing", () => {
+  it("is saved and restored with the view, through the URL", () => {
+    const r: RunsRoute = { page: "runs", project: "t/p", filter: "", sort: null, columns: null, selected: [], show: "trash" };
+    const state = JSON.parse(JSON.stringify(serializeView(viewFromRoute(r))));
+    expect(state.show).toBe("trash");
+    const back = applyView({ page: "runs", project: "t/p", filter: "x", sort: null, columns: null, selected: ["r1"] }, parseView(state));
+    // Another listing: the selection (runs of the old one) is dropped.
+    expect(back).toEqual(r);
+    expect(parseRoute(formatRoute(back))).toEqual(r);
+    expect(formatRoute(back)).toContain("show=trash");
+    expect(applyView({ ...r, selected: ["r1"] }, parseView({ show: "trash" })).selected).toEqual(["r1"]);
+  });
+
+  it("a view without it lists the active runs, whatever the table showed", () => {
+    const active = viewFromRoute({ page: "runs", project: "t/p", filter: "", sort: null, columns: null, selected: [] });
+    expect("show" in active).toBe(false);
+    const back = applyView({ page: "runs", project: "t/p", filter: "", sort: null, columns: null, selected: ["r1"], show: "archived" }, parseView(active));
+    expect(back.show).toBeUndefined();
+    expect(parseView({ show: "everything" }).show).toBeUndefined();
+    expect(parseView({ show: "archived" }).show).toBe("archived");
+  });
+});
+
 describe("column widths", () => {
   it("round-trip through the URL and a view", () => {
     const r: RunsRoute = {

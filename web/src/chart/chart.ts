@@ -442,9 +442,10 @@ export class SeriesChart {
 
 function readoutItem(r: ChartRun, v: number | null | undefined, lo: number | null | undefined, hi: number | null | undefined, named: boolean): HTMLElement {
   const val = v === undefined ? "–" : v === null ? "gap" : formatNumber(v);
-  // Several runs: the swatch names the run (as in the page's legend); the name is in the tooltip.
-  return h("span", { class: "ro-item", title: named ? r.label : undefined },
+  // Several runs: each value with its run's name (cut short; whole in the tooltip).
+  return h("span", { class: "ro-item", title: named ? r.label : undefined, dataset: { run: r.runId } },
     h("i", { class: "swatch", style: `background:${r.color}` }),
+    named ? h("span", { class: "ro-name" }, r.label) : null,
     h("b", null, val),
     typeof lo === "number" && typeof hi === "number" && lo !== hi
       ? h("span", { class: "ro-dim" }, ` [${formatNumber(lo)}, ${formatNumber(hi)}]`) : null,

@@ -148,7 +148,8 @@ export class ChartGrid {
   }
 
   setItems(items: GridItem[]): void {
-    const same = items.length === this.items.length && items.every((it, i) => it.path === this.items[i].path && it.kind === this.items[i].kind);
+    const key = (it: GridItem) => `${it.kind}\u0000${it.path}\u0000${it.runs?.join("\u0001") ?? ""}\u0000${it.note ?? ""}`;
+    const same = items.length === this.items.length && items.every((it, i) => key(it) === key(this.items[i]));
     if (same) return;
     this.items = items;
     this.rebuild();
@@ -255,8 +256,8 @@ export class ChartGrid {
   }
 
   /** Every raw point of `path` for the grid's runs, in the zoomed step range if any, as a CSV download. */
-  private async exportCsv(path: string, pageSize: number | undefined, progress: (done: number, total: number | null) => void): Promise<void> {
-    const { project, runs, prefs } = this.spec;
+  private async exportCsv(path: string, runs: ChartRun[], pageSize: number | undefined, progress: (done: number, total: number | null) => void): Promise<void> {
+    const { project, prefs } = this.spec;
     const parts = await seriesCsv(
       async (runId, after, limit) => (await api.series(project, seriesPageQuery(runId, path, after, limit, prefs.range)))
         .find((s) => s.run_id === runId),
@@ -272,8 +273,15 @@ export class ChartGrid {
     card.el.classList.remove("mounted");
   }
 
+  /** The runs a card draws: the item's subset of the grid's, in the grid's order. */
+  private runsOf(item: GridItem): ChartRun[] {
+    const only = item.runs;
+    return only ? this.spec.runs.filter((r) => only.includes(r.runId)) : this.spec.runs;
+  }
+
   private mount(card: Card, width: number): void {
     const path = card.item.path;
+    const runs = this.runsOf(card.item);
     const slash = path.lastIndexOf("/");
     const title = h("div", { class: "card-title", title: path },
       slash >= 0 ? h("span", { class: "dim" }, path.slice(0, slash + 1)) : null,
@@ -285,10 +293,11 @@ export class ChartGrid {
     const csvBtn = h("button", {
       class: "icon-btn card-csv", style: "font-size:11px;padding:0 2px",
       title: "Download every point of this chart (its runs, its zoomed step range) as CSV",
-      onclick: () => void runExport(csvBtn, (progress) => this.exportCsv(path, card.item.kind === "histogram" ? 5_000 : undefined, progress)),
+      onclick: () => void runExport(csvBtn, (progress) => this.exportCsv(path, runs, card.item.kind === "histogram" ? 5_000 : undefined, progress)),
     }, "CSV");
     const isFile = card.item.kind === "files" || card.item.kind === "file";
-    setChildren(card.el, h("div", { class: "card-head" }, title,
+    const note = card.item.note ? h("span", { class: "card-note", title: card.item.noteTitle ?? card.item.note }, card.item.note) : null;
+    setChildren(card.el, h("div", { class: "card-head" }, title, note,
       h("div", { style: "display:flex;align-items:center;gap:6px;flex:none" }, badges, isFile ? null : csvBtn)), body);
     card.el.classList.add("mounted");
     if (isFile) {
@@ -316,7 +325,7 @@ export class ChartGrid {
     const chart = new SeriesChart(body, {
       project: this.spec.project,
       path,
-      runs: this.spec.runs,
+      runs,
       prefs: this.spec.prefs,
       height: this.spec.chartHeight ?? 180,
       markers: this.spec.markers,

@@ -118,12 +118,17 @@ export class ImageSeriesView {
     this.setLabel();
     const seq = ++this.shown;
     const url = api.fileUrl(this.project, this.run.runId, this.path, p.step);
-    this.view.dataset.step = String(p.step);
     fileView(url, p.name || this.path, p, this.abort.signal).then((el) => {
       // A slider moved on while this loaded: the newer call draws.
-      if (seq === this.shown) setChildren(this.view, el);
+      if (seq !== this.shown) return;
+      // The step is marked with its image, not before: the previous image stays until then.
+      this.view.dataset.step = String(p.step);
+      setChildren(this.view, el);
     }, (e) => {
-      if ((e as Error).name !== "AbortError" && seq === this.shown) setChildren(this.view, h("div", { class: "chart-error" }, errorText(e)));
+      if ((e as Error).name !== "AbortError" && seq === this.shown) {
+        this.view.dataset.step = String(p.step);
+        setChildren(this.view, h("div", { class: "chart-error" }, errorText(e)));
+      }
     });
   }
 }

@@ -300,6 +300,10 @@ export const api = {
   trashRun(project: string, runId: string): Promise<Run> {
     return request<Run>("DELETE", `${projectBase(project)}/runs/${encodeURIComponent(runId)}`);
   },
+  /** Deletes a run in the trash for good; 409 when it is not in the trash or runs fork from it. */
+  purgeRun(project: string, runId: string): Promise<{ run_id: string; purged: boolean }> {
+    return request("DELETE", `${projectBase(project)}/runs/${encodeURIComponent(runId)}?purge=true`);
+  },
   restoreRun(project: string, runId: string): Promise<Run> {
     return request<Run>("POST", `${projectBase(project)}/runs/${encodeURIComponent(runId)}/restore`);
   },

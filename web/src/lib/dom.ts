@@ -64,15 +64,7 @@ export function debounce<A extends unknown[]>(fn: (...a: A) => void, ms: number)
   return d;
 }
 
-/** Line colours for runs, distinguishable on white and in pairs. */
-export const RUN_COLORS = [
-  "#2563eb", "#e8590c", "#0ca678", "#c2255c", "#7048e8", "#e0a800",
-  "#1098ad", "#6d4c41", "#5c7cfa", "#d6336c", "#2b8a3e", "#495057",
-];
-
-export function runColor(i: number): string {
-  return RUN_COLORS[i % RUN_COLORS.length];
-}
+export { RUN_COLORS, runColor } from "./colors";
 
 /** `#rrggbb` with an alpha, as rgba(). */
 export function alpha(hex: string, a: number): string {

@@ -6,6 +6,12 @@ export interface GridItem {
   path: string;
   /** files: a file series (images with a step slider); file: one file attribute */
   kind: "float" | "string" | "histogram" | "files" | "file";
+  /** ids of the grid's runs drawn in this card (default: all of them) */
+  runs?: string[];
+  /** a line next to the title, e.g. which runs lack the series */
+  note?: string;
+  /** the note's tooltip (default: the note) */
+  noteTitle?: string;
 }
 
 const KIND_RANK = { float: 0, histogram: 1, files: 2, file: 3, string: 4 } as const;

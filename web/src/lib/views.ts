@@ -1,8 +1,8 @@
 // Saved views of the runs table: the part of the table's state worth naming
-// (filter, sort, columns, grouping), stored on the server as a JSON object
+// (filter, sort, columns, grouping, archived/trash listing), stored on the server as a JSON object
 // under `PUT …/views/{name}`. Selection is not part of a view.
 
-import { clampWidth, type Route, type SortState } from "./url";
+import { clampWidth, type Route, type RunsShow, type SortState } from "./url";
 
 type RunsRoute = Extract<Route, { page: "runs" }>;
 
@@ -19,6 +19,8 @@ export interface ViewState {
   group: string | null;
   /** user-set column widths, CSS px */
   widths?: Record<string, number>;
+  /** which runs are listed besides the active ones; absent: the active ones only */
+  show?: RunsShow;
 }
 
 /** The view state of a runs-table route. */
@@ -30,6 +32,7 @@ export function viewFromRoute(r: RunsRoute): ViewState {
     columns: r.columns ? r.columns.slice() : null,
     group: r.group ?? null,
     ...(r.widths && Object.keys(r.widths).length ? { widths: { ...r.widths } } : {}),
+    ...(r.show ? { show: r.show } : {}),
   };
 }
 
@@ -53,6 +56,7 @@ export function parseView(raw: unknown): ViewState {
   }
   return {
     ...(Object.keys(widths).length ? { widths } : {}),
+    ...(o.show === "archived" || o.show === "trash" ? { show: o.show as RunsShow } : {}),
     version: typeof o.version === "number" ? o.version : VIEW_VERSION,
     filter: str(o.filter),
     sort,
@@ -61,11 +65,13 @@ export function parseView(raw: unknown): ViewState {
   };
 }
 
-/** `route` with the view applied (the selection is kept). */
+/** `route` with the view applied (the selection is kept, unless the view lists other runs: archived, trash). */
 export function applyView(route: RunsRoute, v: ViewState): RunsRoute {
   const next: RunsRoute = {
-    page: "runs", project: route.project, filter: v.filter, sort: v.sort, columns: v.columns, selected: route.selected,
+    page: "runs", project: route.project, filter: v.filter, sort: v.sort, columns: v.columns,
+    selected: (v.show ?? null) === (route.show ?? null) ? route.selected : [],
   };
+  if (v.show) next.show = v.show;
   if (v.group) next.group = v.group;
   if (v.widths && Object.keys(v.widths).length) next.widths = { ...v.widths };
   return next;

@@ -1,10 +1,12 @@
-// Compare: the selected runs overlaid on every float series they share, and
-// the configs that differ between them.
+// Compare: the selected runs overlaid on every float series any of them has
+// (a chart notes the runs that lack its series), and the configs that differ
+// between them.
 
 import { href, navigate, setCrumbs, setTitle, type Page } from "../app";
 import { ChartGrid, matchSearch, type GridItem } from "../chart/grid";
 import type { ChartRun } from "../chart/chart";
 import { api, ApiError, type Attribute, type Run } from "../lib/api";
+import { floatSeriesCoverage, lackingNote } from "../lib/compare-series";
 import { debounce, h, runColor, setChildren } from "../lib/dom";
 import { formatValue } from "../lib/format";
 import { live } from "../lib/live";
@@ -71,12 +73,17 @@ export function comparePage(root: HTMLElement, initial: Route): Page {
     )));
   }
 
-  /** Float series present in every run. */
-  function sharedSeries(): string[] {
-    const found = foundAttrs();
-    if (found.length === 0) return [];
-    const sets = found.map((a) => new Set(a.filter((x) => x.type === "float_series").map((x) => x.path)));
-    return Array.from(sets[0]).filter((p) => sets.every((s) => s.has(p))).sort();
+  /** Float series of any found run; one that some runs lack draws the others and names those. */
+  function floatItems(): GridItem[] {
+    const found = foundRuns();
+    const label = new Map(found.map((r) => [r.runId, r.label]));
+    return floatSeriesCoverage(found.map((r) => r.runId), foundAttrs()).map((c): GridItem => c.lacking.length === 0
+      ? { path: c.path, kind: "float" }
+      : {
+        path: c.path, kind: "float", runs: c.have,
+        note: lackingNote(c.lacking.map((id) => label.get(id) ?? id)),
+        noteTitle: `Not logged by ${c.lacking.map((id) => label.get(id) ?? id).join(", ")}`,
+      });
   }
 
   /** File series (images) in any run: each run's latest is shown, "no files" for a run without. */
@@ -86,7 +93,7 @@ export function comparePage(root: HTMLElement, initial: Route): Page {
 
   function drawGrid(): void {
     const all: GridItem[] = [
-      ...sharedSeries().map((path): GridItem => ({ path, kind: "float" })),
+      ...floatItems(),
       ...fileSeries().map((path): GridItem => ({ path, kind: "files" })),
     ];
     const shown = all.filter((it) => matchSearch(it.path, route.search));

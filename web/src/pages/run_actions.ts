@@ -1,10 +1,12 @@
 // Run management on the runs table: the bar of actions on the selected runs
-// (tags, archive, trash, restore) and the menu choosing which runs are
-// listed. Every action is one request; a refusal shows the server's message
-// under the bar instead of failing silently.
+// (tags, archive, trash, restore, delete forever) and the menu choosing which
+// runs are listed. Every action is one request (delete forever: one per run);
+// a refusal shows the server's message under the bar instead of failing
+// silently.
 
 import { api, ApiError, type RunsEdit } from "../lib/api";
 import { h, setChildren } from "../lib/dom";
+import { purgeRuns } from "../lib/purge";
 import type { RunsShow } from "../lib/url";
 
 /** The text to show for a failed action: the server's own message. */
@@ -17,8 +19,10 @@ export interface BulkBarOptions {
   project: string;
   selected(): string[];
   show(): RunsShow | undefined;
-  /** After a change: reload the table; `clear` when the runs left the view. */
-  changed(clear: boolean): void;
+  /** After a change: reload the table; `clear` when the runs left the view, `keep`: the runs to leave selected then. */
+  changed(clear: boolean, keep?: string[]): void;
+  /** A run's name for messages (its id when unknown). */
+  nameOf?(runId: string): string;
 }
 
 export interface BulkBar {
@@ -32,6 +36,8 @@ export function bulkBar(o: BulkBarOptions): BulkBar {
   const el = h("div", { class: "bulk-bar", hidden: true });
   const error = h("div", { class: "action-error bulk-error", role: "alert", hidden: true });
   let tagMode: "add" | "remove" | null = null;
+  /** "Delete forever" was pressed once: awaiting confirmation. */
+  let confirmPurge = false;
   let busy = false;
 
   const showError = (msg: string | null) => {
@@ -47,6 +53,7 @@ export function bulkBar(o: BulkBarOptions): BulkBar {
     try {
       await api.editRuns(o.project, { run_ids: ids, ...edit });
       tagMode = null;
+      confirmPurge = false;
       o.changed(clear);
     } catch (e) {
       showError(errorText(e));
@@ -54,6 +61,34 @@ export function bulkBar(o: BulkBarOptions): BulkBar {
       busy = false;
       draw();
     }
+  }
+
+  /** Purges the selected runs; the ones refused stay selected, each with the server's message. */
+  async function purge(): Promise<void> {
+    const ids = o.selected();
+    if (!ids.length || busy) return;
+    busy = true;
+    confirmPurge = false;
+    showError(null);
+    draw();
+    try {
+      const r = await purgeRuns(ids, (id) => api.purgeRun(o.project, id), errorText);
+      const name = o.nameOf ?? ((id: string) => id);
+      if (r.failed.length) {
+        showError(r.failed.map((f) => `${name(f.runId)}: ${f.message}`).join("\n"));
+        if (r.purged.length) o.changed(true, r.failed.map((f) => f.runId));
+      } else o.changed(true);
+    } finally {
+      busy = false;
+      draw();
+    }
+  }
+
+  function purgeConfirm(n: number): HTMLElement {
+    return h("span", { class: "confirm purge-confirm", role: "alertdialog" },
+      h("span", { class: "purge-warning" }, `Delete ${n === 1 ? "this run" : `these ${n} runs`} forever, with ${n === 1 ? "its" : "their"} points and files? This cannot be undone.`),
+      h("button", { class: "btn danger bulk-purge-confirm", disabled: busy, onclick: () => void purge() }, "Delete forever"),
+      h("button", { class: "btn ghost bulk-purge-cancel", onclick: () => { confirmPurge = false; draw(); } }, "Cancel"));
   }
 
   function tagInput(mode: "add" | "remove"): HTMLElement {
@@ -78,6 +113,7 @@ export function bulkBar(o: BulkBarOptions): BulkBar {
     el.hidden = n === 0;
     if (!n) {
       tagMode = null;
+      confirmPurge = false;
       showError(null);
       return;
     }
@@ -86,7 +122,8 @@ export function bulkBar(o: BulkBarOptions): BulkBar {
       h("button", { class: `btn ${cls}`, title, disabled: busy, onclick: fn }, label);
     const actions: HTMLElement[] = [];
     if (show === "trash") {
-      actions.push(btn("bulk-restore", "Restore", "Take the selected runs out of the trash", () => void run({ trashed: false }, true)));
+      actions.push(btn("bulk-restore", "Restore", "Take the selected runs out of the trash", () => void run({ trashed: false }, true)),
+        btn("danger bulk-purge", "Delete forever", "Delete the selected runs for good: their points and files", () => { confirmPurge = true; draw(); }));
     } else {
       actions.push(
         btn("bulk-add-tag", "Add tag", "Add a tag to the selected runs", () => { tagMode = "add"; draw(); }),
@@ -99,7 +136,8 @@ export function bulkBar(o: BulkBarOptions): BulkBar {
       h("div", { class: "bulk-row" },
         h("span", { class: "bulk-count" }, n === 1 ? "1 run selected" : `${n} runs selected`),
         actions,
-        tagMode ? tagInput(tagMode) : null),
+        tagMode ? tagInput(tagMode) : null,
+        confirmPurge && show === "trash" ? purgeConfirm(n) : null),
       error);
   }
 

@@ -101,9 +101,13 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   const setActionError = (msg: string | null) => { actionErr.textContent = msg ?? ""; actionErr.hidden = !msg; };
   const bulk = bulkBar({
     project, selected: () => route.selected, show: () => route.show,
-    changed: (clear) => {
-      if (clear) update({ ...route, selected: [] });
+    changed: (clear, keep) => {
+      if (clear) update({ ...route, selected: keep ?? [] });
       void runQuery();
+    },
+    nameOf: (id) => {
+      for (const r of rows.values()) if (typeof r.run === "object" && r.run.run_id === id) return r.run.name || id;
+      return id;
     },
   });
   const notes = notesEditor({ class: "project-notes", emptyLabel: "Add a project description",
@@ -579,7 +583,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     colsMenu.hidden = true;
     setChildren(viewsMenu,
       h("div", { class: "views-save" }, viewName, h("button", { class: "btn primary view-save", onclick: () => void saveView() }, "Save")),
-      h("div", { class: "views-hint" }, "Saves the filter, sort, columns (order, widths) and grouping."),
+      h("div", { class: "views-hint" }, "Saves the filter, sort, columns (order, widths), grouping and which runs are listed (archived, trash)."),
       viewErr, viewList);
     viewsError = "";
     drawViewList();
