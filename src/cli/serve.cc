@@ -40,6 +40,8 @@ constexpr char kServeUsage[] =
     "                       server, not of the machine)\n"
     "  --threads N          worker threads for blocking work (default 64)\n"
     "  --stale-after SEC    a running run silent this long is shown as stale (default 600)\n"
+    "  --trash-days D       runs in the trash longer than D days are purged (default 30;\n"
+    "                       0 keeps them until purged by hand)\n"
     "  --web-dir DIR        the built web UI (default: web/dist beside the build)\n"
     "  --allowed-host NAME  a name clients use to reach the server (Host header);\n"
     "                       repeatable. localhost and the bound address always are\n"
@@ -122,6 +124,16 @@ int Serve(int argc, char** argv) {
     else if (a == "--max-file-gb") sopts.max_file_bytes = uint64_t(number("--max-file-gb", 1, 1 << 20)) << 30;
     else if (a == "--no-fsync") topts.fsync_commits = false;
     else if (a == "--stale-after") topts.stale_after_us = number("--stale-after", 1, 1L << 31) * 1'000'000L;
+    else if (a == "--trash-days") {
+      const char* v = value("--trash-days");
+      char* end = nullptr;
+      double days = std::strtod(v, &end);
+      if (*end || !(days >= 0) || days > 36500) {
+        std::fprintf(stderr, "sextant: --trash-days must be a number of days from 0 (keep) to 36500\n");
+        std::exit(2);
+      }
+      topts.trash_retention_us = static_cast<int64_t>(days * 86400.0 * 1e6);
+    }
     else if (a == "--web-dir") sopts.web_dir = value("--web-dir");
     else if (a == "--threads") sopts.threads = static_cast<int>(number("--threads", 1, 4096));
     else if (a == "--allowed-host") sopts.allowed_hosts.push_back(value("--allowed-host"));

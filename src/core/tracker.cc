@@ -70,14 +70,45 @@ Status Tracker::Close() {
 }
 
 void Tracker::CompactorLoop() {
+  const int64_t retention = options_.trash_retention_us;
+  const int64_t sweep_every = std::clamp<int64_t>(retention / 4, 250'000, 3'600'000'000LL);
+  int64_t next_sweep = NowMicros() + std::min<int64_t>(sweep_every, 5'000'000);
   std::unique_lock<std::mutex> l(mu_);
   while (!stopping_) {
     l.unlock();
+    if (retention > 0 && NowMicros() >= next_sweep) {
+      PurgeExpiredTrash();
+      next_sweep = NowMicros() + sweep_every;
+    }
     auto r = backend_->CompactSome(/*max_series=*/64);
     bool more = r.ok() && r.value() > 0;
     if (!r.ok()) std::fprintf(stderr, "sextant: compaction: %s\n", r.status().ToString().c_str());
     l.lock();
     if (!more) cv_.wait_for(l, std::chrono::milliseconds(250), [&] { return stopping_; });
+  }
+}
+
+void Tracker::PurgeExpiredTrash() {
+  auto projects = backend_->ListProjects();
+  if (!projects.ok()) return;
+  const int64_t cutoff = NowMicros() - options_.trash_retention_us;
+  for (const auto& pr : projects.value()) {
+    RunsQuery q;
+    q.trashed = Visibility::kOnly;
+    q.archived = Visibility::kInclude;
+    q.limit = model::kMaxRunsLimit;
+    q.columns = std::vector<std::string>{};
+    auto page = catalog_->Query(pr.id, q);
+    if (!page.ok()) continue;
+    model::ProjectName name{pr.workspace, pr.name};
+    for (const auto& row : page->rows) {
+      auto flag = backend_->FindAttribute(row.run.id, "sys/trashed");
+      if (!flag.ok() || !*flag || (*flag)->last_ts == 0 || (*flag)->last_ts > cutoff) continue;
+      Status st = PurgeRun(name, row.run.run_id);
+      if (!st.ok() && warned_purge_.insert(row.run.id).second)
+        std::fprintf(stderr, "sextant: trash: run %s/%s is past its retention but stays: %s\n",
+                     name.Full().c_str(), row.run.run_id.c_str(), st.message().c_str());
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +36,9 @@ struct TrackerOptions {
   model::Limits limits;
   bool background_compaction = true;
   int64_t stale_after_us = 600'000'000;  // see Catalog
+  // Runs in the trash longer than this are purged (0: kept until purged by
+  // hand). Checked by the background thread every min(1 h, retention / 4).
+  int64_t trash_retention_us = 30LL * 24 * 3600 * 1'000'000;
 };
 
 struct SeriesRequest {
@@ -184,6 +188,9 @@ class Tracker {
  private:
   explicit Tracker(TrackerOptions o) : options_(std::move(o)) {}
   void CompactorLoop();
+  // Purges the runs whose sys/trashed was set more than the retention ago
+  // (runs that others fork from stay, and are said once on stderr).
+  void PurgeExpiredTrash();
   Status ReadFileSeries(const storage::RunInfo& run, const SeriesRequest& req, SeriesResult* out);
   // Adds the aggregate `text` (e.g. "min(val/loss)") of every run that has
   // the series to *extra (core/aggregates.h).
@@ -198,6 +205,7 @@ class Tracker {
   std::unique_ptr<blobs::BlobStore> blobs_;
   std::unique_ptr<Catalog> catalog_;
   AggregateCache aggregates_;
+  std::set<int64_t> warned_purge_;  // runs the trash sweep could not purge (only its thread)
   EventHub events_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -45,7 +45,7 @@ struct AttributeInfo {
   // value; files: s = digest, i = size.
   model::Value value;
   std::optional<int64_t> last_step;  // series only
-  int64_t last_ts = 0;
+  int64_t last_ts = 0;  // series: the last point's timestamp; configs: when last set (0: unknown)
   int64_t count = 0;  // points stored (exact after compaction)
 };
 

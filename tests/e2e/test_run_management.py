@@ -4,9 +4,11 @@ hides; the audit log; and what happens to a forked run's children."""
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 
 from auth_util import make_team
-from sextant_e2e import assert_error
+from sextant_e2e import BIN, assert_error
 
 
 def patch(client, path, body):
@@ -160,3 +162,29 @@ def test_purge_from_the_trash(client, proj):
     client.create_run(proj, "junk")
     r = client.post(f"/projects/{proj}/series", {"runs": ["junk"], "path": "loss"})
     assert r.json["series"][0]["steps"] == []
+
+
+def test_the_trash_is_purged_after_its_retention(make_server):
+    # --trash-days 0.00003 is about 2.6 s; the sweep runs every quarter of it.
+    srv = make_server(["--trash-days", "0.00003"], name="retention")
+    c = srv.client
+    proj = "e2e/retention"
+    for rid in ("old", "parent", "keep"):
+        c.create_run(proj, rid)
+    c.create_run(proj, "child", fork_run_id="parent", fork_step=0)
+    for rid in ("old", "parent"):
+        assert c.request("DELETE", f"/projects/{proj}/runs/{rid}").status == 200
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and c.get(f"/projects/{proj}/runs/old").status != 404:
+        time.sleep(0.5)
+    assert c.get(f"/projects/{proj}/runs/old").status == 404
+    # A parent of a fork stays (its fork reads its points), and says why once.
+    assert c.get(f"/projects/{proj}/runs/parent").status == 200
+    assert ids(c, proj, trashed="include")[0] == ["child", "keep", "parent"]
+    assert "past its retention but stays" in srv.log_tail()
+
+
+def test_bad_trash_days_is_refused(tmp_path):
+    p = subprocess.run([BIN, "serve", "--data", str(tmp_path / "d"), "--trash-days", "-1"],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2 and "--trash-days" in p.stderr

@@ -102,7 +102,7 @@ class SqliteBackend : public Backend {
                                   std::vector<std::pair<std::string, AttrKey>>* created);
   Status WriteConfig(Db& db, int64_t attr_id, const model::Value& v);
   Status UpsertConfig(Db& db, int64_t run_id, const std::string& path, const model::Value& v,
-                      std::vector<std::pair<std::string, AttrKey>>* created);
+                      int64_t now_us, std::vector<std::pair<std::string, AttrKey>>* created);
   Status ApplyTags(Db& db, int64_t run_id, const model::LogBatch& batch,
                    std::vector<std::pair<std::string, AttrKey>>* created);
   Status InsertChunk(Db& db, int64_t attr_id, int level, const chunkenc::EncodedChunk& c,

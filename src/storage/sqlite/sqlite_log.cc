@@ -93,14 +93,16 @@ Status SqliteBackend::WriteConfig(Db& db, int64_t attr_id, const model::Value& v
 // One statement per config value: insert, or update when the stored type is
 // the same. No row back means the type differs, which is a conflict.
 Status SqliteBackend::UpsertConfig(Db& db, int64_t run_id, const std::string& path,
-                                   const model::Value& v,
+                                   const model::Value& v, int64_t now_us,
                                    std::vector<std::pair<std::string, AttrKey>>* created) {
+  // last_ts: when the config was last set (the trash's retention counts from
+  // when sys/trashed was set).
   ASSIGN_OR_RETURN(Stmt * s, db.Prepare(
-      "INSERT INTO attributes (run_id, path, type, num, int_value, text_value) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (run_id, path) DO UPDATE SET "
-      "num = excluded.num, int_value = excluded.int_value, text_value = excluded.text_value "
-      "WHERE attributes.type = excluded.type RETURNING id"));
-  s->Bind(1, run_id).Bind(2, path).Bind(3, static_cast<int64_t>(v.type));
+      "INSERT INTO attributes (run_id, path, type, num, int_value, text_value, last_ts) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (run_id, path) DO UPDATE SET "
+      "num = excluded.num, int_value = excluded.int_value, text_value = excluded.text_value, "
+      "last_ts = excluded.last_ts WHERE attributes.type = excluded.type RETURNING id"));
+  s->Bind(1, run_id).Bind(2, path).Bind(3, static_cast<int64_t>(v.type)).Bind(7, now_us);
   BindConfigValue(s, 4, v);
   ASSIGN_OR_RETURN(bool row, s->Step());
   if (row) {  // configs stay out of the attribute cache: it is for the series hot path
@@ -154,7 +156,7 @@ Result<LogOutcome> SqliteBackend::Log(const RunInfo& run, const model::LogBatch&
         created.clear();
         chunk_counts.clear();
         for (const auto& [path, value] : batch.configs)
-          RETURN_IF_ERROR(UpsertConfig(db, run.id, path, value, &created));
+          RETURN_IF_ERROR(UpsertConfig(db, run.id, path, value, now_us, &created));
         if (!batch.remove_configs.empty()) {
           // Only configs: a series or file keeps its data.
           ASSIGN_OR_RETURN(Stmt * del, db.Prepare(
