@@ -484,7 +484,9 @@ void Catalog::FindUnknown(const Project* p, const RunsQuery& q, RunsPage* page) 
                                                    "sys/fork_step", "sys/tags", "sys/group_tags",
                                                    "sys/description", "sys/trashed", "sys/archived"};
   auto known = [&](std::string_view path) {
-    if (auto agg = query::ParseAggregate(path)) path = agg->path;
+    // `agg` outlives every use of `path`, which may point into it.
+    std::optional<query::AggregateRef> agg = query::ParseAggregate(path);
+    if (agg) path = agg->path;
     for (auto k : kKnownSys)
       if (path == k) return true;
     return p->path_ids.count(std::string(path)) > 0;
