@@ -60,7 +60,7 @@ void FuzzLogBatch(simdjson::dom::element body) {
 // Run edits go on to the core's validation, as the server does.
 void FuzzEdit(const sextant::Result<sextant::model::EditRunOp>& op) {
   if (!op.ok()) return CheckClientError(op.status());
-  sextant::Status v = sextant::model::ValidateEditRun(*op, sextant::model::Limits{});
+  sextant::Status v = sextant::model::ValidateEditRun(op.value(), sextant::model::Limits{});
   if (!v.ok()) CheckClientError(v);
 }
 
