@@ -2,8 +2,9 @@
 // more runs than the 12-colour palette, against the real server.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, client, startStack } from "./harness.mjs";
+import { type Browser, type Page } from "playwright-core";
+import { openPage } from "./browser";
+import { client, startStack } from "./harness.mjs";
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
 
@@ -44,9 +45,7 @@ beforeAll(async () => {
     if (id !== "c05") series.push(line("val/loss", i)); // all but c05
     await c.log(id, { series });
   }
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on("pageerror", (e) => console.error("page error:", e));
+  ({ browser, page } = await openPage({ viewport: { width: 1280, height: 900 } }));
 });
 
 afterAll(async () => {

@@ -2,8 +2,9 @@
 
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Download, type Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, client, startStack } from "./harness.mjs";
+import { type Browser, type Download, type Page } from "playwright-core";
+import { openPage } from "./browser";
+import { client, startStack } from "./harness.mjs";
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
 
@@ -135,9 +136,7 @@ function checkSeriesRows(rows: string[][], runId: string, pts: { steps: string[]
 beforeAll(async () => {
   stack = await startStack();
   await seed(stack.api);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  page.on("pageerror", (e) => console.error("page error:", e));
+  ({ browser, page } = await openPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true }));
 });
 
 afterAll(async () => {

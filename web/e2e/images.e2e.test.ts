@@ -4,8 +4,9 @@
 
 import { deflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, client, startStack } from "./harness.mjs";
+import { type Browser, type Page } from "playwright-core";
+import { openPage } from "./browser";
+import { client, startStack } from "./harness.mjs";
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
 
@@ -72,9 +73,7 @@ beforeAll(async () => {
   await upload("r1", "plot.png", png(6, 3, [30, 160, 30]), "name=plot.png");
   await upload("r1", "data/blob", Buffer.from("<svg xmlns='http://www.w3.org/2000/svg'></svg>"), "name=evil.svg");
   await upload("r2", "img/pred", png(5, 5, [30, 160, 30]), "step=7&name=green.png");
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on("pageerror", (e) => console.error("page error:", e));
+  ({ browser, page } = await openPage({ viewport: { width: 1280, height: 900 } }));
 });
 
 afterAll(async () => {

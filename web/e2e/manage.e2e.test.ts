@@ -4,8 +4,9 @@
 // on a wall-time axis, a server that goes away).
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, client, startStack } from "./harness.mjs";
+import { type Browser, type Page } from "playwright-core";
+import { openPage } from "./browser";
+import { client, startStack } from "./harness.mjs";
 import { waitForRuns as waitForRows } from "./rows";
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -50,9 +51,7 @@ beforeAll(async () => {
     await c.createRun({ run_id: id, name: id });
     await c.log(id, { series: [{ path: "train/loss", steps: steps(20), values: steps(20).map((s) => 1 / (1 + s)) }], add_tags: tags, state: "finished" });
   }
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on("pageerror", (e) => console.error("page error:", e));
+  ({ browser, page } = await openPage({ viewport: { width: 1280, height: 800 } }));
 });
 
 afterAll(async () => {

@@ -2,8 +2,9 @@
 // steps that are Unix seconds) read as times on the run page, not as steps.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, client, startStack } from "./harness.mjs";
+import { type Browser, type Page } from "playwright-core";
+import { openPage } from "./browser";
+import { client, startStack } from "./harness.mjs";
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
 
@@ -32,9 +33,7 @@ beforeAll(async () => {
   await c.createRun({ run_id: "long", name: "long" });
   const tl = range(12_000).map((i) => T0 + i);
   await c.log("long", { series: [{ path: "monitoring/memory_percent", steps: tl, values: tl.map((_, i) => i % 100), timestamps: tl }] });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on("pageerror", (e) => console.error("page error:", e));
+  ({ browser, page } = await openPage({ viewport: { width: 1280, height: 900 } }));
 });
 
 afterAll(async () => {

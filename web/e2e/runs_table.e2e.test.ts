@@ -4,8 +4,9 @@
 // project's paths, series aggregates as columns, and the default columns.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, client, startStack } from "./harness.mjs";
+import { type Browser, type Page } from "playwright-core";
+import { openPage } from "./browser";
+import { client, startStack } from "./harness.mjs";
 import { waitForRuns as waitForRows } from "./rows";
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -45,9 +46,7 @@ beforeAll(async () => {
     const res = await fetch(`${stack.api}/api/v1/projects/${P}/runs/${r.id}/files/model.bin`, { method: "PUT", body: `weights of ${r.id}` });
     expect(res.status).toBe(200);
   }
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
-  page.on("pageerror", (e) => console.error("page error:", e));
+  ({ browser, page } = await openPage({ viewport: { width: 1400, height: 800 } }));
 });
 
 afterAll(async () => {

@@ -1,8 +1,9 @@
 // End-to-end tests of the UI against the real server (see harness.mjs).
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, client, startStack } from "./harness.mjs";
+import { type Browser, type Page } from "playwright-core";
+import { openPage } from "./browser";
+import { client, startStack } from "./harness.mjs";
 import { tableRuns as rowsIn, waitForRuns as waitForRows } from "./rows";
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -60,9 +61,7 @@ beforeAll(async () => {
   stack = await startStack();
   console.log(`UI served by ${stack.mode} at ${stack.web}`);
   await seed(stack.api);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on("pageerror", (e) => console.error("page error:", e));
+  ({ browser, page } = await openPage({ viewport: { width: 1280, height: 800 } }));
 });
 
 afterAll(async () => {
