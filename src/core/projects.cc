@@ -88,10 +88,7 @@ Result<std::string> Tracker::ProjectDescription(const model::ProjectName& p) {
 }
 
 Status Tracker::SetProjectDescription(const model::ProjectName& p, const std::string& text) {
-  if (text.size() > model::kMaxDescriptionBytes)
-    return Status::TooLarge("description: at most " + std::to_string(model::kMaxDescriptionBytes / 1024) +
-                            " KiB");
-  if (!model::IsValidUtf8(text)) return Status::InvalidArgument("description: must be UTF-8");
+  RETURN_IF_ERROR(model::ValidateDescription(text));
   ASSIGN_OR_RETURN(storage::ProjectInfo project, backend_->GetProject(p));
   // A sys. property, which front ends may not set: straight to the backend.
   std::vector<std::pair<std::string, std::string>> set = {{kUpdatedProperty, std::to_string(NowMicros())}};

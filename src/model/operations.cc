@@ -194,6 +194,13 @@ Status ValidateCreateRun(const CreateRunOp& op) {
   return Status::Ok();
 }
 
+Status ValidateDescription(std::string_view text) {
+  if (text.size() > kMaxDescriptionBytes)
+    return Status::TooLarge("description: at most " + std::to_string(kMaxDescriptionBytes / 1024) + " KiB");
+  if (!IsValidUtf8(text)) return Status::InvalidArgument("description: must be UTF-8");
+  return Status::Ok();
+}
+
 Status ValidateEditRun(const EditRunOp& op, const Limits& limits) {
   if (!op.name && !op.description && op.add_tags.empty() && op.remove_tags.empty() &&
       !op.archived && !op.trashed)
@@ -202,11 +209,7 @@ Status ValidateEditRun(const EditRunOp& op, const Limits& limits) {
   if (op.name && (op.name->empty() || op.name->size() > kMaxRunNameBytes || !IsValidUtf8(*op.name)))
     return Status::InvalidArgument("name: must be 1-" + std::to_string(kMaxRunNameBytes) +
                                    " bytes of UTF-8");
-  if (op.description && op.description->size() > kMaxDescriptionBytes)
-    return Status::TooLarge("description: at most " + std::to_string(kMaxDescriptionBytes / 1024) +
-                            " KiB");
-  if (op.description && !IsValidUtf8(*op.description))
-    return Status::InvalidArgument("description: must be UTF-8");
+  if (op.description) RETURN_IF_ERROR(ValidateDescription(*op.description));
   if (op.add_tags.size() + op.remove_tags.size() > limits.max_tags)
     return Status::TooLarge("an edit may change at most " + std::to_string(limits.max_tags) + " tags");
   for (const auto* tags : {&op.add_tags, &op.remove_tags})

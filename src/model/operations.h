@@ -83,6 +83,8 @@ Status ValidateCreateRun(const CreateRunOp& op);
 // Names and tags as ValidateCreateRun and ValidateLogBatch check them,
 // descriptions up to kMaxDescriptionBytes of UTF-8, at least one change.
 Status ValidateEditRun(const EditRunOp& op, const Limits& limits);
+// Run and project notes: Markdown, at most kMaxDescriptionBytes of UTF-8.
+Status ValidateDescription(std::string_view text);
 // Both parts of "workspace/project".
 Status ValidateProjectName(const ProjectName& p);
 // Saved views: 1..kMaxViewNameBytes of UTF-8 without '/' or control characters.
