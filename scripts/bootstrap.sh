@@ -9,7 +9,8 @@ PACKAGES=(build-essential cmake ninja-build pkg-config openssl
           libsqlite3-dev libssl-dev zlib1g-dev libbrotli-dev
           libboost1.81-dev libargon2-dev libcpp-httplib-dev libsimdjson-dev nlohmann-json3-dev libre2-dev
           libgtest-dev libgmock-dev libbenchmark-dev
-          libprotobuf-dev protobuf-compiler libjwt-dev)
+          libprotobuf-dev protobuf-compiler libjwt-dev
+          libcurl4-openssl-dev libxml2-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

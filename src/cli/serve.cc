@@ -30,6 +30,10 @@ constexpr char kServeUsage[] =
     "usage: sextant serve [options]\n"
     "\n"
     "  --data DIR           data folder (default ./sextant-data)\n"
+    "  --files LOCATION     where logged files go (default DIR/files): a folder, or\n"
+    "                       s3://bucket[/prefix][?endpoint=URL&region=R] for an\n"
+    "                       S3-compatible store (credentials: AWS_ACCESS_KEY_ID,\n"
+    "                       AWS_SECRET_ACCESS_KEY; see docs/deploy.md)\n"
     "  --host HOST          address to listen on (default 127.0.0.1); any address\n"
     "                       other than loopback needs accounts (sextant admin init)\n"
     "  --port PORT          port (default 5050; 0 picks a free one)\n"
@@ -117,6 +121,7 @@ int Serve(int argc, char** argv) {
       return n;
     };
     if (a == "--data") topts.data_dir = value("--data");
+    else if (a == "--files") topts.files = value("--files");
     else if (a == "--host") sopts.host = value("--host");
     else if (a == "--port") sopts.port = static_cast<int>(number("--port", 0, 65535));
     else if (a == "--demo") demo = true;

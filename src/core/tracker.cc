@@ -1,5 +1,7 @@
 #include "core/tracker.h"
 
+#include "storage/blobs/open_blob_store.h"
+
 #include <chrono>
 #include <algorithm>
 #include <filesystem>
@@ -25,8 +27,12 @@ Result<std::unique_ptr<Tracker>> Tracker::Open(const TrackerOptions& options) {
   bo.path = (std::filesystem::path(options.data_dir) / "sextant.db").string();
   bo.fsync_commits = options.fsync_commits;
   ASSIGN_OR_RETURN(t->backend_, storage::OpenSqliteBackend(bo));
-  ASSIGN_OR_RETURN(t->blobs_, blobs::OpenLocalBlobStore(
-                                  (std::filesystem::path(options.data_dir) / "files").string()));
+  {
+    Result<std::unique_ptr<blobs::BlobStore>> files = blobs::OpenBlobStore(
+        options.files, (std::filesystem::path(options.data_dir) / "files").string());
+    if (!files.ok()) return files.status().WithContext("opening the file store");
+    t->blobs_ = std::move(files).value();
+  }
   t->catalog_ = std::make_unique<Catalog>(t->backend_.get(), options.stale_after_us);
   if (options.background_compaction) t->compactor_ = std::thread([p = t.get()] { p->CompactorLoop(); });
   // Load the runs tables in the background so the first query after a

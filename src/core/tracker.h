@@ -32,6 +32,9 @@ namespace sextant::core {
 
 struct TrackerOptions {
   std::string data_dir;
+  // Where logged files live: "" for <data_dir>/files, else a location for
+  // blobs::OpenBlobStore (a folder, or s3://bucket/prefix?endpoint=…).
+  std::string files;
   bool fsync_commits = true;
   model::Limits limits;
   bool background_compaction = true;

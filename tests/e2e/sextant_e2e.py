@@ -22,6 +22,18 @@ from typing import Any, Iterable
 HOST = "127.0.0.1"
 REPO = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("SEXTANT_BIN", str(REPO / "build" / "src" / "sextant"))
+# s3://bucket?endpoint=…: every server keeps its files there instead of in its
+# data folder, each under a prefix of its own (the S3 step of the test command).
+FILES = os.environ.get("SEXTANT_TEST_FILES", "")
+
+
+def files_args() -> list[str]:
+    """`--files` for a new server: its own prefix in SEXTANT_TEST_FILES."""
+    if not FILES:
+        return []
+    base, _, query = FILES.partition("?")
+    prefix = "srv-" + os.urandom(6).hex()
+    return ["--files", f"{base.rstrip('/')}/{prefix}" + (f"?{query}" if query else "")]
 API = "/api/v1"
 HEALTH_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 30.0
@@ -294,6 +306,7 @@ class Server:
         self.data_dir = Path(data_dir)
         self.log_path = Path(log_path)
         self.extra_args = list(extra_args)
+        self.files_args = files_args()  # kept across restarts
         self.proc: subprocess.Popen | None = None
         self.port = 0
         self.client = Client(self)
@@ -311,7 +324,7 @@ class Server:
         log.flush()
         self.proc = subprocess.Popen(
             [BIN, "serve", "--data", str(self.data_dir), "--host", HOST,
-             "--port", str(self.port), *self.extra_args],
+             "--port", str(self.port), *self.files_args, *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
         deadline = time.monotonic() + timeout

@@ -45,12 +45,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def files_args() -> List[str]:
+    """`--files` for a new server when SEXTANT_TEST_FILES names an S3 store
+    (s3://bucket?endpoint=…): each server under a prefix of its own."""
+    files = os.environ.get("SEXTANT_TEST_FILES", "")
+    if not files:
+        return []
+    base, _, query = files.partition("?")
+    prefix = "sdk-" + os.urandom(6).hex()
+    return ["--files", f"{base.rstrip('/')}/{prefix}" + (f"?{query}" if query else "")]
+
+
 class Server:
     """One `sextant serve`; restartable on the same data folder and port."""
 
     def __init__(self, data_dir: Path, log_path: Path):
         self.data_dir = Path(data_dir)
         self.log_path = Path(log_path)
+        self.files_args = files_args()  # kept across restarts
         self.port = free_port()
         self.proc: Optional[subprocess.Popen] = None
 
@@ -69,7 +81,7 @@ class Server:
             with open(self.log_path, "ab") as log:
                 self.proc = subprocess.Popen(
                     [BIN, "serve", "--data", str(self.data_dir), "--host", HOST,
-                     "--port", str(self.port)],
+                     "--port", str(self.port), *self.files_args],
                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:

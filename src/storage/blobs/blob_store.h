@@ -2,8 +2,8 @@
 // configs). A blob's key is the lowercase hex SHA-256 of its bytes, so equal
 // content is stored once and a key can never point at different bytes.
 //
-// The interface is shaped for both backends: the local folder today and an
-// S3-compatible store later. It therefore streams in both directions and never
+// The interface is shaped for both backends: the local folder and an
+// S3-compatible store (s3/). It therefore streams in both directions and never
 // exposes filesystem paths or file descriptors.
 //
 // Digests accepted from callers (Open, Exists, Remove, Commit's expected
@@ -51,8 +51,9 @@ class BlobWriter {
   virtual void Abort() = 0;
 };
 
-// A handle on one stored blob. Blobs are immutable, so size() never changes
-// and a reader stays valid even if the blob is removed while it is open.
+// A handle on one stored blob. Blobs are immutable, so size() never changes.
+// A local reader stays valid even if the blob is removed while it is open; an
+// S3 reader then fails with NotFound (a download racing a purge ends short).
 //
 // Thread-compatible (the local implementation happens to allow concurrent
 // ReadAt calls, but a remote one may keep a connection per reader).
@@ -85,8 +86,8 @@ class BlobStore {
 
   virtual Result<bool> Exists(std::string_view digest) = 0;
 
-  // Deletes a blob (for garbage collection). NotFound if absent. Open readers
-  // keep working. Racing with a Commit of the same content may delete the
+  // Deletes a blob (for garbage collection). NotFound if absent. Open local
+  // readers keep working. Racing with a Commit of the same content may delete the
   // freshly committed blob, so the collector must spare recently committed
   // blobs (see docs/format/blobs.md).
   virtual Status Remove(std::string_view digest) = 0;

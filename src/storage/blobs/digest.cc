@@ -70,4 +70,21 @@ Result<std::string> Sha256::Finish() {
   return out;
 }
 
+Result<std::string> FinishUpload(Sha256& hasher, uint64_t size, std::string_view expected_sha256,
+                                 int64_t expected_size) {
+  std::string expected;
+  if (!expected_sha256.empty()) {
+    Result<std::string> normalized = NormalizeDigest(expected_sha256);
+    if (!normalized.ok()) return normalized.status().WithContext("expected checksum");
+    expected = std::move(normalized).value();
+  }
+  ASSIGN_OR_RETURN(std::string digest, hasher.Finish());
+  if (expected_size >= 0 && static_cast<uint64_t>(expected_size) != size)
+    return Status::InvalidArgument("size mismatch: expected " + std::to_string(expected_size) + " bytes, got " +
+                                   std::to_string(size));
+  if (!expected.empty() && expected != digest)
+    return Status::InvalidArgument("checksum mismatch: expected " + expected + ", got " + digest);
+  return digest;
+}
+
 }  // namespace sextant::blobs

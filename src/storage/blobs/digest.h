@@ -49,4 +49,11 @@ class Sha256 {
   std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx_;
 };
 
+// The end of an upload of `size` bytes hashed by `hasher`: returns the digest
+// if it and the size match what the client said (expected_sha256 empty or
+// expected_size < 0: not checked), else InvalidArgument ("checksum mismatch:
+// expected …, got …" or "size mismatch: …"), as BlobWriter::Commit promises.
+Result<std::string> FinishUpload(Sha256& hasher, uint64_t size, std::string_view expected_sha256,
+                                 int64_t expected_size);
+
 }  // namespace sextant::blobs

@@ -52,22 +52,8 @@ Result<BlobInfo> LocalBlobWriter::Commit(std::string_view expected_sha256,
 
 Result<BlobInfo> LocalBlobWriter::CommitImpl(std::string_view expected_sha256,
                                              int64_t expected_size) {
-  std::string expected;
-  if (!expected_sha256.empty()) {
-    Result<std::string> normalized = NormalizeDigest(expected_sha256);
-    if (!normalized.ok()) return normalized.status().WithContext("expected checksum");
-    expected = std::move(normalized).value();
-  }
-  ASSIGN_OR_RETURN(std::string digest, hasher_.Finish());
-
-  // Verify before any fsync so that a bad upload costs no disk flush.
-  if (expected_size >= 0 && static_cast<uint64_t>(expected_size) != size_) {
-    return Status::InvalidArgument("size mismatch: expected " + std::to_string(expected_size) +
-                                   " bytes, got " + std::to_string(size_));
-  }
-  if (!expected.empty() && expected != digest) {
-    return Status::InvalidArgument("checksum mismatch: expected " + expected + ", got " + digest);
-  }
+  // Verified before any fsync so that a bad upload costs no disk flush.
+  ASSIGN_OR_RETURN(std::string digest, FinishUpload(hasher_, size_, expected_sha256, expected_size));
 
   // Stamp the commit time: a re-upload of existing content replaces the file,
   // and the garbage collector's grace period reads mtime as "last committed".
