@@ -401,7 +401,9 @@ Status Tracker::DeleteView(const model::ProjectName& p, const std::string& name)
   return backend_->DeleteView(project.id, name);
 }
 
-Result<std::unique_ptr<blobs::BlobWriter>> Tracker::NewUpload() { return blobs_->NewWriter(); }
+Result<std::unique_ptr<blobs::BlobWriter>> Tracker::NewUpload(std::string_view expected_sha256) {
+  return blobs_->NewWriter(expected_sha256);
+}
 
 Status Tracker::AttachFile(const model::ProjectName& p, const std::string& run_id,
                            const std::string& path, std::optional<int64_t> step,

@@ -159,8 +159,10 @@ class Tracker {
   Status DeleteView(const model::ProjectName& p, const std::string& name);
 
   // Files: the caller streams bytes into a writer from NewUpload(), commits
-  // it, then records the reference with AttachFile().
-  Result<std::unique_ptr<blobs::BlobWriter>> NewUpload();
+  // it, then records the reference with AttachFile(). `expected_sha256`: the
+  // checksum the client announced before the bytes, if any (see
+  // BlobStore::NewWriter: it lets an S3 store skip a copy or the whole send).
+  Result<std::unique_ptr<blobs::BlobWriter>> NewUpload(std::string_view expected_sha256 = {});
   // `time_us` is the point's timestamp (default: now), for importers.
   Status AttachFile(const model::ProjectName& p, const std::string& run_id,
                     const std::string& path, std::optional<int64_t> step,

@@ -88,11 +88,11 @@ void AddFileRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
     ASSIGN_OR_RETURN(auto time_us, TimeParam(c));
     // Fail fast on an unknown run before accepting gigabytes.
     RETURN_IF_ERROR(t->GetRun(*c.project, c.Param("run_id")).status());
-    ASSIGN_OR_RETURN(auto writer, t->NewUpload());
+    std::string expected(c.req.headers.GetOr("X-Sextant-SHA256"));
+    ASSIGN_OR_RETURN(auto writer, t->NewUpload(expected));
     std::string name = c.query.Has("name") ? c.query.Get("name") : path.substr(path.rfind('/') + 1);
-    return std::unique_ptr<http::BodySink>(
-        new Upload(t, *c.project, c.Param("run_id"), path, step, time_us, std::move(name),
-                   std::string(c.req.headers.GetOr("X-Sextant-SHA256")), std::move(writer)));
+    return std::unique_ptr<http::BodySink>(new Upload(t, *c.project, c.Param("run_id"), path, step, time_us,
+                                                      std::move(name), std::move(expected), std::move(writer)));
   };
   m.Add(std::move(put));
 

@@ -77,8 +77,14 @@ class BlobStore {
   virtual ~BlobStore() = default;
 
   // Starts an upload. The caller owns the writer.
+  // `expected_sha256` is the checksum the client announced before sending
+  // (empty if none): a store may use it to write straight to the final place
+  // or to skip sending content it already has (S3). The writer then refuses
+  // to commit other content ("checksum mismatch") even if Commit is given no
+  // checksum. An invalid announced checksum is InvalidArgument here.
   // REQUIRES: the store outlives the writer.
-  virtual Result<std::unique_ptr<BlobWriter>> NewWriter() = 0;
+  virtual Result<std::unique_ptr<BlobWriter>> NewWriter(std::string_view expected_sha256) = 0;
+  Result<std::unique_ptr<BlobWriter>> NewWriter() { return NewWriter({}); }
 
   // NotFound if no blob has this digest; InvalidArgument if the digest is not
   // 64 hex characters. The caller owns the reader; it may outlive the store.

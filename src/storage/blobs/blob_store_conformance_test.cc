@@ -190,6 +190,38 @@ TEST_P(BlobStoreConformance, AbortAndUseAfterCommit) {
   EXPECT_EQ(w->Commit().status().code(), Code::kInternal);
 }
 
+TEST_P(BlobStoreConformance, AnnouncedChecksumNewAndAlreadyStored) {
+  const std::string data = RandomBytes((11 << 20) + 7, 17);  // several parts
+  const std::string digest = Sha256Hex(data);
+  for (int round = 0; round < 2; ++round) {  // absent, then already stored
+    auto w = store_->NewWriter(digest).value();
+    for (size_t i = 0; i < data.size(); i += 3 << 20) ASSERT_TRUE(w->Append(data.substr(i, 3 << 20)).ok());
+    Result<BlobInfo> info = w->Commit(digest, static_cast<int64_t>(data.size()));
+    ASSERT_TRUE(info.ok()) << round << ": " << info.status().ToString();
+    EXPECT_EQ(info->digest, digest);
+    EXPECT_TRUE(ReadAll(*store_, digest).value() == data) << round;
+  }
+}
+
+TEST_P(BlobStoreConformance, AnnouncedChecksumThatLiesStoresNothing) {
+  const std::string data = RandomBytes(7 << 20, 19);
+  const std::string other = RandomBytes(100, 20);
+  const std::string stored = Put(*store_, other).value().digest;
+  // Announced as content that is absent, and as content that is stored; the
+  // second Commit is given no checksum: the announced one still holds.
+  for (const std::string& announced : {std::string(64, 'c'), stored}) {
+    auto w = store_->NewWriter(announced).value();
+    ASSERT_TRUE(w->Append(data).ok());
+    Result<BlobInfo> c = w->Commit(announced == stored ? std::string() : announced);
+    ASSERT_FALSE(c.ok()) << announced;
+    EXPECT_NE(c.status().message().find("checksum mismatch"), std::string::npos) << c.status().ToString();
+  }
+  EXPECT_FALSE(store_->Exists(Sha256Hex(data)).value());
+  EXPECT_FALSE(store_->Exists(std::string(64, 'c')).value());
+  EXPECT_EQ(ReadAll(*store_, stored).value(), other);
+  EXPECT_EQ(store_->NewWriter("not-a-digest").status().code(), Code::kInvalidArgument);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, BlobStoreConformance, ::testing::Values("local", "s3"),
                          [](const auto& info) { return info.param; });
 

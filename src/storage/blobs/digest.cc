@@ -71,7 +71,7 @@ Result<std::string> Sha256::Finish() {
 }
 
 Result<std::string> FinishUpload(Sha256& hasher, uint64_t size, std::string_view expected_sha256,
-                                 int64_t expected_size) {
+                                 int64_t expected_size, std::string_view announced) {
   std::string expected;
   if (!expected_sha256.empty()) {
     Result<std::string> normalized = NormalizeDigest(expected_sha256);
@@ -84,6 +84,8 @@ Result<std::string> FinishUpload(Sha256& hasher, uint64_t size, std::string_view
                                    std::to_string(size));
   if (!expected.empty() && expected != digest)
     return Status::InvalidArgument("checksum mismatch: expected " + expected + ", got " + digest);
+  if (!announced.empty() && announced != digest)
+    return Status::InvalidArgument("checksum mismatch: expected " + std::string(announced) + ", got " + digest);
   return digest;
 }
 

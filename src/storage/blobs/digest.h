@@ -51,9 +51,11 @@ class Sha256 {
 
 // The end of an upload of `size` bytes hashed by `hasher`: returns the digest
 // if it and the size match what the client said (expected_sha256 empty or
-// expected_size < 0: not checked), else InvalidArgument ("checksum mismatch:
-// expected …, got …" or "size mismatch: …"), as BlobWriter::Commit promises.
+// expected_size < 0: not checked), and the digest matches `announced` (the
+// lowercase checksum given to NewWriter, if any), else InvalidArgument
+// ("checksum mismatch: expected …, got …" or "size mismatch: …"), as
+// BlobWriter::Commit promises.
 Result<std::string> FinishUpload(Sha256& hasher, uint64_t size, std::string_view expected_sha256,
-                                 int64_t expected_size);
+                                 int64_t expected_size, std::string_view announced = {});
 
 }  // namespace sextant::blobs

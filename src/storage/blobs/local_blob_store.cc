@@ -64,15 +64,22 @@ class LocalBlobReader final : public BlobReader {
 // filesystem, whose rename() makes each publish atomic.
 class LocalBlobStore final : public BlobStore {
  public:
+  using BlobStore::NewWriter;
   explicit LocalBlobStore(std::unique_ptr<LocalLayout> layout) : layout_(std::move(layout)) {}
 
-  Result<std::unique_ptr<BlobWriter>> NewWriter() override {
+  Result<std::unique_ptr<BlobWriter>> NewWriter(std::string_view expected_sha256) override {
+    std::string announced;
+    if (!expected_sha256.empty()) {
+      Result<std::string> d = NormalizeDigest(expected_sha256);
+      if (!d.ok()) return d.status().WithContext("expected checksum");
+      announced = std::move(d).value();
+    }
     ASSIGN_OR_RETURN(Sha256 hasher, Sha256::Create());
     ScopedFd fd;
     std::string temp_path;
     RETURN_IF_ERROR(layout_->CreateTempFile(&fd, &temp_path));
     return std::unique_ptr<BlobWriter>(std::make_unique<internal::LocalBlobWriter>(
-        layout_.get(), std::move(fd), std::move(temp_path), std::move(hasher)));
+        layout_.get(), std::move(fd), std::move(temp_path), std::move(hasher), std::move(announced)));
   }
 
   Result<std::unique_ptr<BlobReader>> Open(std::string_view digest) override {

@@ -16,11 +16,12 @@ Status Finished() {
 }  // namespace
 
 LocalBlobWriter::LocalBlobWriter(LocalLayout* layout, ScopedFd fd, std::string temp_path,
-                                 Sha256 hasher)
+                                 Sha256 hasher, std::string announced)
     : layout_(layout),
       fd_(std::move(fd)),
       temp_path_(std::move(temp_path)),
-      hasher_(std::move(hasher)) {}
+      hasher_(std::move(hasher)),
+      announced_(std::move(announced)) {}
 
 LocalBlobWriter::~LocalBlobWriter() { Abort(); }
 
@@ -53,7 +54,7 @@ Result<BlobInfo> LocalBlobWriter::Commit(std::string_view expected_sha256,
 Result<BlobInfo> LocalBlobWriter::CommitImpl(std::string_view expected_sha256,
                                              int64_t expected_size) {
   // Verified before any fsync so that a bad upload costs no disk flush.
-  ASSIGN_OR_RETURN(std::string digest, FinishUpload(hasher_, size_, expected_sha256, expected_size));
+  ASSIGN_OR_RETURN(std::string digest, FinishUpload(hasher_, size_, expected_sha256, expected_size, announced_));
 
   // Stamp the commit time: a re-upload of existing content replaces the file,
   // and the garbage collector's grace period reads mtime as "last committed".

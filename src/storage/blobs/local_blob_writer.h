@@ -23,7 +23,9 @@ class LocalBlobWriter final : public BlobWriter {
  public:
   // Takes ownership of `fd`, an empty file just created at `temp_path`.
   // REQUIRES: `layout` outlives this writer.
-  LocalBlobWriter(LocalLayout* layout, ScopedFd fd, std::string temp_path, Sha256 hasher);
+  // `announced`: the lowercase checksum given to NewWriter, or empty.
+  LocalBlobWriter(LocalLayout* layout, ScopedFd fd, std::string temp_path, Sha256 hasher,
+                  std::string announced);
   ~LocalBlobWriter() override;
 
   LocalBlobWriter(const LocalBlobWriter&) = delete;
@@ -43,6 +45,7 @@ class LocalBlobWriter final : public BlobWriter {
   bool temp_exists_ = true;  // false once renamed into place or unlinked
   bool finished_ = false;    // after Commit or Abort
   Sha256 hasher_;
+  const std::string announced_;
   uint64_t size_ = 0;
 };
 

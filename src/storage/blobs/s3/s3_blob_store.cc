@@ -72,10 +72,24 @@ class S3BlobStore final : public BlobStore {
  public:
   explicit S3BlobStore(std::shared_ptr<S3Client> c) : c_(std::move(c)) {}
 
-  Result<std::unique_ptr<BlobWriter>> NewWriter() override {
+  using BlobStore::NewWriter;
+
+  Result<std::unique_ptr<BlobWriter>> NewWriter(std::string_view expected_sha256) override {
+    using Mode = internal::S3BlobWriter::Mode;
     ASSIGN_OR_RETURN(Sha256 hasher, Sha256::Create());
-    return std::unique_ptr<BlobWriter>(
-        std::make_unique<internal::S3BlobWriter>(c_.get(), std::move(hasher), StagingKey()));
+    Mode mode = Mode::kStaging;
+    std::string announced, key = StagingKey();
+    if (!expected_sha256.empty()) {
+      Result<std::string> d = NormalizeDigest(expected_sha256);
+      if (!d.ok()) return d.status().WithContext("expected checksum");
+      announced = std::move(d).value();
+      key = s3keys::Blob(announced);
+      Result<uint64_t> existing = s3ops::Head(*c_, key);
+      if (!existing.ok() && existing.status().code() != Code::kNotFound) return existing.status();
+      mode = existing.ok() ? Mode::kAlreadyStored : Mode::kDirect;
+    }
+    return std::unique_ptr<BlobWriter>(std::make_unique<internal::S3BlobWriter>(
+        c_.get(), std::move(hasher), mode, std::move(key), std::move(announced)));
   }
 
   Result<std::unique_ptr<BlobReader>> Open(std::string_view digest) override {
