@@ -35,6 +35,34 @@ try {
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(OUT, "runs-views.png"), clip: { x: 640, y: 0, width: 800, height: 420 } });
   console.log("wrote", join(OUT, "runs-views.png"));
+  // Dashboard: the deep runs that did not diverge, a pinned section of loss against tokens seen, then the default sections.
+  await page.goto(`${stack.web}/#/p/llm/pretrain-350m/dashboard?q=${encodeURIComponent("config/layers = 24 and config/lr < 1e-3")}`);
+  await page.waitForSelector('.dash-section[data-section="train"] .dash-card');
+  await page.fill(".dash-new-section", "overview");
+  await page.press(".dash-new-section", "Enter");
+  for (const [metrics, x] of [["train/loss\neval/loss", "train/tokens"], ["/^train\\/(lr|grad_norm)$/", "step"]]) {
+    await page.click('.dash-section[data-section="overview"] .dash-add-panel');
+    await page.fill(".dash-editor .dash-metrics", metrics);
+    await page.fill(".dash-editor .dash-x", x);
+    await page.click(".dash-editor .dash-apply");
+  }
+  await page.click('.dash-section[data-section="overview"] .dash-pin');
+  await page.waitForSelector('.dash-section[data-section="overview"] .card-body[data-x="series"] canvas');
+  await page.waitForTimeout(1200);
+  await page.screenshot({ path: join(OUT, "dashboard.png") });
+  console.log("wrote", join(OUT, "dashboard.png"));
+  // Sweeps: lr, warmup and depth against the results; the best eval losses brushed.
+  await page.goto(`${stack.web}/#/p/llm/pretrain-350m/sweeps?` + new URLSearchParams([...["config/lr", "config/warmup_steps", "config/layers", "min(train/loss)", "min(eval/loss)"].map((a) => ["axis", a]), ["sx", "config/lr"], ["sy", "min(eval/loss)"]]));
+  await page.waitForSelector(".pc-line");
+  const axis = await (await page.$('.pc-axis[data-path="min(eval/loss)"] .pc-axis-line')).boundingBox();
+  await page.mouse.move(axis.x + 1, axis.y + axis.height);
+  await page.mouse.down();
+  await page.mouse.move(axis.x + 1, axis.y + axis.height * 0.7, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForSelector(".pc-line.selected");
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(OUT, "sweeps.png") });
+  console.log("wrote", join(OUT, "sweeps.png"));
   if (process.env.EXTRA_SHOTS) {
     await shot("extra-failed-run.png", "#/p/llm/pretrain-350m/r/sweep-15", ".card.mounted canvas");
     await shot("extra-projects.png", "#/", ".project-link");

@@ -75,6 +75,8 @@ export async function seedShowcase(c, opts = {}) {
       { path: "train/loss", steps, values: s.loss },
       { path: "train/lr", steps, values: s.lrv },
       { path: "train/grad_norm", steps, values: s.gn },
+      // tokens seen (batch 512 × 1024 tokens a step): an x axis for the dashboard
+      { path: "train/tokens", steps, values: steps.map((x) => x * 524288) },
       { path: "perf/tokens_per_s", steps, values: s.tps },
       { path: "perf/gpu_mem_gb", steps, values: s.mem },
       { path: "eval/loss", steps: evalSteps, values: evalLoss },

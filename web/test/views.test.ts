@@ -91,3 +91,20 @@ describe("column widths", () => {
     expect(parseView({ widths: [] }).widths).toBeUndefined();
   });
 });
+
+import { viewKind, viewsOfKind } from "../src/lib/views";
+import { serializeDashboard } from "../src/lib/dashboard";
+
+describe("views and dashboards share the store", () => {
+  it("tells them apart by kind, so each menu lists only its own", () => {
+    const list = [
+      { name: "a", state: serializeView(viewFromRoute(route)) },
+      { name: "b", state: serializeDashboard({ version: 1, sections: [] }) },
+      { name: "c", state: { kind: "something-newer" } },
+    ];
+    expect(viewKind(list[1].state)).toBe("dashboard");
+    expect(viewsOfKind(list, "table").map((v) => v.name)).toEqual(["a"]);
+    expect(viewKind(list[2].state)).toBe("other");
+    expect(viewsOfKind(list, "dashboard").map((v) => v.name)).toEqual(["b"]);
+  });
+});

@@ -6,6 +6,8 @@
 //   #/p/{ws}/{project}?q=&sort=&order=&col=&group=&w=&show=&sel=   runs table
 //   #/p/{ws}/{project}/r/{run}?s=&log=&smooth=&from=&to=&x=   run page
 //   #/p/{ws}/{project}/compare?run=&s=&log=&smooth=&from=&to=   compare
+//   #/p/{ws}/{project}/dashboard?q=&sel=&d=&layout=   dashboard of the filtered (or selected) runs
+//   #/p/{ws}/{project}/sweeps?q=&sel=&axis=&sx=&sy=   parallel coordinates and scatter of the filtered runs
 //   #/p/{ws}/{project}/members            project members
 //   #/login?next=                         sign in, then go to `next` (a hash)
 //   #/tokens                              the caller's API tokens
@@ -47,6 +49,28 @@ export type Route =
     }
   | { page: "run"; project: string; runId: string; search: string; chart: ChartPrefs }
   | { page: "compare"; project: string; runs: string[]; search: string; chart: ChartPrefs }
+  | {
+      page: "dashboard";
+      project: string;
+      /** the runs table's filter: the runs shown (unless some are selected) */
+      filter: string;
+      selected: string[];
+      /** the saved dashboard this one was opened from (absent: none) */
+      name?: string;
+      /** the layout, base64url (lib/dashboard-url.ts); absent: the saved one, else the default */
+      layout?: string;
+    }
+  | {
+      page: "sweeps";
+      project: string;
+      filter: string;
+      selected: string[];
+      /** parallel-coordinates axes: configs or aggregates such as min(val/loss) (empty: chosen from the project) */
+      axes: string[];
+      /** scatter x (a config) and y (an aggregate); absent: chosen from the project */
+      sx?: string;
+      sy?: string;
+    }
   | { page: "members"; project: string }
   /** `next`: the hash to return to after signing in (absent: the projects page) */
   | { page: "login"; next?: string }
@@ -129,6 +153,20 @@ export function parseRoute(hash: string): Route {
     return { page: "run", project, runId: rest[1], search: q.get("s") ?? "", chart: parseChart(q) };
   }
   if (rest[0] === "members" && rest.length === 1) return { page: "members", project };
+  if (rest[0] === "dashboard" && rest.length === 1) {
+    return {
+      page: "dashboard", project, filter: q.get("q") ?? "", selected: q.getAll("sel"),
+      ...(q.get("d") ? { name: q.get("d")! } : {}),
+      ...(q.get("layout") ? { layout: q.get("layout")! } : {}),
+    };
+  }
+  if (rest[0] === "sweeps" && rest.length === 1) {
+    return {
+      page: "sweeps", project, filter: q.get("q") ?? "", selected: q.getAll("sel"), axes: q.getAll("axis"),
+      ...(q.get("sx") ? { sx: q.get("sx")! } : {}),
+      ...(q.get("sy") ? { sy: q.get("sy")! } : {}),
+    };
+  }
   if (rest[0] === "compare" && rest.length === 1) {
     return { page: "compare", project, runs: q.getAll("run"), search: q.get("s") ?? "", chart: parseChart(q) };
   }
@@ -153,6 +191,25 @@ export function formatRoute(r: Route): string {
     case "members": {
       const [ws, name] = splitOnce(r.project);
       path = `/p/${seg(ws)}/${seg(name)}/members`;
+      break;
+    }
+    case "dashboard": {
+      const [ws, name] = splitOnce(r.project);
+      path = `/p/${seg(ws)}/${seg(name)}/dashboard`;
+      if (r.filter) q.set("q", r.filter);
+      for (const s of r.selected) q.append("sel", s);
+      if (r.name) q.set("d", r.name);
+      if (r.layout) q.set("layout", r.layout);
+      break;
+    }
+    case "sweeps": {
+      const [ws, name] = splitOnce(r.project);
+      path = `/p/${seg(ws)}/${seg(name)}/sweeps`;
+      if (r.filter) q.set("q", r.filter);
+      for (const s of r.selected) q.append("sel", s);
+      for (const a of r.axes) q.append("axis", a);
+      if (r.sx) q.set("sx", r.sx);
+      if (r.sy) q.set("sy", r.sy);
       break;
     }
     case "runs": {

@@ -1,6 +1,8 @@
 // Saved views of the runs table: the part of the table's state worth naming
 // (filter, sort, columns, grouping, archived/trash listing), stored on the server as a JSON object
 // under `PUT …/views/{name}`. Selection is not part of a view.
+// Dashboards are stored through the same API with `"kind": "dashboard"` in
+// their state (lib/dashboard.ts); each menu lists only its own kind.
 
 import { clampWidth, type Route, type RunsShow, type SortState } from "./url";
 
@@ -21,6 +23,19 @@ export interface ViewState {
   widths?: Record<string, number>;
   /** which runs are listed besides the active ones; absent: the active ones only */
   show?: RunsShow;
+}
+
+export type ViewKind = "table" | "dashboard" | "other";
+
+/** What a saved state is: a runs-table view (no `kind`), a dashboard, or something a newer UI wrote (listed by neither menu). */
+export function viewKind(state: unknown): ViewKind {
+  const o = state && typeof state === "object" && !Array.isArray(state) ? (state as Record<string, unknown>) : {};
+  return o.kind === undefined ? "table" : o.kind === "dashboard" ? "dashboard" : "other";
+}
+
+/** The saved entries of one kind, in the listing's order. */
+export function viewsOfKind<T extends { state: unknown }>(list: readonly T[], kind: ViewKind): T[] {
+  return list.filter((v) => viewKind(v.state) === kind);
 }
 
 /** The view state of a runs-table route. */

@@ -3,7 +3,7 @@
 import { href, navigate, setCrumbs, setTitle, type Page } from "../app";
 import { api, ApiError, splitProject, type ProjectAttribute, type Run, type RunsQuery, type SavedView } from "../lib/api";
 import { GROUP_LIMIT, groupItems, groupRuns, type TableItem } from "../lib/grouping";
-import { applyView, parseView, serializeView, viewFromRoute, viewNameError } from "../lib/views";
+import { applyView, parseView, serializeView, viewFromRoute, viewKind, viewNameError, viewsOfKind } from "../lib/views";
 import {
   addColumn, attributePaths, cellKind, cellValue, columnLabel, columnWidth, defaultColumns, headerParts,
   DEFAULT_SYS_COLUMNS, moveColumn, nextSort, removeColumn, requestColumns, SYS_PATHS,
@@ -95,6 +95,9 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   filter.el.appendChild(unknown.el);
   const countEl = h("span", { class: "run-count" });
   const compareBtn = h("a", { class: "btn primary", href: "#" }, "Compare");
+  // The dashboard and sweeps pages take the table's filter and selection.
+  const dashboardBtn = h("a", { class: "btn dashboard-link", href: "#", title: "Charts of the runs matching the filter (or the selected runs), arranged in a dashboard" }, "Dashboard");
+  const sweepsBtn = h("a", { class: "btn sweeps-link", href: "#", title: "Parallel coordinates and a scatter of configs and results over the runs matching the filter" }, "Sweeps");
   const clearSel = h("button", { class: "btn ghost", onclick: () => update({ ...route, selected: [] }) }, "Clear selection");
   const showSel = showSelect(route.show, (show) => update(withShow({ ...route, selected: [] }, show)));
   const actionErr = h("div", { class: "action-error table-error", role: "alert", hidden: true });
@@ -129,7 +132,7 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     h("div", { class: "toolbar" },
       filter.el,
       h("div", { class: "toolbar-right" }, countEl, showSel, groupSel, h("div", { class: "popover-anchor" }, viewsBtn, viewsMenu),
-        h("div", { class: "popover-anchor" }, colsBtn, colsMenu), csvBtn, clearSel, compareBtn,
+        h("div", { class: "popover-anchor" }, colsBtn, colsMenu), csvBtn, clearSel, dashboardBtn, sweepsBtn, compareBtn,
         h("a", { class: "btn ghost members-link", href: href({ page: "members", project }), title: "Who can see and change this project" }, "Members")),
     ),
     bulk.el,
@@ -302,6 +305,8 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     compareBtn.classList.toggle("disabled", n === 0);
     compareBtn.setAttribute("href", n ? href({ page: "compare", project, runs: route.selected, search: "", chart: { log: false, smooth: 0, range: null } }) : "#");
     clearSel.hidden = n === 0;
+    dashboardBtn.setAttribute("href", href({ page: "dashboard", project, filter: route.filter, selected: route.selected }));
+    sweepsBtn.setAttribute("href", href({ page: "sweeps", project, filter: route.filter, selected: route.selected, axes: [] }));
   }
 
   function drawHeader(): void {
@@ -569,6 +574,8 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   }
   // ---- saved views ----
   let views: SavedView[] = [];
+  /** every saved entry, dashboards included (a name is shared by both kinds) */
+  let allSaved: SavedView[] = [];
   let viewsError = "";
   const viewName = h("input", { class: "input view-name", placeholder: "Name this view", maxlength: 200,
     onkeydown: (e: KeyboardEvent) => {
@@ -592,7 +599,8 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
   }
   async function loadViews(): Promise<void> {
     try {
-      views = (await api.views(project, ctl.signal)).sort((a, b) => a.name.localeCompare(b.name));
+      allSaved = await api.views(project, ctl.signal);
+      views = viewsOfKind(allSaved, "table").sort((a, b) => a.name.localeCompare(b.name));
       viewsError = "";
     } catch (e) {
       if ((e as Error).name === "AbortError") return;
@@ -605,6 +613,11 @@ export function runsPage(root: HTMLElement, initial: Route): Page {
     const bad = viewNameError(name);
     if (bad) {
       viewsError = bad;
+      drawViewList();
+      return;
+    }
+    if (allSaved.some((v) => v.name === name && viewKind(v.state) !== "table")) {
+      viewsError = `A dashboard is saved as "${name}": choose another name`;
       drawViewList();
       return;
     }
