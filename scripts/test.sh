@@ -6,7 +6,8 @@
 # the MLflow compatibility suite (the real mlflow client, tests/mlflow/), the
 # Neptune compatibility suite (neptune-scale and neptune-query, tests/neptune/)
 # and the importer suite (inputs written by mlflow, tensorboardX, wandb,
-# pyarrow; tests/importers/).
+# pyarrow; tests/importers/), and the S3-compatible file store against a real
+# MinIO (scripts/minio.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +48,8 @@ scripts/sanitize.sh
 FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 echo "== fuzzing ($FUZZ_SECONDS s per harness)"
 scripts/fuzz.sh "$FUZZ_SECONDS"
+echo "== fuzzing the Python importers' decoders ($FUZZ_SECONDS s per harness, atheris)"
+scripts/fuzz_python.sh "$FUZZ_SECONDS"
 
 echo "== web UI unit tests"
 npm --prefix web test --silent
@@ -71,6 +74,19 @@ SEXTANT_BIN="$PWD/build/src/sextant" tests/importers/run.sh -q -p no:cacheprovid
 
 echo "== end-to-end tests"
 SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
+
+echo "== S3-compatible file store: MinIO (pinned, built once from the Go module proxy, cached in .cache/minio/)"
+minio_dir="$(mktemp -d)"
+eval "$(scripts/minio.sh start "$minio_dir")"
+trap 'scripts/minio.sh stop "$minio_dir"' EXIT
+echo "   the BlobStore contract over S3"
+build/src/blobs_test --gtest_filter='Stores/BlobStoreConformance.*/s3' --gtest_brief=1
+echo "   file uploads, downloads and purges with the server's files in the bucket"
+SEXTANT_TEST_FILES="$SEXTANT_TEST_S3" SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest \
+  tests/e2e/test_files.py tests/e2e/test_files_s3.py tests/e2e/test_run_management.py -q -p no:cacheprovider
+SEXTANT_TEST_FILES="$SEXTANT_TEST_S3" SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest \
+  clients/python/tests -q -p no:cacheprovider -k "file or media or download or upload"
+scripts/minio.sh stop "$minio_dir"
 
 echo "== side-by-side benchmark, smoke sizes (every peer's adapter still works)"
 SEXTANT_BIN="$PWD/build/src/sextant" python3 bench/peers/run.py --smoke

@@ -1,14 +1,22 @@
 #!/usr/bin/env python3
-"""Export → import round trip of a large project, timed.
+"""Import and export of a large project in Parquet, timed: Sextant's own
+export round trip, and a Neptune export (the same columns, written as
+neptune-exporter writes them).
 
     SEXTANT_BIN=build/src/sextant tests/importers/.venv/bin/python \
-        bench/importers/roundtrip.py --points 100000000 --series 10
+        bench/importers/roundtrip.py --points 100000000 --series 10 [--only roundtrip|neptune]
 
-Starts two `sextant serve` (fresh data folders), logs POINTS float points
-spread over SERIES series of one run into the first through the native API
-(binary columns, 1 M points per request), then times `sextant export`
-from it and `sextant import sextant` into the second, and prints points/s
-for each, the export's size on disk and bytes per point.
+roundtrip: starts two `sextant serve` (fresh data folders), logs POINTS
+float points spread over SERIES series of one run into the first through
+the native API (binary columns, 1 M points per request), then times
+`sextant export` from it and `sextant import sextant` into the second, and
+prints points/s for each, the export's size on disk and bytes per point.
+
+neptune: writes the same points as a neptune-exporter tree (one run, its
+sys/ rows, parts of at most 5 M rows, millisecond timestamps, Snappy, as
+tests/importers/test_neptune_export.py writes it) and times
+`sextant import neptune` with --dry-run (reading and decoding only) and
+into a fresh `sextant serve`.
 """
 from __future__ import annotations
 
@@ -16,6 +24,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -55,22 +64,138 @@ def seed(url: str, token: str, project: str, points: int, series: int) -> None:
                 "timestamps_b64": base64.b64encode(ts.tobytes()).decode()}]})
 
 
+NEPTUNE_PART_ROWS = 5_000_000
+
+
+def neptune_schema():
+    import pyarrow as pa
+    ts = pa.timestamp("ms", tz="UTC")
+    return pa.schema([
+        ("project_id", pa.string()), ("run_id", pa.string()),
+        ("attribute_path", pa.string()), ("attribute_type", pa.string()),
+        ("step", pa.decimal128(18, 6)), ("timestamp", ts),
+        ("int_value", pa.int64()), ("float_value", pa.float64()), ("string_value", pa.string()),
+        ("bool_value", pa.bool_()), ("datetime_value", ts),
+        ("string_set_value", pa.list_(pa.string())),
+        ("file_value", pa.struct([("path", pa.string())])),
+        ("histogram_value", pa.struct([("type", pa.string()), ("edges", pa.list_(pa.float64())),
+                                       ("values", pa.list_(pa.float64()))])),
+    ])
+
+
+def write_neptune_export(data: Path, points: int, series: int) -> None:
+    """DATA/<project>/<run>_part_<n>.parquet: the sys/ rows, then each
+    series' points in step order (the values of `seed`'s curves)."""
+    import datetime as dt
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from sextant.transfer.export import micro_to_decimal
+    sch = neptune_schema()
+    pdir = data / "bench_neptune-0123456789abcdef"
+    pdir.mkdir(parents=True)
+    per = points // series
+    rng = np.random.default_rng(0)
+    paths = pa.array([f"train/m{s}" for s in range(series)])
+
+    def same(n, text):  # a string column of one value, without a Python list of n strings
+        return pa.DictionaryArray.from_arrays(np.zeros(n, "int32"), [text]).cast(pa.string())
+
+    def table(path_idx, steps, ts_ms, vals):
+        n = len(steps)
+        cols = {"project_id": same(n, "bench/neptune"), "run_id": same(n, "BENCH-1"),
+                "attribute_path": pa.DictionaryArray.from_arrays(path_idx, paths).cast(pa.string()),
+                "attribute_type": same(n, "float_series"),
+                "step": micro_to_decimal(steps * 1_000_000),
+                "timestamp": pa.array(ts_ms).cast(pa.timestamp("ms", tz="UTC")),
+                "float_value": pa.array(vals)}
+        return pa.table([cols.get(f.name, pa.nulls(n, f.type)) for f in sch], schema=sch)
+
+    sys_rows = pa.Table.from_pylist([
+        {"project_id": "bench/neptune", "run_id": "BENCH-1", "attribute_path": p, "attribute_type": t, **v}
+        for p, t, v in (("sys/custom_run_id", "string", {"string_value": "neptune-big"}),
+                        ("sys/name", "string", {"string_value": "big"}),
+                        ("sys/creation_time", "datetime",
+                         {"datetime_value": dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc)}))], schema=sch)
+    parts, rows, pending = [], 0, [sys_rows]
+    for s in range(series):
+        for lo in range(0, per, 1_000_000):
+            n = min(1_000_000, per - lo)
+            steps = np.arange(lo, lo + n, dtype="int64")
+            vals = np.exp(-steps / per) + rng.normal(0, 0.01, n)
+            pending.append(table(np.full(n, s, "int32"), steps, 1_760_000_000_000 + steps * 10, vals))
+            rows += n
+            if rows >= NEPTUNE_PART_ROWS:
+                parts.append(pa.concat_tables(pending))
+                pending, rows = [], 0
+    if pending:
+        parts.append(pa.concat_tables(pending))
+    # Parts other than 0 first: the exporter renames part_0 into place last.
+    for n in reversed(range(len(parts))):
+        pq.write_table(parts[n], pdir / f"BENCH_1-0123456789abcdef_part_{n}.parquet", compression="snappy")
+
+
+def timed_import(cmd: list, env: dict, points: int) -> float:
+    """Seconds `sextant import …` took; fails unless its summary counts every point."""
+    t = time.monotonic()
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    el = time.monotonic() - t
+    m = re.search(r"runs (?:would be )?imported, [\d,]+ values, ([\d,]+) points", p.stderr)
+    got = int(m.group(1).replace(",", "")) if m else -1
+    if p.returncode != 0 or got != points:
+        raise SystemExit(f"{' '.join(cmd[3:5])}: exit {p.returncode}, {got} of {points} points:\n{p.stderr[-2000:]}")
+    return el
+
+
+def neptune(tmp: Path, env: dict, points: int, series: int) -> dict:
+    dst = Server(tmp / "n", tmp / "n.log").start()
+    try:
+        t = time.monotonic()
+        write_neptune_export(tmp / "neptune" / "data", points, series)
+        print(f"wrote a {points:,}-point Neptune export in {time.monotonic() - t:.1f} s", flush=True)
+        size = sum(p.stat().st_size for p in (tmp / "neptune").rglob("*") if p.is_file())
+        cmd = [sys.executable, "-m", "sextant", "import", "neptune", str(tmp / "neptune" / "data"),
+               "--project", "bench/neptune", "--restart"]
+        td = timed_import(cmd + ["--dry-run"], dict(env, SEXTANT_URL=dst.url), points)
+        ti = timed_import(cmd, dict(env, SEXTANT_URL=dst.url), points)
+    finally:
+        dst.stop()
+    return {"neptune_bytes": size, "neptune_dry_run_s": round(td, 1),
+            "neptune_dry_run_points_per_s": round(points / td),
+            "neptune_import_s": round(ti, 1), "neptune_import_points_per_s": round(points / ti)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--points", type=int, default=10_000_000)
     ap.add_argument("--series", type=int, default=10)
+    ap.add_argument("--only", choices=["roundtrip", "neptune"], default=None,
+                    help="run one of the two benchmarks (default both)")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
     token = auth_template()["token"]
     tmp = Path(tempfile.mkdtemp(prefix="sextant-roundtrip-"))
-    src = Server(tmp / "a", tmp / "a.log").start()
-    dst = Server(tmp / "b", tmp / "b.log").start()
     env = dict(os.environ, SEXTANT_API_TOKEN=token, PYTHONPATH=str(REPO / "clients" / "python"),
                XDG_STATE_HOME=str(tmp / "state"))
+    result = {"points": a.points, "series": a.series}
+    try:
+        if a.only != "neptune":
+            result.update(roundtrip(tmp, env, token, a.points, a.series))
+        if a.only != "roundtrip":
+            result.update(neptune(tmp, env, a.points, a.series))
+        print(json.dumps(result))
+    finally:
+        if not a.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def roundtrip(tmp: Path, env: dict, token: str, points: int, series: int) -> dict:
+    src = Server(tmp / "a", tmp / "a.log").start()
+    dst = Server(tmp / "b", tmp / "b.log").start()
     try:
         t = time.monotonic()
-        seed(src.url, token, "bench/roundtrip", a.points, a.series)
-        print(f"seeded {a.points:,} points in {time.monotonic() - t:.1f} s", flush=True)
+        seed(src.url, token, "bench/roundtrip", points, series)
+        print(f"seeded {points:,} points in {time.monotonic() - t:.1f} s", flush=True)
         out = tmp / "export"
         t = time.monotonic()
         subprocess.run([sys.executable, "-m", "sextant", "export", "bench/roundtrip", str(out), "-q"],
@@ -81,15 +206,12 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "sextant", "import", "sextant", str(out),
                         "--project", "bench/roundtrip", "-q"], env=dict(env, SEXTANT_URL=dst.url), check=True)
         ti = time.monotonic() - t
-        print(json.dumps({"points": a.points, "series": a.series,
-                          "export_s": round(te, 1), "export_points_per_s": round(a.points / te),
-                          "import_s": round(ti, 1), "import_points_per_s": round(a.points / ti),
-                          "export_bytes": size, "export_bytes_per_point": round(size / a.points, 2)}))
     finally:
         src.stop()
         dst.stop()
-        if not a.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
+    return {"export_s": round(te, 1), "export_points_per_s": round(points / te),
+            "import_s": round(ti, 1), "import_points_per_s": round(points / ti),
+            "export_bytes": size, "export_bytes_per_point": round(size / points, 2)}
 
 
 if __name__ == "__main__":

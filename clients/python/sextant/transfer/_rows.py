@@ -120,9 +120,17 @@ def _configs(path: str, t: str, rows: Any, w: RunWriter) -> None:
         v = rows["float_value"][i].as_py()
         w.config(path, {"type": "float", "value": _finite_or_text(float(v))} if v is not None else math.nan)
     elif t == "int":
-        w.config(path, {"type": "int", "value": int(rows["int_value"][i].as_py())})
+        v = rows["int_value"][i].as_py()
+        if v is None:
+            w.skip(path, "an int with no value")
+        else:
+            w.config(path, {"type": "int", "value": int(v)})
     elif t == "bool":
-        w.config(path, bool(rows["bool_value"][i].as_py()))
+        v = rows["bool_value"][i].as_py()
+        if v is None:
+            w.skip(path, "a bool with no value")
+        else:
+            w.config(path, bool(v))
     elif t == "string":
         v = rows["string_value"][i].as_py()
         w.config(path, "" if v is None else str(v))

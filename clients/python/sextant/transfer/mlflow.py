@@ -45,7 +45,7 @@ import hashlib
 from collections import Counter
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from .._errors import ValidationError
+from .._errors import UnreachableError, ValidationError
 from .._validate import path as _check_path
 from ._report import Report
 from ._source import SourceError, SourceRun, safe_run_id
@@ -183,7 +183,12 @@ def write_run(w: RunWriter, info: RunInfo, data: RunData) -> None:
     for rel, source in data.artifacts(w.skip):
         path = "artifacts/" + rel
         if _valid(w, path, f"artifact {rel!r}"):
-            w.file(path, source, name=rel.rsplit("/", 1)[-1])
+            try:
+                w.file(path, source, name=rel.rsplit("/", 1)[-1])
+            except UnreachableError:
+                raise
+            except OSError as e:  # the local file (a dangling link, no permission)
+                w.skip(f"artifact {rel!r}", f"unreadable: {e}")
     if info.lifecycle == "deleted":  # into Sextant's trash, as it was in MLflow's
         w.flag("sys/trashed", True)
 

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import decimal
 import glob
+import math
 import os
 import re
 from typing import Any, Dict, Iterable, List, Optional
@@ -143,11 +145,11 @@ def open_source(path: str, args: argparse.Namespace, report: Report) -> Iterable
             meta = _read_meta(parts, report)
             if meta is None:
                 continue
-            runs.append(_make_run(meta, parts, fdir))
+            runs.append(_make_run(meta, parts, fdir, report))
     return parents_first(runs, _orphan(report))
 
 
-def _make_run(meta: _Meta, parts: List[str], files_dir: Optional[str]) -> SourceRun:
+def _make_run(meta: _Meta, parts: List[str], files_dir: Optional[str], report: Report) -> SourceRun:
     s = meta.sys
     run_id = safe_run_id(str(s.get("sys/custom_run_id") or meta.source_id))
     stamp = ";".join(f"{os.path.basename(p)}:{os.path.getsize(p)}:{int(os.path.getmtime(p))}" for p in parts)
@@ -167,7 +169,12 @@ def _make_run(meta: _Meta, parts: List[str], files_dir: Optional[str]) -> Source
                 write_table(t, w, files_root=files_dir, seen_files=seen)
 
     parent = s.get("sys/forking/parent")
-    fork_step = s.get("sys/forking/step")
+    fork_step = _step(s.get("sys/forking/step"))
+    if parent and fork_step is None:
+        report.skip(f"{meta.source_id} fork lineage",
+                    f"its fork step {s.get('sys/forking/step')!r} is not a finite number: "
+                    f"imported as a run of its own")
+        parent = None
     return SourceRun(
         source_id=str(meta.source_id), run_id=run_id, write=write, project=meta.project,
         name=None if s.get("sys/name") is None else str(s["sys/name"]),
@@ -175,15 +182,23 @@ def _make_run(meta: _Meta, parts: List[str], files_dir: Optional[str]) -> Source
         created_at=_seconds(s.get("sys/creation_time")),
         state="failed" if failed else "finished",
         fork_run_id=safe_run_id(str(parent)) if parent else None,
-        fork_step=_step(fork_step) if parent else None,
+        fork_step=fork_step if parent else None,
         points_hint=meta.points, fingerprint=stamp)
 
 
 def _step(v: Any) -> Any:
+    """The fork step: a number (0 when absent), or None when it is not a finite one."""
     if v is None:
         return 0
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
+    if isinstance(v, bool) or not isinstance(v, (int, float, decimal.Decimal)):
+        return None
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return None
+        if v.is_integer():
+            return int(v)
+    if isinstance(v, decimal.Decimal) and not v.is_finite():
+        return None
     return v
 
 

@@ -30,8 +30,16 @@ class _Unusable(Exception):
     """A value that cannot be imported; the message says why."""
 
 
+# The most elements a summary tensor may have when its values are filled in
+# by TensorFlow's rule (_fill): a damaged shape must not allocate terabytes.
+MAX_ELEMENTS = 1 << 22
+
+
 def _shape(t: Any) -> List[int]:
-    return [d.size for d in t.tensor_shape.dim]
+    shape = [d.size for d in t.tensor_shape.dim]
+    if any(d < 0 for d in shape):
+        raise _Unusable(f"a tensor of shape {shape} (a negative dimension)")
+    return shape
 
 
 def _count(shape: Sequence[int]) -> int:
@@ -41,14 +49,17 @@ def _count(shape: Sequence[int]) -> int:
     return n
 
 
-def _fill(vals: List[Any], n: int, what: str) -> List[Any]:
+def _fill(vals: List[Any], n: int, what: str, zero: Any = 0) -> List[Any]:
     """TensorFlow's rule for typed values: fewer than the shape holds → the
-    last is repeated (none → zeros)."""
+    last is repeated (none → zeros: 0, or b"" for strings)."""
     if len(vals) == n:
         return vals
+    if n > MAX_ELEMENTS:
+        raise _Unusable(f"a {what} tensor of {n:,} elements (over {MAX_ELEMENTS:,}) with "
+                        f"{len(vals)} values given")
     if len(vals) > n:
         raise _Unusable(f"{what} tensor has {len(vals)} values for {n} elements")
-    return vals + [vals[-1] if vals else 0] * (n - len(vals))
+    return vals + [vals[-1] if vals else zero] * (n - len(vals))
 
 
 def tensor_numbers(t: Any) -> Tuple[List[int], List[float]]:
@@ -88,7 +99,7 @@ def tensor_strings(t: Any) -> Tuple[List[int], List[bytes]]:
     if t.dtype != _DT_STRING:
         raise _Unusable(f"a tensor of dtype {_DT_NAMES.get(t.dtype, t.dtype)}, not string")
     shape = _shape(t)
-    return shape, _fill(list(t.string_val), _count(shape), "string")
+    return shape, _fill(list(t.string_val), _count(shape), "string", b"")
 
 
 # -- histograms -------------------------------------------------------------------

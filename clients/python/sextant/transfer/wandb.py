@@ -91,7 +91,10 @@ def parse_json(text: str) -> Any:
             return float(text)
         except ValueError:
             pass
-    return json.loads(text)
+    try:
+        return json.loads(text)
+    except RecursionError:  # nested deeper than the parser goes: bad input like any other
+        raise ValueError("JSON nested too deeply") from None
 
 
 def same_value(a: Any, b: Any) -> bool:

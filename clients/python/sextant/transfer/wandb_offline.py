@@ -19,11 +19,13 @@ records hold no run data.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import quote as _pct
 
+from .._validate import MAX_TIMESTAMP
 from ._source import SourceError, SourceRun, need, safe_run_id
 from ._writer import RunWriter, STRING, iso_utc
 from .wandb_log import records
@@ -143,7 +145,11 @@ def _fork_order(order: List[SourceRun], runs: Dict[str, SourceRun], report: Any)
     for r in order:
         if r.fork_run_id is not None:
             parent = runs.get(r.fork_run_id)
-            if parent is None:
+            if not math.isfinite(r.fork_step):  # type: ignore[arg-type]
+                report.skip(f"{r.source_id}: fork link", f"forked from W&B run {r.fork_run_id} at step "
+                            f"{r.fork_step}, which is not a finite number; imported as a plain run")
+                r.fork_run_id = r.fork_step = None
+            elif parent is None:
                 report.skip(f"{r.source_id}: fork link", f"forked from W&B run {r.fork_run_id} at step "
                             f"{r.fork_step}, which is not in this import; imported as a plain run")
                 r.fork_run_id = r.fork_step = None
@@ -244,11 +250,15 @@ def _write(w: RunWriter, *, segs: List[_Segment], pb: Any, src: SourceRun) -> No
                 for it in r.history.item:
                     nk = it.nested_key
                     keys = tuple(nk) if nk else (it.key,)
-                    if it.WhichOneof("value") is None:
-                        text = it.value_json
-                        v = parse_json(text) if text else None
-                    else:
-                        v = _history_value(it)
+                    try:
+                        if it.WhichOneof("value") is None:
+                            text = it.value_json
+                            v = parse_json(text) if text else None
+                        else:
+                            v = _history_value(it)
+                    except ValueError:
+                        h.skip("/".join(keys), "a history value that is not JSON")
+                        continue
                     if len(keys) == 1:
                         k = keys[0]
                         if k == "_step":
@@ -316,7 +326,11 @@ def _write(w: RunWriter, *, segs: List[_Segment], pb: Any, src: SourceRun) -> No
                 for f in r.files.files:
                     listed[f.path] = label
             elif kind == "environment":
-                d = _message(r.environment)
+                try:
+                    d = _message(r.environment)
+                except ValueError as e:
+                    w.skip(label, f"an environment record that does not decode ({e}) skipped")
+                    continue
                 d.pop("writer_id", None)
                 env.update(d)
             elif kind in ("artifact", "use_artifact", "noop_link_artifact", "alert", "tbrecord", "metric"):
@@ -378,7 +392,8 @@ def _apply_config(config: Dict[str, Any], updates: Any, removes: Any, w: RunWrit
 
 def _message(m: Any) -> Dict[str, Any]:
     """A protobuf message as a nested dict: maps by key, Timestamps as
-    datetime configs, repeated scalars as lists (stored as JSON text)."""
+    datetime configs, repeated scalars as lists (stored as JSON text).
+    ValueError for a Timestamp no datetime holds."""
     out: Dict[str, Any] = {}
     for f, v in m.ListFields():
         mt = f.message_type
@@ -386,7 +401,10 @@ def _message(m: Any) -> Dict[str, Any]:
             vf = mt.fields_by_name["value"]
             out[f.name] = {str(k): (_message(x) if vf.message_type is not None else x) for k, x in v.items()}
         elif mt is not None and mt.full_name == "google.protobuf.Timestamp":
-            out[f.name] = iso_utc(v.seconds + v.nanos / 1e9)
+            t = v.seconds + v.nanos / 1e9
+            if not 0 <= t <= MAX_TIMESTAMP:  # datetime cannot hold it
+                raise ValueError(f"{f.name}: {t} s is not a time in the years 1970-9999")
+            out[f.name] = iso_utc(t)
         elif mt is not None:
             out[f.name] = [_message(x) for x in v] if _repeated(f) else _message(v)
         else:
