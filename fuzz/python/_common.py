@@ -33,6 +33,20 @@ __all__ = ["Report", "SourceError", "RunWriter", "args", "fuzz", "import_dry", "
 _SCRATCH = tempfile.mkdtemp(prefix="sextant-fuzz-")
 
 
+def split_pieces(data: bytes):
+    """Cuts fuzz input into pieces, each a 2-byte little-endian length and
+    that many bytes (the last piece takes what is left): how the harnesses
+    that build files or records get several of them from one input."""
+    i = 0
+    while i < len(data):
+        if len(data) - i < 2:
+            yield data[i:]
+            return
+        n = int.from_bytes(data[i:i + 2], "little")
+        yield data[i + 2:i + 2 + n]
+        i += 2 + n
+
+
 def scratch(name: str = "in") -> str:
     """An empty folder for this input (the previous input's files removed)."""
     d = os.path.join(_SCRATCH, name)

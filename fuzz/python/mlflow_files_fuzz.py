@@ -14,7 +14,7 @@ import os
 
 import atheris
 
-from _common import args, fuzz, import_dry, quiet_report, scratch, write_file, SourceError
+from _common import args, fuzz, split_pieces, import_dry, quiet_report, scratch, write_file, SourceError
 
 with atheris.instrument_imports(include=["sextant"]):
     from sextant.transfer import mlflow
@@ -25,23 +25,12 @@ FILE_STORE = ["0/meta.yaml", "0/r1/meta.yaml", "0/r1/metrics/loss", "0/r1/metric
 EXPORT = ["experiment.json", "r1/run.json"]
 
 
-def split_files(data: bytes):
-    i = 0
-    while i < len(data):
-        if len(data) - i < 2:
-            yield data[i:]
-            return
-        n = int.from_bytes(data[i:i + 2], "little")
-        yield data[i + 2:i + 2 + n]
-        i += 2 + n
-
-
 def test_one_input(data: bytes) -> None:
     if not data:
         return
     root = scratch()
     names = EXPORT if data[0] & 1 else FILE_STORE
-    for name, content in zip(names, split_files(data[1:])):
+    for name, content in zip(names, split_pieces(data[1:])):
         write_file(os.path.join(root, *name.split("/")), content)
     # The run's own artifacts folder, so that a mutated artifact_uri is never
     # followed (it could name any folder of this machine, such as /).

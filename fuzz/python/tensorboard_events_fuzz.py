@@ -12,24 +12,13 @@ import struct
 
 import atheris
 
-from _common import args, fuzz, import_dry, quiet_report, scratch, write_file, SourceError
+from _common import args, fuzz, split_pieces, import_dry, quiet_report, scratch, write_file, SourceError
 
 with atheris.instrument_imports(include=["sextant"]):
     from sextant.transfer import tensorboard
     from sextant.transfer.tensorboard_records import masked_crc
 
 crc, _ = tensorboard.crc32c_function()
-
-
-def split_records(data: bytes):
-    i = 0
-    while i < len(data):
-        if len(data) - i < 2:
-            yield data[i:]
-            return
-        n = int.from_bytes(data[i:i + 2], "little")
-        yield data[i + 2:i + 2 + n]
-        i += 2 + n
 
 
 def frame(records) -> bytes:
@@ -41,7 +30,7 @@ def frame(records) -> bytes:
 
 
 def test_one_input(data: bytes) -> None:
-    path = write_file(os.path.join(scratch(), "run", "events.out.tfevents.1.fuzz"), frame(split_records(data)))
+    path = write_file(os.path.join(scratch(), "run", "events.out.tfevents.1.fuzz"), frame(split_pieces(data)))
     report = quiet_report()
     try:
         import_dry(tensorboard.open_source(path, args(), report), report)

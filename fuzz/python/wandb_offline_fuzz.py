@@ -13,23 +13,12 @@ import zlib
 
 import atheris
 
-from _common import args, fuzz, import_dry, quiet_report, scratch, write_file, SourceError
+from _common import args, fuzz, split_pieces, import_dry, quiet_report, scratch, write_file, SourceError
 
 with atheris.instrument_imports(include=["sextant"]):
     from sextant.transfer import wandb
     from sextant.transfer.wandb_log import BLOCK, CHUNK, FIRST, FULL, HEADER, IDENT, LAST, MAGIC, \
         MIDDLE, VERSION, records
-
-
-def split_records(data: bytes):
-    i = 0
-    while i < len(data):
-        if len(data) - i < 2:
-            yield data[i:]
-            return
-        n = int.from_bytes(data[i:i + 2], "little")
-        yield data[i + 2:i + 2 + n]
-        i += 2 + n
 
 
 def frame(recs) -> bytes:
@@ -55,7 +44,7 @@ def frame(recs) -> bytes:
 
 
 def test_one_input(data: bytes) -> None:
-    recs = list(split_records(data))
+    recs = list(split_pieces(data))
     path = write_file(os.path.join(scratch(), "wandb", "offline-run-1-fuzz", "run-fuzz.wandb"), frame(recs))
     reports = []
     assert list(records(path, reports.append)) == recs, "the framing reader changed the records"
