@@ -5,12 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(build-essential cmake ninja-build pkg-config openssl
+# python3-dev: the Python SDK builds its optional C accelerator with it.
+PACKAGES=(build-essential cmake ninja-build pkg-config openssl python3-dev python3-venv
           libsqlite3-dev libssl-dev zlib1g-dev libbrotli-dev
           libboost1.81-dev libargon2-dev libcpp-httplib-dev libsimdjson-dev nlohmann-json3-dev libre2-dev
           libgtest-dev libgmock-dev libbenchmark-dev
           libprotobuf-dev protobuf-compiler libjwt-dev
-          libcurl4-openssl-dev libxml2-dev)
+          libcurl4-openssl-dev libxml2-dev libpq-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

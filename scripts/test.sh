@@ -75,17 +75,23 @@ SEXTANT_BIN="$PWD/build/src/sextant" tests/importers/run.sh -q -p no:cacheprovid
 echo "== end-to-end tests"
 SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
 
-echo "== S3-compatible file store: MinIO (pinned, built once from the Go module proxy, cached in .cache/minio/)"
+echo "== scale-out configuration: PostgreSQL (Debian's) for runs, MinIO (pinned, built once from the Go module proxy, cached in .cache/minio/) for files"
 minio_dir="$(mktemp -d)"
+pg_dir="$(mktemp -d)"
 eval "$(scripts/minio.sh start "$minio_dir")"
-trap 'scripts/minio.sh stop "$minio_dir"' EXIT
+trap 'scripts/minio.sh stop "$minio_dir"; scripts/postgres.sh stop "$pg_dir"' EXIT
+eval "$(scripts/postgres.sh start "$pg_dir")"
 echo "   the BlobStore contract over S3"
 build/src/blobs_test --gtest_filter='Stores/BlobStoreConformance.*/s3' --gtest_brief=1
-echo "   file uploads, downloads and purges with the server's files in the bucket"
-SEXTANT_TEST_FILES="$SEXTANT_TEST_S3" SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest \
-  tests/e2e/test_files.py tests/e2e/test_files_s3.py tests/e2e/test_run_management.py -q -p no:cacheprovider
-SEXTANT_TEST_FILES="$SEXTANT_TEST_S3" SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest \
-  clients/python/tests -q -p no:cacheprovider -k "file or media or download or upload"
+echo "   the Backend contract over PostgreSQL"
+build/src/storage_test --gtest_filter='Backends/*/postgres' --gtest_brief=1
+echo "   every end-to-end test with runs in PostgreSQL and files in the bucket"
+SEXTANT_TEST_STORE="$SEXTANT_TEST_POSTGRES" SEXTANT_TEST_FILES="$SEXTANT_TEST_S3" SEXTANT_BIN="$PWD/build/src/sextant" \
+  .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
+echo "   the Python SDK tests with runs in PostgreSQL and files in the bucket"
+SEXTANT_TEST_STORE="$SEXTANT_TEST_POSTGRES" SEXTANT_TEST_FILES="$SEXTANT_TEST_S3" SEXTANT_BIN="$PWD/build/src/sextant" \
+  .venv/bin/python -m pytest clients/python/tests -q -p no:cacheprovider
+scripts/postgres.sh stop "$pg_dir"
 scripts/minio.sh stop "$minio_dir"
 
 echo "== side-by-side benchmark, smoke sizes (every peer's adapter still works)"

@@ -25,7 +25,7 @@ constexpr char kAccountUsage[] =
     "       sextant user disable NAME\n"
     "       sextant token create --user NAME [--name LABEL] [--project WS/P|WS/*]...\n"
     "                            [--role viewer|writer|admin] [--expires DAYS]\n"
-    "       sextant token create --neptune --project WS/P [--user NAME] [--url URL]\n"
+    "       sextant token create --neptune --project WS/P [--user NAME] [--url URL] [--store URL]\n"
     "                            a NEPTUNE_API_TOKEN for neptune-scale/neptune-query\n"
     "       sextant token list [--user NAME]\n"
     "       sextant token revoke ID\n"
@@ -37,7 +37,7 @@ constexpr char kAccountUsage[] =
     "All take --data DIR (default ./sextant-data).\n";
 
 // Flags that take a value; the others are switches.
-const std::set<std::string> kValueFlags = {"--data", "--name", "--user", "--project", "--role",
+const std::set<std::string> kValueFlags = {"--data", "--store", "--name", "--user", "--project", "--role",
                                            "--expires", "--principal", "--action", "--limit", "--url"};
 const std::set<std::string> kSwitches = {"--service", "--owner", "--password-stdin", "--neptune", "-h",
                                          "--help"};
@@ -164,7 +164,7 @@ Status Token(auth::Accounts& a, const Args& args) {
       return Status::InvalidArgument("token create --neptune needs one --project WS/P");
     return CreateNeptuneToken(a, {args.Flag("--data", "sextant-data"), args.Flag("--user"),
                                   args.Flag("--project"), args.Flag("--url", "http://127.0.0.1:5050"),
-                                  args.Flag("--name", "neptune")});
+                                  args.Flag("--name", "neptune"), args.Flag("--store")});
   }
   if (verb == "create" && pos.size() == 1) {
     auth::NewToken t;

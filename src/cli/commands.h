@@ -9,6 +9,7 @@ namespace sextant::cli {
 int Fail(const std::string& msg);
 
 int Serve(int argc, char** argv);  // sextant serve …
+int Migrate(int argc, char** argv);  // sextant migrate --from URL --to URL (cli/migrate.cc)
 // sextant admin init | user … | token … | member … | audit …: work on the
 // store in --data while a server runs or not.
 int AccountCommand(int argc, char** argv);
@@ -25,6 +26,7 @@ namespace sextant::cli {
 // the token on the last line.
 struct NeptuneTokenRequest {
   std::string data_dir, user, project, url, label;
+  std::string store;  // --store URL; empty: SQLite in data_dir
 };
 Status CreateNeptuneToken(auth::Accounts& a, const NeptuneTokenRequest& r);
 

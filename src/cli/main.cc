@@ -2,6 +2,7 @@
 //
 //   sextant serve [options]                 the server (cli/serve.cc)
 //   sextant admin init | user | token | member | audit   accounts (cli/account_commands.cc)
+//   sextant migrate --from URL --to URL     copy a store (cli/migrate.cc)
 //   sextant version
 //   sextant sync | import | export          the Python package's commands
 //
@@ -28,6 +29,7 @@ constexpr char kUsage[] =
     "       sextant token create|list|revoke API tokens\n"
     "       sextant member add|remove|list   roles on projects and workspaces\n"
     "       sextant audit                    the audit log\n"
+    "       sextant migrate --from URL --to URL   copy a store (SQLite <-> PostgreSQL)\n"
     "       sextant version\n"
     "       sextant sync|import|export       the Python package's commands (pip install sextant)\n"
     "\n"
@@ -73,6 +75,7 @@ int main(int argc, char** argv) {
   }
   std::string cmd = argv[1];
   if (cmd == "serve") return sextant::cli::Serve(argc, argv);
+  if (cmd == "migrate") return sextant::cli::Migrate(argc, argv);
   if (cmd == "admin" || cmd == "user" || cmd == "token" || cmd == "member" || cmd == "audit")
     return sextant::cli::AccountCommand(argc, argv);
   if (cmd == "sync" || cmd == "import" || cmd == "export") return RunPythonCommand(argc, argv);

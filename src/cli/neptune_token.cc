@@ -6,7 +6,7 @@
 #include "api/neptune/ingest_decode.h"
 #include "cli/commands.h"
 #include "core/tracker.h"
-#include "storage/backend.h"
+#include "storage/open_backend.h"
 
 namespace sextant::cli {
 
@@ -28,11 +28,12 @@ Status CreateNeptuneToken(auth::Accounts& a, const NeptuneTokenRequest& r) {
     return Status::InvalidArgument("--url must start with http:// or https://");
 
   // Neptune's clients need the project to exist (they do not create it).
-  storage::BackendOptions bo;
-  bo.path = (std::filesystem::path(r.data_dir) / "sextant.db").string();
+  storage::StoreOptions so;
+  so.url = r.store;
+  so.default_sqlite_path = (std::filesystem::path(r.data_dir) / "sextant.db").string();
   std::error_code ec;
   std::filesystem::create_directories(r.data_dir, ec);
-  ASSIGN_OR_RETURN(auto backend, storage::OpenSqliteBackend(bo));
+  ASSIGN_OR_RETURN(auto backend, storage::OpenBackend(so));
   auto made = backend->CreateProject(project, core::NowMicros());
   bool created = made.ok();
   if (!made.ok() && made.status().code() != Code::kAlreadyExists) return made.status();

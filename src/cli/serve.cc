@@ -30,6 +30,8 @@ constexpr char kServeUsage[] =
     "usage: sextant serve [options]\n"
     "\n"
     "  --data DIR           data folder (default ./sextant-data)\n"
+    "  --store URL          where runs live: sqlite:///path (default DIR/sextant.db) or\n"
+    "                       postgresql://user@host:port/db (see docs/deploy.md)\n"
     "  --files LOCATION     where logged files go (default DIR/files): a folder, or\n"
     "                       s3://bucket[/prefix][?endpoint=URL&region=R] for an\n"
     "                       S3-compatible store (credentials: AWS_ACCESS_KEY_ID,\n"
@@ -122,6 +124,7 @@ int Serve(int argc, char** argv) {
     };
     if (a == "--data") topts.data_dir = value("--data");
     else if (a == "--files") topts.files = value("--files");
+    else if (a == "--store") topts.store = value("--store");
     else if (a == "--host") sopts.host = value("--host");
     else if (a == "--port") sopts.port = static_cast<int>(number("--port", 0, 65535));
     else if (a == "--demo") demo = true;

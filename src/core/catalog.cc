@@ -1,6 +1,7 @@
 #include "core/catalog.h"
 
 #include "core/tracker.h"  // NowMicros
+#include "model/rules.h"
 
 #include <algorithm>
 #include <cmath>
@@ -378,10 +379,8 @@ void Catalog::DoApplyLog(Project* p, const storage::RunInfo& run, const model::L
   storage::RunInfo& info = p->runs[idx];
   info.updated_us = now_us;
   if (batch.state) info.state = *batch.state;
-  for (const auto& [path, value] : batch.configs) {
-    p->ColumnFor(path).Set(idx, value, std::nullopt);
-    if (path == "sys/name" && value.type == AttrType::kString) info.name = value.s;
-  }
+  for (const auto& [path, value] : batch.configs) p->ColumnFor(path).Set(idx, value, std::nullopt);
+  if (auto name = model::RenameOf(batch)) info.name = *name;
   for (const auto& path : batch.remove_configs) {
     auto it = p->path_ids.find(path);
     if (it == p->path_ids.end()) continue;
@@ -393,18 +392,14 @@ void Catalog::DoApplyLog(Project* p, const storage::RunInfo& run, const model::L
     std::vector<std::string> set;
     if (col.Has(idx) && col.type[idx] == static_cast<uint8_t>(AttrType::kStringSet))
       set = col.Get(idx).set;
-    set.insert(set.end(), batch.add_tags.begin(), batch.add_tags.end());
-    Value tags = Value::StringSet(std::move(set));
-    std::erase_if(tags.set, [&](const std::string& t) {
-      return std::find(batch.remove_tags.begin(), batch.remove_tags.end(), t) !=
-             batch.remove_tags.end();
-    });
-    col.Set(idx, tags, std::nullopt);
+    col.Set(idx, model::EditTags(std::move(set), batch.add_tags, batch.remove_tags), std::nullopt);
   }
   for (const auto& s : batch.series) {
     Column& col = p->ColumnFor(s.path);
     size_t last = s.size() - 1;
-    if (col.Has(idx) && idx < col.step.size() && col.step[idx] > s.steps[last]) continue;
+    if (col.Has(idx) && idx < col.step.size() &&
+        !model::ReplacesLastValue(col.step[idx], s.steps[last]))
+      continue;
     Value v;
     v.type = s.type;
     if (s.type == AttrType::kFloatSeries)

@@ -1,6 +1,8 @@
 #include "core/tracker.h"
 
+#include "model/rules.h"
 #include "storage/blobs/open_blob_store.h"
+#include "storage/open_backend.h"
 
 #include <chrono>
 #include <algorithm>
@@ -23,10 +25,11 @@ Result<std::unique_ptr<Tracker>> Tracker::Open(const TrackerOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return Status::Internal("creating data folder " + options.data_dir + ": " + ec.message());
-  storage::BackendOptions bo;
-  bo.path = (std::filesystem::path(options.data_dir) / "sextant.db").string();
-  bo.fsync_commits = options.fsync_commits;
-  ASSIGN_OR_RETURN(t->backend_, storage::OpenSqliteBackend(bo));
+  storage::StoreOptions so;
+  so.url = options.store;
+  so.default_sqlite_path = (std::filesystem::path(options.data_dir) / "sextant.db").string();
+  so.fsync_commits = options.fsync_commits;
+  ASSIGN_OR_RETURN(t->backend_, storage::OpenBackend(so));
   {
     Result<std::unique_ptr<blobs::BlobStore>> files = blobs::OpenBlobStore(
         options.files, (std::filesystem::path(options.data_dir) / "files").string());
@@ -167,6 +170,17 @@ Result<std::pair<storage::RunInfo, bool>> Tracker::CreateRun(const model::Projec
                                                              model::CreateRunOp op) {
   RETURN_IF_ERROR(model::ValidateProjectName(p));
   RETURN_IF_ERROR(model::ValidateCreateRun(op));
+  if (!op.run_id || op.run_id->empty()) op.run_id = model::GenerateRunId();
+  // What a new run gets by default: its id as its name and, as an
+  // experiment is the head of a lineage, a fork its parent's experiment. A
+  // resumed run keeps its own unless new ones are given.
+  if (!backend_->GetRun(p, *op.run_id).ok()) {
+    if (!op.name) op.name = *op.run_id;
+    if (op.fork_run_id && !op.experiment_name) {
+      auto parent = backend_->GetRun(p, *op.fork_run_id);
+      if (parent.ok()) op.experiment_name = parent->experiment;
+    }
+  }
   ASSIGN_OR_RETURN(auto r, backend_->CreateOrResumeRun(p, op, NowMicros()));
   catalog_->ApplyRun(r.first);
   events_.Publish(r.first.project_id, RunEvent(r.second ? "run_created" : "run_resumed", r.first));

@@ -35,6 +35,9 @@ struct TrackerOptions {
   // Where logged files live: "" for <data_dir>/files, else a location for
   // blobs::OpenBlobStore (a folder, or s3://bucket/prefix?endpoint=…).
   std::string files;
+  // Where runs live: "" for SQLite at <data_dir>/sextant.db, else a URL for
+  // storage::OpenBackend (sqlite:///path, postgresql://…).
+  std::string store;
   bool fsync_commits = true;
   model::Limits limits;
   bool background_compaction = true;

@@ -1,5 +1,7 @@
 // The narrow storage interface. One logical schema (docs/format/schema.md);
-// SQLite is the embedded default, PostgreSQL implements the same interface.
+// SQLite is the embedded default, PostgreSQL implements the same interface;
+// storage/open_backend.h chooses one by URL. A backend only stores and
+// retrieves: the rules of what a write means are in model/rules.h and core/.
 //
 // Thread-safety: every method may be called from any thread. Writes are
 // serialized by the backend (group commit); reads run concurrently.
@@ -233,12 +235,5 @@ class Backend {
   // Flushes and stops background work; further calls return Unavailable.
   virtual Status Close() = 0;
 };
-
-struct BackendOptions {
-  std::string path;           // the SQLite file
-  bool fsync_commits = true;  // synchronous=FULL: durable against power loss
-};
-
-Result<std::unique_ptr<Backend>> OpenSqliteBackend(const BackendOptions& options);
 
 }  // namespace sextant::storage

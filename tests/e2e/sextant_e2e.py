@@ -34,6 +34,23 @@ def files_args() -> list[str]:
     base, _, query = FILES.partition("?")
     prefix = "srv-" + os.urandom(6).hex()
     return ["--files", f"{base.rstrip('/')}/{prefix}" + (f"?{query}" if query else "")]
+
+
+# postgresql://…: every server keeps its runs in that database instead of its
+# data folder's SQLite file, each in a schema of its own (the PostgreSQL step
+# of the test command).
+STORE = os.environ.get("SEXTANT_TEST_STORE", "")
+
+
+def store_args() -> list[str]:
+    """`--store` for a new server: its own schema in SEXTANT_TEST_STORE."""
+    if not STORE:
+        return []
+    schema = "srv_" + os.urandom(6).hex()
+    sep = "&" if "?" in STORE else "?"
+    return ["--store", f"{STORE}{sep}options=-csearch_path%3D{schema}"]
+
+
 API = "/api/v1"
 HEALTH_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 30.0
@@ -306,7 +323,7 @@ class Server:
         self.data_dir = Path(data_dir)
         self.log_path = Path(log_path)
         self.extra_args = list(extra_args)
-        self.files_args = files_args()  # kept across restarts
+        self.files_args = files_args() + store_args()  # kept across restarts
         self.proc: subprocess.Popen | None = None
         self.port = 0
         self.client = Client(self)

@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Optional, Sequence
 
-SERVER_COMMANDS = ("serve", "admin", "user", "token", "member", "audit", "version")
+SERVER_COMMANDS = ("serve", "migrate", "admin", "user", "token", "member", "audit", "version")
 ENV = "SEXTANT_SERVER_BIN"
 
 

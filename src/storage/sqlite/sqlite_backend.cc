@@ -1,7 +1,6 @@
 #include "storage/sqlite/sqlite_backend.h"
 
 #include <limits>
-#include <random>
 
 #include "storage/sqlite/schema.h"
 
@@ -40,14 +39,6 @@ Status Configure(Db& db, bool fsync) {
   return Status::Ok();
 }
 
-std::string GenerateRunId() {
-  static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  std::string id = "run-";
-  for (int i = 0; i < 10; ++i) id += kAlphabet[rng() % 36];
-  return id;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<SqliteBackend>> SqliteBackend::Open(const BackendOptions& options) {
@@ -60,11 +51,10 @@ Result<std::unique_ptr<SqliteBackend>> SqliteBackend::Open(const BackendOptions&
   {
     ASSIGN_OR_RETURN(Stmt * s, db->Prepare(
         "SELECT attr_id, COUNT(*) FROM chunks WHERE level = 0 GROUP BY attr_id"));
-    auto now = std::chrono::steady_clock::now();
     for (;;) {
       ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
-      b->dirty_[s->Int(0)] = {static_cast<int>(s->Int(1)), now};
+      b->dirty_.Mark(s->Int(0), static_cast<int>(s->Int(1)));
     }
     s->Reset();
   }
@@ -189,30 +179,29 @@ Result<std::pair<RunInfo, bool>> SqliteBackend::CreateOrResumeRun(const model::P
         if (op.fork_run_id && !same_fork)
           return Status::Conflict("run '" + run_id + "' exists with different fork parameters");
         ASSIGN_OR_RETURN(Stmt * u, db.Prepare(
-            "UPDATE runs SET state = 0, updated_us = ?, name = COALESCE(?, name), "
+            "UPDATE runs SET state = ?, updated_us = ?, name = COALESCE(?, name), "
             "experiment = COALESCE(?, experiment) WHERE id = ?"));
-        RETURN_IF_ERROR(u->Bind(1, now_us).Bind(2, op.name).Bind(3, op.experiment_name)
-                            .Bind(4, existing->id).Exec());
+        RETURN_IF_ERROR(u->Bind(1, static_cast<int64_t>(model::RunState::kRunning)).Bind(2, now_us)
+                            .Bind(3, op.name).Bind(4, op.experiment_name)
+                            .Bind(5, existing->id).Exec());
         ASSIGN_OR_RETURN(auto again, FindRun(db, project_id, run_id));
         out = {*again, false};
         return Status::Ok();
       }
     } else {
-      run_id = GenerateRunId();
+      return Status::InvalidArgument("a new run needs a run id (the core generates one)");
     }
     ASSIGN_OR_RETURN(Stmt * r, db.Prepare(
         "INSERT INTO runs (project_id, run_id, name, experiment, state, created_us, updated_us, "
-        "fork_parent_id, fork_step) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)"));
-    std::string name = op.name.value_or(run_id);
-    // An experiment is the head of a lineage: a fork inherits its parent's.
-    std::string experiment =
-        op.experiment_name.value_or(parent ? parent->experiment : std::string());
-    r->Bind(1, project_id).Bind(2, run_id).Bind(3, name).Bind(4, experiment)
-        .Bind(5, op.created_us.value_or(now_us)).Bind(6, now_us);
+        "fork_parent_id, fork_step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    // The name and experiment of a new run are the core's (Tracker::CreateRun).
+    r->Bind(1, project_id).Bind(2, run_id).Bind(3, op.name.value_or(run_id))
+        .Bind(4, op.experiment_name.value_or("")).Bind(5, static_cast<int64_t>(model::RunState::kRunning))
+        .Bind(6, op.created_us.value_or(now_us)).Bind(7, now_us);
     if (parent) {
-      r->Bind(7, parent->id).Bind(8, *op.fork_step);
+      r->Bind(8, parent->id).Bind(9, *op.fork_step);
     } else {
-      r->BindNull(7).BindNull(8);
+      r->BindNull(8).BindNull(9);
     }
     RETURN_IF_ERROR(r->Exec());
     ASSIGN_OR_RETURN(auto created, FindRun(db, project_id, run_id));

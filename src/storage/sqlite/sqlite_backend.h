@@ -10,7 +10,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "storage/attr_cache.h"
 #include "storage/backend.h"
+#include "storage/sqlite/sqlite.h"
+#include "storage/compaction.h"
 #include "storage/sqlite/db.h"
 #include "storage/sqlite/writer.h"
 
@@ -76,10 +79,6 @@ class SqliteBackend : public Backend {
   Status Close() override;
 
  private:
-  struct AttrKey {
-    int64_t id;
-    model::AttrType type;
-  };
   // A read connection from the pool, returned on destruction.
   class Reader {
    public:
@@ -99,30 +98,20 @@ class SqliteBackend : public Backend {
   // Writer-thread helpers (REQUIRES: called inside a Writer task).
   Result<AttrKey> EnsureAttribute(Db& db, int64_t run_id, const std::string& path,
                                   model::AttrType type,
-                                  std::vector<std::pair<std::string, AttrKey>>* created);
+                                  AttrCache::Created* created);
   Status WriteConfig(Db& db, int64_t attr_id, const model::Value& v);
   Status UpsertConfig(Db& db, int64_t run_id, const std::string& path, const model::Value& v,
-                      int64_t now_us, std::vector<std::pair<std::string, AttrKey>>* created);
+                      int64_t now_us, AttrCache::Created* created);
   Status ApplyTags(Db& db, int64_t run_id, const model::LogBatch& batch,
-                   std::vector<std::pair<std::string, AttrKey>>* created);
+                   AttrCache::Created* created);
   Status InsertChunk(Db& db, int64_t attr_id, int level, const chunkenc::EncodedChunk& c,
                      const chunkenc::ChunkStats& s);
   // Compaction of one series: planned (read, merge, encode) outside the
   // writer, applied inside it only if the chunks it read are unchanged.
-  struct Meta;
-  struct CompactionGroup {
-    int64_t lo = 0, hi = 0;
-    std::vector<int64_t> source_ids;  // sorted
-    std::vector<chunkenc::EncodedChunk> chunks;
-    std::vector<chunkenc::ChunkStats> stats;
-  };
   Result<std::vector<CompactionGroup>> PlanCompaction(Db& db, int64_t attr_id);
   Status ApplyCompaction(Db& db, int64_t attr_id, const std::vector<CompactionGroup>& groups,
                          bool* complete);
 
-  static std::string AttrCacheKey(int64_t run_id, const std::string& path);
-  void CacheAttributes(const std::vector<std::pair<std::string, AttrKey>>& created);
-  static constexpr size_t kMaxCachedAttributes = 200'000;
 
   BackendOptions options_;
   std::unique_ptr<Writer> writer_;
@@ -130,13 +119,9 @@ class SqliteBackend : public Backend {
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Db>> pool_;  // GUARDED_BY(pool_mu_)
 
-  // Committed attributes, so the hot ingest path skips a SELECT per series.
-  std::mutex attr_mu_;
-  std::unordered_map<std::string, AttrKey> attr_cache_;  // GUARDED_BY(attr_mu_)
+  AttrCache attrs_;  // committed attribute ids, for the ingest path
 
-  // Series with level-0 chunks waiting for compaction: attr id -> (count, last write).
-  std::mutex dirty_mu_;
-  std::map<int64_t, std::pair<int, std::chrono::steady_clock::time_point>> dirty_;
+  DirtySeries dirty_;  // series with level-0 chunks waiting for compaction
   std::atomic<bool> closed_{false};
 };
 

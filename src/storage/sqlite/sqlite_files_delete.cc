@@ -14,10 +14,7 @@ Status SqliteBackend::DeleteFiles(const RunInfo& run, const std::vector<std::str
   // again) and after the commit (a task before this one in the same
   // transaction caches the id it created when its own hook runs, which is
   // before this one's: hooks run in commit order).
-  auto evict = [&] {
-    std::lock_guard<std::mutex> l(attr_mu_);
-    for (const auto& path : paths) attr_cache_.erase(AttrCacheKey(run.id, path));
-  };
+  auto evict = [&] { attrs_.Evict(run.id, paths); };
   return writer_->Submit(
       [&](Db& db) -> Status {
         evict();

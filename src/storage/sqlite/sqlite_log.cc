@@ -3,42 +3,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/rules.h"
+#include "storage/config_columns.h"
 #include "storage/sqlite/sqlite_backend.h"
 
 namespace sextant::storage::sqlite {
 
-namespace {
-
-int64_t DoubleBits(double v) {
-  int64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  return bits;
-}
-
-}  // namespace
-
-std::string SqliteBackend::AttrCacheKey(int64_t run_id, const std::string& path) {
-  return std::to_string(run_id) + '\x1f' + path;
-}
-
-void SqliteBackend::CacheAttributes(const std::vector<std::pair<std::string, AttrKey>>& created) {
-  std::lock_guard<std::mutex> l(attr_mu_);
-  // Bounded: dropping everything now and then costs one SELECT per series
-  // afterwards, far less than keeping every attribute of every run.
-  if (attr_cache_.size() + created.size() > kMaxCachedAttributes) attr_cache_.clear();
-  for (const auto& [key, k] : created) attr_cache_[key] = k;
-}
-
-Result<SqliteBackend::AttrKey> SqliteBackend::EnsureAttribute(
+Result<AttrKey> SqliteBackend::EnsureAttribute(
     Db& db, int64_t run_id, const std::string& path, model::AttrType type,
-    std::vector<std::pair<std::string, AttrKey>>* created) {
-  std::string key = AttrCacheKey(run_id, path);
-  std::optional<AttrKey> found;
-  {
-    std::lock_guard<std::mutex> l(attr_mu_);
-    auto it = attr_cache_.find(key);
-    if (it != attr_cache_.end()) found = it->second;
-  }
+    AttrCache::Created* created) {
+  std::string key = AttrCache::Key(run_id, path);
+  std::optional<AttrKey> found = attrs_.Find(key);
   if (!found) {
     ASSIGN_OR_RETURN(Stmt * s, db.Prepare("SELECT id, type FROM attributes WHERE run_id = ? AND path = ?"));
     s->Bind(1, run_id).Bind(2, path);
@@ -53,32 +28,17 @@ Result<SqliteBackend::AttrKey> SqliteBackend::EnsureAttribute(
     }
     created->push_back({key, *found});
   }
-  if (found->type != type)
-    return Status::Conflict("attribute '" + path + "' is a " +
-                            std::string(model::AttrTypeName(found->type)) +
-                            "; it cannot be written as a " +
-                            std::string(model::AttrTypeName(type)));
+  RETURN_IF_ERROR(CheckAttrType(*found, path, type));
   return *found;
 }
 
 namespace {
 
 // Binds a config value to the (num, int_value, text_value) columns at
-// parameters first, first + 1, first + 2 (docs/format/schema.md).
+// parameters first, first + 1, first + 2 (storage/config_columns.h).
 void BindConfigValue(Stmt* s, int first, const model::Value& v) {
-  switch (v.type) {
-    case model::AttrType::kFloat:
-      s->Bind(first, v.f).Bind(first + 1, DoubleBits(v.f)).BindNull(first + 2);
-      break;
-    case model::AttrType::kString:
-      s->BindNull(first).BindNull(first + 1).Bind(first + 2, v.s);
-      break;
-    case model::AttrType::kStringSet:
-      s->BindNull(first).BindNull(first + 1).Bind(first + 2, nlohmann::json(v.set).dump());
-      break;
-    default:  // int, bool, datetime
-      s->Bind(first, static_cast<double>(v.i)).Bind(first + 1, v.i).BindNull(first + 2);
-  }
+  ValueColumns c = ConfigColumns(v);
+  s->Bind(first, c.num).Bind(first + 1, c.int_value).Bind(first + 2, c.text);
 }
 
 }  // namespace
@@ -94,7 +54,7 @@ Status SqliteBackend::WriteConfig(Db& db, int64_t attr_id, const model::Value& v
 // the same. No row back means the type differs, which is a conflict.
 Status SqliteBackend::UpsertConfig(Db& db, int64_t run_id, const std::string& path,
                                    const model::Value& v, int64_t now_us,
-                                   std::vector<std::pair<std::string, AttrKey>>* created) {
+                                   AttrCache::Created* created) {
   // last_ts: when the config was last set (the trash's retention counts from
   // when sys/trashed was set).
   ASSIGN_OR_RETURN(Stmt * s, db.Prepare(
@@ -115,7 +75,7 @@ Status SqliteBackend::UpsertConfig(Db& db, int64_t run_id, const std::string& pa
 }
 
 Status SqliteBackend::ApplyTags(Db& db, int64_t run_id, const model::LogBatch& batch,
-                                std::vector<std::pair<std::string, AttrKey>>* created) {
+                                AttrCache::Created* created) {
   if (batch.add_tags.empty() && batch.remove_tags.empty()) return Status::Ok();
   ASSIGN_OR_RETURN(AttrKey k, EnsureAttribute(db, run_id, "sys/tags",
                                               model::AttrType::kStringSet, created));
@@ -125,13 +85,7 @@ Status SqliteBackend::ApplyTags(Db& db, int64_t run_id, const model::LogBatch& b
   std::vector<std::string> tags;
   if (row && !s->IsNull(0)) tags = nlohmann::json::parse(s->Text(0)).get<std::vector<std::string>>();
   s->Reset();
-  for (const auto& t : batch.add_tags) tags.push_back(t);
-  model::Value v = model::Value::StringSet(std::move(tags));
-  std::erase_if(v.set, [&](const std::string& t) {
-    return std::find(batch.remove_tags.begin(), batch.remove_tags.end(), t) !=
-           batch.remove_tags.end();
-  });
-  return WriteConfig(db, k.id, v);
+  return WriteConfig(db, k.id, model::EditTags(std::move(tags), batch.add_tags, batch.remove_tags));
 }
 
 Status SqliteBackend::InsertChunk(Db& db, int64_t attr_id, int level,
@@ -149,7 +103,7 @@ Result<LogOutcome> SqliteBackend::Log(const RunInfo& run, const model::LogBatch&
                                       std::vector<EncodedSeries> series, int64_t now_us,
                                       const OnCommit& on_commit) {
   LogOutcome outcome;
-  std::vector<std::pair<std::string, AttrKey>> created;
+  AttrCache::Created created;
   std::vector<std::pair<int64_t, int>> chunk_counts;
   Status st = writer_->Submit(
       [&](Db& db) -> Status {
@@ -169,6 +123,7 @@ Result<LogOutcome> SqliteBackend::Log(const RunInfo& run, const model::LogBatch&
         }
         RETURN_IF_ERROR(ApplyTags(db, run.id, batch, &created));
         ASSIGN_OR_RETURN(Stmt * upd, db.Prepare(
+            // model::ReplacesLastValue, in SQL.
             "UPDATE attributes SET point_count = point_count + ?1, "
             "num = CASE WHEN last_step IS NULL OR last_step <= ?2 THEN ?3 ELSE num END, "
             "int_value = CASE WHEN last_step IS NULL OR last_step <= ?2 THEN ?4 ELSE int_value END, "
@@ -195,24 +150,14 @@ Result<LogOutcome> SqliteBackend::Log(const RunInfo& run, const model::LogBatch&
             "name = COALESCE(?, name) WHERE id = ?"));
         std::optional<int64_t> state;
         if (batch.state) state = static_cast<int64_t>(*batch.state);
-        std::optional<std::string> name;
-        for (const auto& [path, value] : batch.configs)
-          if (path == "sys/name" && value.type == model::AttrType::kString) name = value.s;
+        std::optional<std::string> name = model::RenameOf(batch);
         RETURN_IF_ERROR(r->Bind(1, now_us).Bind(2, state).Bind(3, name).Bind(4, run.id).Exec());
         outcome.configs = static_cast<int64_t>(batch.configs.size());
         return Status::Ok();
       },
       [&] {
-        CacheAttributes(created);
-        {
-          std::lock_guard<std::mutex> l(dirty_mu_);
-          auto now = std::chrono::steady_clock::now();
-          for (auto [id, n] : chunk_counts) {
-            auto& d = dirty_[id];
-            d.first += n;
-            d.second = now;
-          }
-        }
+        attrs_.Add(created);
+        for (auto [id, n] : chunk_counts) dirty_.Mark(id, n);
         if (on_commit) on_commit();
       });
   if (!st.ok()) return st;
@@ -232,7 +177,7 @@ Status SqliteBackend::SetState(int64_t run_id, model::RunState state, int64_t no
 Status SqliteBackend::PutFile(const RunInfo& run, const std::string& path,
                               std::optional<int64_t> step, const FileRef& ref, int64_t now_us,
                               const OnCommit& on_commit) {
-  std::vector<std::pair<std::string, AttrKey>> created;
+  AttrCache::Created created;
   return writer_->Submit(
       [&](Db& db) -> Status {
         created.clear();
@@ -256,7 +201,7 @@ Status SqliteBackend::PutFile(const RunInfo& run, const std::string& path,
         return r->Bind(1, now_us).Bind(2, run.id).Exec();
       },
       [&] {
-        CacheAttributes(created);
+        attrs_.Add(created);
         if (on_commit) on_commit();
       });
 }

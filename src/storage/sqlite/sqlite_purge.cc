@@ -10,12 +10,7 @@ namespace sextant::storage::sqlite {
 
 Result<std::vector<std::string>> SqliteBackend::PurgeRun(const RunInfo& run) {
   // No cached attribute id of this run may outlive it (see DeleteFiles).
-  auto evict = [&] {
-    std::lock_guard<std::mutex> l(attr_mu_);
-    std::string prefix = AttrCacheKey(run.id, "");
-    for (auto it = attr_cache_.begin(); it != attr_cache_.end();)
-      it = it->first.compare(0, prefix.size(), prefix) == 0 ? attr_cache_.erase(it) : std::next(it);
-  };
+  auto evict = [&] { attrs_.EvictRun(run.id); };
   std::vector<std::string> orphans;
   RETURN_IF_ERROR(writer_->Submit(
       [&](Db& db) -> Status {

@@ -2,8 +2,9 @@
 #include <cstring>
 
 #include <limits>
-#include <nlohmann/json.hpp>
 
+#include "storage/compaction.h"
+#include "storage/config_columns.h"
 #include "storage/series_merge.h"
 #include "storage/sqlite/sqlite_backend.h"
 
@@ -14,46 +15,17 @@ namespace {
 constexpr const char* kAttrColumns =
     "id, path, type, num, int_value, text_value, last_step, last_ts, point_count";
 
-double BitsToDouble(int64_t bits) {
-  double v;
-  std::memcpy(&v, &bits, sizeof v);
-  return v;
-}
-
 AttributeInfo ReadAttrRow(Stmt* s, int first_col) {
   int c = first_col;
   AttributeInfo a;
   a.id = s->Int(c);
   a.path = s->Text(c + 1);
   a.type = static_cast<model::AttrType>(s->Int(c + 2));
-  a.value.type = a.type;
-  using model::AttrType;
-  switch (a.type) {
-    case AttrType::kFloat:
-    case AttrType::kFloatSeries:
-      a.value.f = s->IsNull(c + 4) ? 0 : BitsToDouble(s->Int(c + 4));
-      break;
-    case AttrType::kString:
-    case AttrType::kStringSeries:
-    case AttrType::kHistogramSeries:
-      a.value.s = s->Text(c + 5);
-      break;
-    case AttrType::kStringSet:
-      if (!s->IsNull(c + 5)) {
-        auto j = nlohmann::json::parse(s->Text(c + 5), nullptr, /*allow_exceptions=*/false);
-        if (j.is_array())
-          for (auto& m : j)
-            if (m.is_string()) a.value.set.push_back(m.get<std::string>());
-      }
-      break;
-    case AttrType::kFile:
-    case AttrType::kFileSeries:
-      a.value.s = s->Text(c + 5);
-      a.value.i = s->Int(c + 4);
-      break;
-    default:
-      a.value.i = s->Int(c + 4);
-  }
+  std::optional<int64_t> i;
+  std::optional<std::string_view> text;
+  if (!s->IsNull(c + 4)) i = s->Int(c + 4);
+  if (!s->IsNull(c + 5)) text = s->BlobView(c + 5);
+  a.value = ValueFromColumns(a.type, i, text);
   if (!s->IsNull(c + 6)) a.last_step = s->Int(c + 6);
   a.last_ts = s->Int(c + 7);
   a.count = s->Int(c + 8);
@@ -211,47 +183,24 @@ Result<std::vector<std::pair<int64_t, FileRef>>> SqliteBackend::ListFiles(int64_
 }
 
 Result<int64_t> SqliteBackend::CountPoints(int64_t attr_id) {
-  struct Meta {
-    int64_t id, first, last, count;
-  };
   ASSIGN_OR_RETURN(auto r, AcquireReader());
   // One read transaction: the chunk list and the chunks merged below must
   // come from the same snapshot, or a compaction committed in between makes
   // a group's chunks vanish and its points go uncounted.
   RETURN_IF_ERROR((*r)->Exec("BEGIN"));
   Result<int64_t> total = [&]() -> Result<int64_t> {
-    std::vector<Meta> meta;
+    std::vector<ChunkMeta> meta;
     ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
-        "SELECT id, first_step, last_step, count FROM chunks WHERE attr_id = ? "
+        "SELECT id, level, first_step, last_step, count FROM chunks WHERE attr_id = ? "
         "ORDER BY first_step, id"));
     s->Bind(1, attr_id);
     for (;;) {
       ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
-      meta.push_back({s->Int(0), s->Int(1), s->Int(2), s->Int(3)});
+      meta.push_back({s->Int(0), static_cast<int>(s->Int(1)), s->Int(2), s->Int(3), s->Int(4)});
     }
     s->Reset();
-    // Chunks that overlap nothing count as stored; overlapping groups (not
-    // yet compacted) are decoded and merged so a rewritten step counts once.
-    int64_t n = 0;
-    for (size_t i = 0; i < meta.size();) {
-      size_t j = i + 1;
-      int64_t end = meta[i].last;
-      while (j < meta.size() && meta[j].first <= end) end = std::max(end, meta[j++].last);
-      if (j == i + 1) {
-        n += meta[i].count;
-      } else {
-        ASSIGN_OR_RETURN(auto rows, ReadChunksOn(**r, attr_id, meta[i].first, end));
-        std::vector<const ChunkRow*> group;
-        for (const auto& c : rows)
-          if (c.first_step >= meta[i].first && c.last_step <= end) group.push_back(&c);
-        Points merged;
-        RETURN_IF_ERROR(MergeChunks(group, meta[i].first, end, &merged));
-        n += static_cast<int64_t>(merged.size());
-      }
-      i = j;
-    }
-    return n;
+    return CountSeriesPoints(meta, [&](int64_t lo, int64_t hi) { return ReadChunksOn(**r, attr_id, lo, hi); });
   }();
   (void)(*r)->Exec("COMMIT");
   return total;

@@ -5,40 +5,13 @@
 #include <filesystem>
 
 #include "storage/backend.h"
+#include "storage/backend_test_env.h"
 
 namespace sextant::storage {
 namespace {
 
-class DeleteFilesTest : public ::testing::Test {
+class DeleteFilesTest : public BackendEnv {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sextant-delete-files-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    Open();
-  }
-  void TearDown() override {
-    backend_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void Open() {
-    backend_.reset();
-    BackendOptions o;
-    o.path = (dir_ / "t.db").string();
-    o.fsync_commits = false;
-    auto b = OpenSqliteBackend(o);
-    ASSERT_TRUE(b.ok()) << b.status().ToString();
-    backend_ = std::move(b).value();
-  }
-  RunInfo NewRun(const std::string& id) {
-    model::CreateRunOp op;
-    op.run_id = id;
-    auto r = backend_->CreateOrResumeRun({"ws", "p"}, op, 1);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r->first;
-  }
   void Put(const RunInfo& run, const std::string& path, std::optional<int64_t> step,
            const std::string& digest, int64_t size) {
     FileRef ref{digest, size, path.substr(path.rfind('/') + 1), 0};
@@ -50,11 +23,9 @@ class DeleteFilesTest : public ::testing::Test {
     return a.ok() && a.value().has_value();
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Backend> backend_;
 };
 
-TEST_F(DeleteFilesTest, DeletesFilesAndFileSeriesOnly) {
+TEST_P(DeleteFilesTest, DeletesFilesAndFileSeriesOnly) {
   RunInfo run = NewRun("r1");
   RunInfo other = NewRun("r2");
   Put(run, "artifacts/a.txt", std::nullopt, "d1", 5);
@@ -96,7 +67,7 @@ TEST_F(DeleteFilesTest, DeletesFilesAndFileSeriesOnly) {
   EXPECT_EQ(paths, (std::vector<std::string>{"artifacts/dir/b.bin", "params/lr"}));
 }
 
-TEST_F(DeleteFilesTest, PathCanBeWrittenAgainAfterDelete) {
+TEST_P(DeleteFilesTest, PathCanBeWrittenAgainAfterDelete) {
   RunInfo run = NewRun("r1");
   Put(run, "artifacts/a.txt", std::nullopt, "d1", 5);  // caches the attribute id
   ASSERT_TRUE(backend_->DeleteFiles(run, {"artifacts/a.txt"}, 20, nullptr).ok());
@@ -122,7 +93,7 @@ TEST_F(DeleteFilesTest, PathCanBeWrittenAgainAfterDelete) {
   EXPECT_EQ(a.value()->type, model::AttrType::kInt);
 }
 
-TEST_F(DeleteFilesTest, NothingToDeleteIsOk) {
+TEST_P(DeleteFilesTest, NothingToDeleteIsOk) {
   RunInfo run = NewRun("r1");
   EXPECT_TRUE(backend_->DeleteFiles(run, {}, 20, nullptr).ok());
   EXPECT_TRUE(backend_->DeleteFiles(run, {"artifacts/none"}, 20, nullptr).ok());
@@ -130,6 +101,8 @@ TEST_F(DeleteFilesTest, NothingToDeleteIsOk) {
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->updated_us, 1);  // untouched
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, DeleteFilesTest, ::testing::ValuesIn(BackendKinds()));
 
 }  // namespace
 }  // namespace sextant::storage

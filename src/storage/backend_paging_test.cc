@@ -9,36 +9,13 @@
 #include <set>
 
 #include "storage/backend.h"
+#include "storage/backend_test_env.h"
 
 namespace sextant::storage {
 namespace {
 
-class PagingBackendTest : public ::testing::Test {
+class PagingBackendTest : public BackendEnv {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sextant-paging-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    BackendOptions o;
-    o.path = (dir_ / "t.db").string();
-    o.fsync_commits = false;
-    auto b = OpenSqliteBackend(o);
-    ASSERT_TRUE(b.ok()) << b.status().ToString();
-    backend_ = std::move(b).value();
-  }
-  void TearDown() override {
-    backend_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  RunInfo NewRun(const model::ProjectName& p, const std::string& id) {
-    model::CreateRunOp op;
-    op.run_id = id;
-    auto r = backend_->CreateOrResumeRun(p, op, 1);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r->first;
-  }
   void AddConfigs(const RunInfo& run, const std::vector<std::string>& paths) {
     model::LogBatch b;
     for (const auto& p : paths) b.configs.push_back({p, model::Value::Int(1)});
@@ -58,13 +35,11 @@ class PagingBackendTest : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Backend> backend_;
 };
 
-TEST_F(PagingBackendTest, AttributesComeOnceEachInByteOrder) {
-  RunInfo run = NewRun({"ws", "p"}, "r1");
-  RunInfo other = NewRun({"ws", "p"}, "r2");
+TEST_P(PagingBackendTest, AttributesComeOnceEachInByteOrder) {
+  RunInfo run = NewRun("r1");
+  RunInfo other = NewRun("r2");
   std::vector<std::string> paths;
   std::mt19937 rng(3);
   for (int i = 0; i < 500; ++i)
@@ -83,8 +58,8 @@ TEST_F(PagingBackendTest, AttributesComeOnceEachInByteOrder) {
   EXPECT_EQ(all->size(), paths.size());
 }
 
-TEST_F(PagingBackendTest, CursorSurvivesInserts) {
-  RunInfo run = NewRun({"ws", "p"}, "r1");
+TEST_P(PagingBackendTest, CursorSurvivesInserts) {
+  RunInfo run = NewRun("r1");
   AddConfigs(run, {"b", "d", "f", "h"});
   auto first = backend_->ListAttributesAfter(run.id, "", 2);
   ASSERT_TRUE(first.ok());
@@ -103,12 +78,12 @@ TEST_F(PagingBackendTest, CursorSurvivesInserts) {
   EXPECT_EQ(rest, (std::vector<std::string>{"e", "f", "h", "z"}));
 }
 
-TEST_F(PagingBackendTest, ProjectsInWorkspaceThenNameOrder) {
+TEST_P(PagingBackendTest, ProjectsInWorkspaceThenNameOrder) {
   // (workspace, name) order differs from "workspace/name" text order: '-'
   // and '.' sort before '/'.
   std::vector<model::ProjectName> names = {{"a", "x"}, {"a-b", "y"}, {"a.b", "z"},
                                            {"a", "a-1"}, {"b", "q"},   {"a", "a"}};
-  for (const auto& n : names) NewRun(n, "r");
+  for (const auto& n : names) NewRun("r", n);
   std::sort(names.begin(), names.end(), [](const auto& x, const auto& y) {
     return std::tie(x.workspace, x.name) < std::tie(y.workspace, y.name);
   });
@@ -131,8 +106,8 @@ TEST_F(PagingBackendTest, ProjectsInWorkspaceThenNameOrder) {
   }
 }
 
-TEST_F(PagingBackendTest, ViewsByName) {
-  RunInfo run = NewRun({"ws", "p"}, "r1");
+TEST_P(PagingBackendTest, ViewsByName) {
+  RunInfo run = NewRun("r1");
   std::set<std::string> want;
   for (int i = 0; i < 37; ++i) {
     std::string name = "view " + std::to_string(i * 7919 % 1000);
@@ -152,6 +127,8 @@ TEST_F(PagingBackendTest, ViewsByName) {
     EXPECT_EQ(got, std::vector<std::string>(want.begin(), want.end())) << limit;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, PagingBackendTest, ::testing::ValuesIn(BackendKinds()));
 
 }  // namespace
 }  // namespace sextant::storage

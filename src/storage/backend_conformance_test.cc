@@ -10,41 +10,14 @@
 #include <thread>
 
 #include "storage/backend.h"
+#include "storage/backend_test_env.h"
 #include "storage/series_merge.h"
 
 namespace sextant::storage {
 namespace {
 
-class BackendTest : public ::testing::Test {
+class BackendTest : public BackendEnv {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sextant-backend-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    Open();
-  }
-  void TearDown() override {
-    backend_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void Open() {
-    backend_.reset();
-    BackendOptions o;
-    o.path = (dir_ / "t.db").string();
-    o.fsync_commits = false;
-    auto b = OpenSqliteBackend(o);
-    ASSERT_TRUE(b.ok()) << b.status().ToString();
-    backend_ = std::move(b).value();
-  }
-  RunInfo NewRun(const std::string& id) {
-    model::CreateRunOp op;
-    op.run_id = id;
-    auto r = backend_->CreateOrResumeRun({"ws", "p"}, op, 1);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r->first;
-  }
   Status LogPoints(const RunInfo& run, model::SeriesWrite s) {
     model::LogBatch b;
     b.series.push_back(std::move(s));
@@ -71,11 +44,9 @@ class BackendTest : public ::testing::Test {
 
   void CountWhileCompacting(int round);
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Backend> backend_;
 };
 
-TEST_F(BackendTest, RandomOverwritesMatchReference) {
+TEST_P(BackendTest, RandomOverwritesMatchReference) {
   RunInfo run = NewRun("r1");
   std::mt19937_64 rng(7);
   std::map<int64_t, std::pair<int64_t, double>> ref;
@@ -136,7 +107,7 @@ TEST_F(BackendTest, RandomOverwritesMatchReference) {
 
 // Counting must see one snapshot: a compaction committed between listing the
 // chunks and merging an overlapping group once made that group count zero.
-TEST_F(BackendTest, CountPointsIsExactWhileCompacting) {
+TEST_P(BackendTest, CountPointsIsExactWhileCompacting) {
   for (int round = 0; round < 8 && !HasFailure(); ++round) CountWhileCompacting(round);
 }
 
@@ -189,7 +160,7 @@ void BackendTest::CountWhileCompacting(int round) {
   EXPECT_EQ(*n, kWriters * kPerWriter);
 }
 
-TEST_F(BackendTest, TypeChangeIsRejectedAndBatchLeavesNoTrace) {
+TEST_P(BackendTest, TypeChangeIsRejectedAndBatchLeavesNoTrace) {
   RunInfo run = NewRun("r1");
   model::SeriesWrite s;
   s.path = "x";
@@ -208,7 +179,7 @@ TEST_F(BackendTest, TypeChangeIsRejectedAndBatchLeavesNoTrace) {
   EXPECT_FALSE(attr.value().has_value());  // the whole batch was rolled back
 }
 
-TEST_F(BackendTest, ResumeIsIdempotentAndForkMustMatch) {
+TEST_P(BackendTest, ResumeIsIdempotentAndForkMustMatch) {
   RunInfo a = NewRun("a");
   RunInfo again = NewRun("a");
   EXPECT_EQ(a.id, again.id);
@@ -227,6 +198,8 @@ TEST_F(BackendTest, ResumeIsIdempotentAndForkMustMatch) {
   fork.fork_run_id = "missing";
   EXPECT_EQ(backend_->CreateOrResumeRun({"ws", "p"}, fork, 6).status().code(), Code::kNotFound);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, BackendTest, ::testing::ValuesIn(BackendKinds()));
 
 }  // namespace
 }  // namespace sextant::storage

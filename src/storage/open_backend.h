@@ -1,0 +1,28 @@
+// Chooses a backend by URL (docs/deploy.md):
+//   sqlite:///abs/path/sextant.db   the embedded default (also a bare path)
+//   postgresql://user@host:port/db  PostgreSQL (also postgres://; any libpq
+//                                   connection URI; credentials may come from
+//                                   PGPASSWORD or ~/.pgpass)
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "storage/backend.h"
+
+namespace sextant::storage {
+
+struct StoreOptions {
+  // Empty: SQLite at `default_sqlite_path`.
+  std::string url;
+  std::string default_sqlite_path;
+  bool fsync_commits = true;  // SQLite: synchronous=FULL; PostgreSQL: synchronous_commit=on
+};
+
+Result<std::unique_ptr<Backend>> OpenBackend(const StoreOptions& options);
+
+// A URL with its password, if any, replaced by "***" (for messages and logs).
+std::string RedactStoreUrl(const std::string& url);
+
+}  // namespace sextant::storage

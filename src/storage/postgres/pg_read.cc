@@ -1,0 +1,225 @@
+// The read path: attributes, chunks and file references. Reads that must see
+// one state (a project's runs and attributes, a chunk list and the payloads
+// it names) run in a REPEATABLE READ snapshot.
+#include <cstring>
+#include <limits>
+
+#include "storage/config_columns.h"
+#include "storage/postgres/pg_backend.h"
+#include "storage/series_merge.h"
+
+namespace sextant::storage::postgres {
+
+const char* const kAttrColumns =
+    "id, path, type, num, int_value, text_value, last_step, last_ts, point_count";
+
+AttributeInfo ReadAttribute(const Rows& rows, int i, int c) {
+  AttributeInfo a;
+  a.id = rows.Int(i, c);
+  a.path = rows.Text(i, c + 1);
+  a.type = static_cast<model::AttrType>(rows.Int(i, c + 2));
+  std::optional<int64_t> iv;
+  std::optional<std::string_view> text;
+  if (!rows.IsNull(i, c + 4)) iv = rows.Int(i, c + 4);
+  if (!rows.IsNull(i, c + 5)) text = rows.Bytes(i, c + 5);
+  a.value = ValueFromColumns(a.type, iv, text);
+  if (!rows.IsNull(i, c + 6)) a.last_step = rows.Int(i, c + 6);
+  a.last_ts = rows.Int(i, c + 7);
+  a.count = rows.Int(i, c + 8);
+  return a;
+}
+
+namespace {
+
+ChunkRow ReadChunkMeta(const Rows& rows, int i) {
+  ChunkRow c;
+  c.id = rows.Int(i, 0);
+  c.level = static_cast<int>(rows.Int(i, 1));
+  c.first_step = rows.Int(i, 2);
+  c.last_step = rows.Int(i, 3);
+  c.count = rows.Int(i, 4);
+  c.index = rows.Text(i, 5);
+  return c;
+}
+
+constexpr const char* kChunksInRange =
+    "FROM chunks WHERE attr_id = $1 AND first_step <= $2 AND last_step >= $3 "
+    "ORDER BY first_step, id";
+
+Result<std::vector<ChunkRow>> ReadChunksOn(Conn& c, int64_t attr_id, int64_t lo, int64_t hi) {
+  ASSIGN_OR_RETURN(Rows rows, c.Query(std::string("SELECT id, level, first_step, last_step, count, idx, data ") +
+                                          kChunksInRange,
+                                      Params().Add(attr_id).Add(hi).Add(lo)));
+  std::vector<ChunkRow> out;
+  out.reserve(rows.size());
+  for (int i = 0; i < rows.size(); ++i) {
+    ChunkRow ch = ReadChunkMeta(rows, i);
+    ch.data = rows.Text(i, 6);
+    out.push_back(std::move(ch));
+  }
+  return out;
+}
+
+std::vector<ChunkMeta> ReadMeta(const Rows& rows) {
+  std::vector<ChunkMeta> meta;
+  meta.reserve(rows.size());
+  for (int i = 0; i < rows.size(); ++i)
+    meta.push_back({rows.Int(i, 0), static_cast<int>(rows.Int(i, 1)), rows.Int(i, 2),
+                    rows.Int(i, 3), rows.Int(i, 4)});
+  return meta;
+}
+
+}  // namespace
+
+Result<std::vector<AttributeInfo>> PgBackend::ListAttributes(int64_t run_id) {
+  return ListAttributesAfter(run_id, "", std::numeric_limits<int64_t>::max());
+}
+
+Result<std::vector<AttributeInfo>> PgBackend::ListAttributesAfter(int64_t run_id,
+                                                                  const std::string& after_path,
+                                                                  size_t limit) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  ASSIGN_OR_RETURN(Rows rows, (*r)->Query(
+      std::string("SELECT ") + kAttrColumns +
+          " FROM attributes WHERE run_id = $1 AND path > $2 ORDER BY path LIMIT $3",
+      Params().Add(run_id).Add(after_path).Add(static_cast<int64_t>(
+          std::min<size_t>(limit, std::numeric_limits<int64_t>::max())))));
+  std::vector<AttributeInfo> out;
+  out.reserve(rows.size());
+  for (int i = 0; i < rows.size(); ++i) out.push_back(ReadAttribute(rows, i, 0));
+  return out;
+}
+
+Result<std::optional<AttributeInfo>> PgBackend::FindAttribute(int64_t run_id, const std::string& path) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  ASSIGN_OR_RETURN(Rows rows, (*r)->Query(std::string("SELECT ") + kAttrColumns +
+                                              " FROM attributes WHERE run_id = $1 AND path = $2",
+                                          Params().Add(run_id).Add(path)));
+  std::optional<AttributeInfo> out;
+  if (rows.size()) out = ReadAttribute(rows, 0, 0);
+  return out;
+}
+
+Status PgBackend::ScanProject(int64_t project_id, ProjectScanner* scanner) {
+  ASSIGN_OR_RETURN(auto snap, Snapshot::Begin(this));
+  Conn& c = snap->conn();
+  ASSIGN_OR_RETURN(Rows runs, c.Query(std::string("SELECT ") + kRunColumns +
+                                          " FROM runs r LEFT JOIN runs p ON p.id = r.fork_parent_id"
+                                          " WHERE r.project_id = $1 ORDER BY r.id",
+                                      Params().Add(project_id)));
+  for (int i = 0; i < runs.size(); ++i)
+    if (!scanner->Run(ReadRun(runs, i)))
+      return Status::Unavailable("loading the runs table was cancelled");
+  // Attributes through a cursor: a project of 100 k runs x 100 attributes
+  // never sits in memory whole.
+  RETURN_IF_ERROR(c.QueryOnce(
+                       "DECLARE attrs BINARY NO SCROLL CURSOR FOR SELECT a.run_id, a.id, a.path, a.type, "
+                       "a.num, a.int_value, a.text_value, a.last_step, a.last_ts, a.point_count "
+                       "FROM runs r JOIN attributes a ON a.run_id = r.id WHERE r.project_id = $1",
+                       Params().Add(project_id))
+                      .status());
+  for (;;) {
+    ASSIGN_OR_RETURN(Rows rows, c.QueryOnce("FETCH 20000 FROM attrs"));
+    if (!rows.size()) break;
+    for (int i = 0; i < rows.size(); ++i)
+      if (!scanner->Attribute(rows.Int(i, 0), ReadAttribute(rows, i, 1)))
+        return Status::Unavailable("loading the runs table was cancelled");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<ChunkRow>> PgBackend::ReadChunks(int64_t attr_id, int64_t lo, int64_t hi) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  return ReadChunksOn(**r, attr_id, lo, hi);
+}
+
+Result<int64_t> PgBackend::CountPoints(int64_t attr_id) {
+  ASSIGN_OR_RETURN(auto snap, Snapshot::Begin(this));
+  Conn& c = snap->conn();
+  ASSIGN_OR_RETURN(Rows rows, c.Query("SELECT id, level, first_step, last_step, count FROM chunks "
+                                      "WHERE attr_id = $1 ORDER BY first_step, id",
+                                      Params().Add(attr_id)));
+  std::vector<ChunkMeta> meta = ReadMeta(rows);
+  return CountSeriesPoints(meta, [&](int64_t lo, int64_t hi) { return ReadChunksOn(c, attr_id, lo, hi); });
+}
+
+Result<std::vector<ChunkRow>> PgBackend::ReadChunksSparse(int64_t attr_id, int64_t lo, int64_t hi,
+                                                          const BlockChooser& choose) {
+  ASSIGN_OR_RETURN(auto snap, Snapshot::Begin(this));
+  Conn& c = snap->conn();
+  ASSIGN_OR_RETURN(Rows rows, c.Query(std::string("SELECT id, level, first_step, last_step, count, idx ") +
+                                          kChunksInRange,
+                                      Params().Add(attr_id).Add(hi).Add(lo)));
+  std::vector<ChunkRow> out;
+  std::vector<int64_t> wanted;
+  std::vector<std::vector<size_t>> blocks;
+  for (int i = 0; i < rows.size(); ++i) {
+    ChunkRow ch = ReadChunkMeta(rows, i);
+    auto parsed = chunkenc::ChunkIndex::Parse(ch.index);
+    if (!parsed.ok()) return parsed.status().WithContext("chunk " + std::to_string(ch.id));
+    ch.parsed = std::make_shared<chunkenc::ChunkIndex>(std::move(parsed).value());
+    blocks.push_back(choose(*ch.parsed));
+    if (!blocks.back().empty()) wanted.push_back(ch.id);
+    out.push_back(std::move(ch));
+  }
+  if (wanted.empty()) return out;
+  // One more round trip for every payload needed, whatever the chunk count.
+  ASSIGN_OR_RETURN(Rows data, c.Query("SELECT id, data FROM chunks WHERE id = ANY($1)",
+                                      Params().AddArray(wanted)));
+  std::unordered_map<int64_t, int> row_of;
+  for (int i = 0; i < data.size(); ++i) row_of[data.Int(i, 0)] = i;
+  for (size_t k = 0; k < out.size(); ++k) {
+    if (blocks[k].empty()) continue;
+    auto it = row_of.find(out[k].id);
+    if (it == row_of.end()) return Status::Unavailable("chunk vanished during a read; retry");
+    std::string_view payload = data.Bytes(it->second, 1);
+    // Only the chosen blocks' bytes are kept, at their offsets (ChunkRow).
+    out[k].data.assign(out[k].parsed->data_size(), '\0');
+    for (size_t b : blocks[k]) {
+      const auto& bs = out[k].parsed->blocks().at(b);
+      if (bs.offset + bs.size > payload.size())
+        return Status::DataLoss("chunk " + std::to_string(out[k].id) + " is shorter than its index");
+      std::memcpy(out[k].data.data() + bs.offset, payload.data() + bs.offset, bs.size);
+    }
+  }
+  return out;
+}
+
+Result<std::optional<std::pair<int64_t, int64_t>>> PgBackend::SeriesExtent(int64_t attr_id) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  ASSIGN_OR_RETURN(Rows rows, (*r)->Query(
+      "SELECT MIN(first_step), MAX(last_step) FROM chunks WHERE attr_id = $1", Params().Add(attr_id)));
+  std::optional<std::pair<int64_t, int64_t>> out;
+  if (rows.size() && !rows.IsNull(0, 0)) out = std::make_pair(rows.Int(0, 0), rows.Int(0, 1));
+  return out;
+}
+
+Result<FileRef> PgBackend::GetFile(int64_t run_id, const std::string& path, std::optional<int64_t> step) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  // Without a step, a file series answers with its latest point.
+  ASSIGN_OR_RETURN(Rows rows, (*r)->Query(
+      "SELECT f.digest, f.size, f.filename, f.created_us FROM files f "
+      "JOIN attributes a ON a.id = f.attr_id WHERE a.run_id = $1 AND a.path = $2 "
+      "AND ($3::bigint IS NULL OR f.step = $3::bigint) ORDER BY f.step DESC LIMIT 1",
+      Params().Add(run_id).Add(path).Add(step)));
+  if (!rows.size())
+    return Status::NotFound("no file at '" + path + "'" + (step ? " for that step" : std::string()));
+  return FileRef{rows.Text(0, 0), rows.Int(0, 1), rows.Text(0, 2), rows.Int(0, 3)};
+}
+
+Result<std::vector<std::pair<int64_t, FileRef>>> PgBackend::ListFiles(int64_t run_id, const std::string& path,
+                                                                      int64_t lo, int64_t hi, size_t limit) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  ASSIGN_OR_RETURN(Rows rows, (*r)->Query(
+      "SELECT f.step, f.digest, f.size, f.filename, f.created_us FROM files f "
+      "JOIN attributes a ON a.id = f.attr_id WHERE a.run_id = $1 AND a.path = $2 "
+      "AND f.step BETWEEN $3 AND $4 ORDER BY f.step DESC LIMIT $5",
+      Params().Add(run_id).Add(path).Add(lo).Add(hi).Add(static_cast<int64_t>(
+          std::min<size_t>(limit, std::numeric_limits<int64_t>::max())))));
+  std::vector<std::pair<int64_t, FileRef>> out;
+  for (int i = 0; i < rows.size(); ++i)
+    out.emplace_back(rows.Int(i, 0), FileRef{rows.Text(i, 1), rows.Int(i, 2), rows.Text(i, 3), rows.Int(i, 4)});
+  return out;
+}
+
+}  // namespace sextant::storage::postgres

@@ -1,0 +1,175 @@
+#include "storage/postgres/pg_schema.h"
+
+#include <cctype>
+#include <string>
+#include <vector>
+
+namespace sextant::storage::postgres {
+
+namespace {
+
+// Key of the advisory lock held while migrating (any constant that no other
+// lock of ours uses: series locks take attribute ids, far below it).
+constexpr int64_t kMigrationLock = 0x5E7A47'0000'0001LL;
+
+// Migration N (1-based) brings the schema from version N-1 to N. Never edit
+// a released one: add the next. Strings are BYTEA so that keys compare by
+// bytes (as SQLite and the core do) and any byte sequence is stored as is.
+// Chunk payloads are stored EXTERNAL: already compressed, so TOAST's own
+// compression would only cost CPU; and reads of statistics never touch them.
+const std::vector<const char*> kMigrations = {
+    R"sql(
+CREATE TABLE projects (
+  id BIGSERIAL PRIMARY KEY,
+  workspace BYTEA NOT NULL,
+  name BYTEA NOT NULL,
+  created_us BIGINT NOT NULL,
+  UNIQUE (workspace, name)
+);
+CREATE TABLE runs (
+  id BIGSERIAL PRIMARY KEY,
+  project_id BIGINT NOT NULL REFERENCES projects (id),
+  run_id BYTEA NOT NULL,
+  name BYTEA NOT NULL,
+  experiment BYTEA NOT NULL,
+  state BIGINT NOT NULL,
+  created_us BIGINT NOT NULL,
+  updated_us BIGINT NOT NULL,
+  fork_parent_id BIGINT REFERENCES runs (id),
+  fork_step BIGINT,
+  UNIQUE (project_id, run_id)
+);
+CREATE INDEX runs_by_parent ON runs (fork_parent_id);
+CREATE INDEX runs_by_run_id ON runs (run_id);
+CREATE TABLE attributes (
+  id BIGSERIAL PRIMARY KEY,
+  run_id BIGINT NOT NULL REFERENCES runs (id),
+  path BYTEA NOT NULL,
+  type BIGINT NOT NULL,
+  num DOUBLE PRECISION,
+  int_value BIGINT,
+  text_value BYTEA,
+  last_step BIGINT,
+  last_ts BIGINT,
+  point_count BIGINT NOT NULL DEFAULT 0,
+  UNIQUE (run_id, path)
+);
+CREATE TABLE chunks (
+  id BIGSERIAL PRIMARY KEY,
+  attr_id BIGINT NOT NULL REFERENCES attributes (id),
+  level BIGINT NOT NULL,
+  first_step BIGINT NOT NULL,
+  last_step BIGINT NOT NULL,
+  count BIGINT NOT NULL,
+  min_value DOUBLE PRECISION,
+  max_value DOUBLE PRECISION,
+  sum_value DOUBLE PRECISION,
+  min_ts BIGINT NOT NULL,
+  max_ts BIGINT NOT NULL,
+  idx BYTEA NOT NULL,
+  data BYTEA NOT NULL
+);
+ALTER TABLE chunks ALTER COLUMN idx SET STORAGE EXTERNAL;
+ALTER TABLE chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+CREATE INDEX chunks_by_series ON chunks (attr_id, first_step);
+CREATE INDEX chunks_unsealed ON chunks (attr_id) WHERE level = 0;
+CREATE TABLE views (
+  id BIGSERIAL PRIMARY KEY,
+  project_id BIGINT NOT NULL REFERENCES projects (id),
+  name BYTEA NOT NULL,
+  state BYTEA NOT NULL,
+  updated_us BIGINT NOT NULL,
+  UNIQUE (project_id, name)
+);
+CREATE TABLE project_properties (
+  project_id BIGINT NOT NULL REFERENCES projects (id),
+  key BYTEA NOT NULL,
+  value BYTEA NOT NULL,
+  PRIMARY KEY (project_id, key)
+);
+CREATE INDEX project_properties_by_value ON project_properties (key, value);
+CREATE TABLE files (
+  id BIGSERIAL PRIMARY KEY,
+  attr_id BIGINT NOT NULL REFERENCES attributes (id),
+  step BIGINT NOT NULL,
+  digest BYTEA NOT NULL,
+  size BIGINT NOT NULL,
+  filename BYTEA NOT NULL,
+  created_us BIGINT NOT NULL,
+  UNIQUE (attr_id, step)
+);
+CREATE INDEX files_by_digest ON files (digest);
+)sql",
+};
+
+// The first entry of a search_path setting, as PostgreSQL resolves it: a
+// quoted name as written, an unquoted one folded to lower case.
+std::string FirstSchema(const std::string& search_path) {
+  size_t i = search_path.find_first_not_of(' ');
+  if (i == std::string::npos) return "";
+  std::string name;
+  if (search_path[i] == '"') {
+    for (++i; i < search_path.size(); ++i) {
+      if (search_path[i] == '"') {
+        if (i + 1 < search_path.size() && search_path[i + 1] == '"') {
+          name += '"';
+          ++i;
+          continue;
+        }
+        break;
+      }
+      name += search_path[i];
+    }
+    return name;
+  }
+  for (; i < search_path.size() && search_path[i] != ',' && search_path[i] != ' '; ++i)
+    name += static_cast<char>(std::tolower(static_cast<unsigned char>(search_path[i])));
+  return name;
+}
+
+Status Migrate(Conn& conn) {
+  RETURN_IF_ERROR(conn.Exec(
+      "CREATE TABLE IF NOT EXISTS sextant_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"));
+  ASSIGN_OR_RETURN(Rows v, conn.QueryOnce(
+      "SELECT convert_to(value, 'UTF8') FROM sextant_meta WHERE key = 'schema_version'"));
+  int version = v.size() ? std::stoi(v.Text(0, 0)) : 0;
+  const int latest = static_cast<int>(kMigrations.size());
+  if (version > latest)
+    return Status::Internal("the database was written by a newer Sextant (schema " +
+                            std::to_string(version) + ", this one knows " +
+                            std::to_string(latest) + "); upgrade Sextant");
+  for (int n = version + 1; n <= latest; ++n) {
+    RETURN_IF_ERROR(conn.Exec("BEGIN"));
+    Status st = conn.Exec(kMigrations[n - 1]);
+    if (st.ok())
+      st = conn.Exec("INSERT INTO sextant_meta (key, value) VALUES ('schema_version', '" +
+                     std::to_string(n) + "') ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    if (st.ok()) st = conn.Exec("COMMIT");
+    if (!st.ok()) {
+      (void)conn.Exec("ROLLBACK");
+      return st.WithContext("migrating the schema to version " + std::to_string(n));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status EnsureSchema(Conn& conn) {
+  ASSIGN_OR_RETURN(Rows cur, conn.QueryOnce("SELECT current_schema() IS NULL"));
+  if (cur.Bool(0, 0)) {
+    // search_path names a schema that does not exist yet: create the first.
+    ASSIGN_OR_RETURN(Rows path, conn.QueryOnce(
+        "SELECT convert_to(current_setting('search_path'), 'UTF8')"));
+    std::string name = FirstSchema(path.Text(0, 0));
+    if (name.empty() || name == "$user")
+      return Status::InvalidArgument("no schema to create tables in: set search_path");
+    RETURN_IF_ERROR(conn.Exec("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(name)));
+  }
+  RETURN_IF_ERROR(conn.QueryOnce("SELECT pg_advisory_lock($1)", Params().Add(kMigrationLock)).status());
+  Status st = Migrate(conn);
+  (void)conn.QueryOnce("SELECT pg_advisory_unlock($1)", Params().Add(kMigrationLock));
+  return st;
+}
+
+}  // namespace sextant::storage::postgres

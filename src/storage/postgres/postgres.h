@@ -1,0 +1,16 @@
+// The PostgreSQL backend's public entry point (storage/open_backend.h
+// chooses it by URL). See README.md beside this file.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "storage/backend.h"
+
+namespace sextant::storage {
+
+// `url`: a libpq connection URI. The schema is created or migrated at open.
+Result<std::unique_ptr<Backend>> OpenPostgresBackend(const std::string& url, bool synchronous_commit);
+
+}  // namespace sextant::storage
