@@ -15,12 +15,15 @@ losing data, and read them back.
 A logging call only validates and enqueues; a background thread batches,
 writes a local journal (./.sextant) and sends it. If the server is away,
 training goes on and `sextant sync` uploads the journal later.
+`sextant.accelerated()` says whether the compiled accelerator is in use
+(SEXTANT_PURE_PYTHON=1 turns it off).
 Server: $SEXTANT_URL (default http://127.0.0.1:5050), token:
 $SEXTANT_API_TOKEN, project: $SEXTANT_PROJECT. See docs/python.md.
 """
 from ._client import Attributes, Client, Runs, SeriesSet
 from ._errors import (ApiError, RunClosedError, SextantError, TypeConflictError, UnreachableError,
                       ValidationError)
+from ._fast import accelerated
 from ._quick import finish, init, log
 from ._run import Run
 from ._validate import Histogram
@@ -42,5 +45,6 @@ __all__ = [
     "RunClosedError",
     "ApiError",
     "UnreachableError",
+    "accelerated",
     "__version__",
 ]

@@ -76,6 +76,14 @@ def json_timestamps(values: List[float]) -> str:
     return "[" + (_format("%.6f,", len(values)) % tuple(values))[:-1] + "]"
 
 
+def _unb64(quoted: bytes) -> Any:
+    """The inverse of b64_floats."""
+    a = array("d", base64.b64decode(quoted[1:-1]))
+    if _BIG_ENDIAN:
+        a.byteswap()
+    return a
+
+
 def _to_float(v: Any) -> float:
     try:
         return float(v)
@@ -86,7 +94,7 @@ def _to_float(v: Any) -> float:
 class _Group:
     """Consecutive-or-not metric calls that logged the same key tuple."""
 
-    __slots__ = ("keys", "idx", "steps", "ts", "rows", "_steps_json", "_ts_b64", "_cols")
+    __slots__ = ("keys", "idx", "steps", "ts", "rows", "_steps_json", "_ts_b64", "_cols", "_cols_b64", "_seq", "_n")
 
     def __init__(self, keys: Tuple[str, ...]):
         self.keys = keys
@@ -97,6 +105,52 @@ class _Group:
         self._steps_json: Optional[str] = None
         self._ts_b64: Optional[bytes] = None
         self._cols: Optional[List[Any]] = None
+        # Set when the accelerator encoded this group (add_encoded): its
+        # columns as quoted base64; the lists above are then empty until
+        # plain() decodes them (only a path split over several groups needs it).
+        self._cols_b64: Optional[List[bytes]] = None
+        self._seq = b""  # the calls' order (int64s), for idx
+        self._n = 0
+
+    @classmethod
+    def encoded(cls, keys: Tuple[str, ...], steps_json: bytes, ts_b64: bytes,
+                cols_b64: List[bytes], seq: bytes) -> "_Group":
+        g = cls(keys)
+        g._steps_json = steps_json.decode("ascii")
+        g._ts_b64 = ts_b64
+        g._cols_b64 = cols_b64
+        g._seq = seq
+        g._n = len(seq) // 8
+        return g
+
+    def plain(self) -> "_Group":
+        """Decodes an encoded group into the lists add() fills."""
+        if self._cols_b64 is not None:
+            self.steps = json.loads(self._steps_json or "[]")
+            self.ts = _unb64(self._ts_b64 or b'""').tolist()
+            self._cols = [_unb64(c) for c in self._cols_b64]
+            self.rows = list(zip(*self._cols)) if self._cols else [() for _ in self.steps]
+            self.idx = array("q", self._seq).tolist()
+            self._cols_b64 = None
+        return self
+
+    def extend(self, other: "_Group") -> None:
+        """Appends `other`'s calls (same keys, logged later)."""
+        self.plain()
+        other.plain()
+        self.idx.extend(other.idx)
+        self.steps.extend(other.steps)
+        self.ts.extend(other.ts)
+        self.rows.extend(other.rows)
+        self._steps_json = self._ts_b64 = self._cols = None
+
+    def col_b64(self, j: int) -> bytes:
+        if self._cols_b64 is not None:
+            return self._cols_b64[j]
+        return b64_floats(self.columns()[j])
+
+    def __len__(self) -> int:
+        return self._n if self._cols_b64 is not None else len(self.idx)
 
     def columns(self) -> List[Any]:
         """One float64 array per key. Built in slices of TRANSPOSE_ROWS rows:
@@ -158,10 +212,28 @@ class BatchBuilder:
         if g is None:
             g = self.groups[keys] = _Group(keys)
             self.order.append(g)
+        elif g._cols_b64 is not None:
+            g.plain()
         g.idx.extend(range(i, i + n))
         g.steps.extend(steps)
         g.ts.extend(ts)
         g.rows.extend(rows)
+        k = len(keys)
+        self.points += n * k
+        self.bytes += (24 * k + 40) * n
+
+    def add_encoded(self, keys: Tuple[str, ...], n: int, steps_json: bytes, ts_b64: bytes,
+                    cols_b64: List[bytes], seq: bytes) -> None:
+        """n metric calls that logged `keys`, as the accelerator encoded
+        them (MetricBuffer.take()); `seq` orders them among other groups."""
+        g = _Group.encoded(keys, steps_json, ts_b64, cols_b64, seq)
+        have = self.groups.get(keys)
+        if have is None:
+            self.groups[keys] = g
+            self.order.append(g)
+        else:
+            have.extend(g)
+        self.n_ops += n
         k = len(keys)
         self.points += n * k
         self.bytes += (24 * k + 40) * n
@@ -176,6 +248,8 @@ class BatchBuilder:
             if g is None:
                 g = self.groups[keys] = _Group(keys)
                 self.order.append(g)
+            elif g._cols_b64 is not None:
+                g.plain()
             g.idx.append(i)
             g.steps.append(op[1])
             g.ts.append(op[2])
@@ -225,13 +299,13 @@ class BatchBuilder:
         for path, lst in pieces.items():
             if len(lst) == 1:
                 g, j = lst[0]
-                n = len(g.steps)
+                n = len(g)
                 body = b"".join((b'{"path":', _dumps(path, ensure_ascii=False).encode(), b',"steps":',
-                                 g.steps_json().encode(), b',"values_b64":', b64_floats(g.columns()[j]),
+                                 g.steps_json().encode(), b',"values_b64":', g.col_b64(j),
                                  b',"timestamps_b64":', g.ts_b64(), b"}"))
             else:
                 merged = list(heapq.merge(*[
-                    zip(g.idx, g.steps, g.ts, g.columns()[j]) for g, j in lst]))
+                    zip(g.idx, g.steps, g.ts, g.columns()[j]) for g, j in ((g.plain(), j) for g, j in lst)]))
                 n = len(merged)
                 body = b"".join((b'{"path":', _dumps(path, ensure_ascii=False).encode(), b',"steps":',
                                  _dumps([m[1] for m in merged]).encode(),

@@ -52,7 +52,7 @@ def log(data: Mapping[str, Any], step: Optional[Union[int, float]] = None) -> No
         else:
             metrics[k] = v
     if step is None:
-        step = run._next_step
+        step = run._auto_step()
     if metrics:
         run.log_metrics(metrics, step=step)
     if strings:

@@ -32,6 +32,7 @@ from collections import deque
 from typing import Any, Deque, Dict, List, Mapping, Optional, Tuple, Union
 
 from . import _encode as E
+from . import _fast
 from . import _journal as J
 from . import _monitor
 from . import _validate as V
@@ -208,6 +209,13 @@ class Run:
         self._kick_at = KICK_AT
         self._behind_warned = False
         self._clock = _MonoClock()
+        # The compiled accelerator (_fast.py) keeps this run's metric calls
+        # instead of the queue; a disabled run keeps nothing, so it stays pure.
+        self._acc: Any = None
+        if mode != "disabled" and _fast.MetricBuffer is not None:
+            self._acc = _fast.MetricBuffer(KICK_AT, float(lo), float(self._step_hi))
+            self._acc_log = self._acc.log
+            self.log_metrics = self._log_metrics_acc  # type: ignore[method-assign]
 
         create: Dict[str, Any] = {"run_id": self._run_id, "created_at": round(time.time(), 6)}
         if name is not None:
@@ -376,6 +384,45 @@ class Run:
         if len(q) >= self._kick_at:
             self._kick()
 
+    def _log_metrics_acc(self, data: Mapping[str, Any], *, step: Optional[Union[int, float]] = None,
+                         timestamp: Optional[Union[float, Any]] = None) -> None:
+        # log_metrics with the accelerator (bound per run in __init__; the
+        # docstring is log_metrics'): it keeps plain calls itself (False:
+        # kept; True: kept, wake the writer); None sends the call through
+        # the same checks as the pure-Python log_metrics.
+        r = self._acc_log(data, step, timestamp)
+        if r is False:
+            return
+        if r is None:
+            r = self._log_metrics_checked(data, step, timestamp)
+        if r:
+            self._kick()
+
+    def _log_metrics_checked(self, data: Any, step: Any, timestamp: Any) -> bool:
+        """log_metrics' checks, in its order, then the accelerator keeps the call."""
+        try:
+            keys = self._metric_keys[_tuple(data)]
+            values = _tuple(data.values())
+            if type(_sum(values, 0.0)) is not _float:
+                raise TypeError
+        except (KeyError, TypeError, AttributeError, OverflowError):
+            keys = None
+        if keys is None:
+            keys, values = self._metrics_slow(data)
+            if not keys:
+                return False
+        acc = self._acc
+        if step is None:
+            step = acc.next_step
+            if type(step) is not _int:
+                step = self._step_slow(step)
+        elif type(step) is not _int or not self._step_lo < step < self._step_hi:
+            step = self._step_slow(step)
+        acc.next_step = step + 1
+        if self._closed:
+            raise RunClosedError(f"run {self._run_id} is closed")
+        return acc.append(keys, values, step, _time() if timestamp is None else V.timestamp_value(timestamp))
+
     def _metrics_slow(self, data: Any) -> Tuple[Tuple[str, ...], Tuple[float, ...]]:
         if not isinstance(data, Mapping):
             raise ValidationError(f"log_metrics takes a dict of {{path: number}}, got {type(data).__name__}")
@@ -401,9 +448,16 @@ class Run:
                                   f"its own steps must be greater, got {s}")
         return s
 
+    def _auto_step(self) -> Union[int, float]:
+        """The step a call without one gets (the accelerator keeps it when on)."""
+        return self._next_step if self._acc is None else self._acc.next_step
+
     def _step_ts(self, step: Any, timestamp: Any) -> Tuple[Union[int, float], float]:
-        step = self._step_slow(self._next_step if step is None else step)
-        self._next_step = step + 1
+        step = self._step_slow(self._auto_step() if step is None else step)
+        if self._acc is None:
+            self._next_step = step + 1
+        else:
+            self._acc.next_step = step + 1
         return step, (_time() if timestamp is None else V.timestamp_value(timestamp))
 
     def _check_kind(self, path: Any, kind: str) -> None:
@@ -585,11 +639,12 @@ class Run:
             return
         if not self._writer_wake.is_set():
             self._writer_wake.set()
-        if len(self._q) >= MAX_QUEUE and self._journal_error is None:
+        queued = len(self._q) + (0 if self._acc is None else len(self._acc))
+        if queued >= MAX_QUEUE and self._journal_error is None:
             if not self._behind_warned:
                 self._behind_warned = True
                 _warn(f"run {self._run_id}: logging is outpacing the background writer "
-                      f"({len(self._q)} calls queued); the logging thread now writes them to the "
+                      f"({queued} calls queued); the logging thread now writes them to the "
                       "journal itself until it catches up. Nothing is dropped.")
             self._drain()
 
@@ -626,13 +681,23 @@ class Run:
         thread. Any thread (the writer, or a caller past MAX_QUEUE); serialized."""
         with self._drain_lock:
             q = self._q
+            acc = self._acc
             builder = self._builder
             add = builder.add
             popleft = q.popleft
             max_points, max_bytes = E.MAX_POINTS, E.MAX_BYTES
-            while q:
+            while True:
                 n = min(len(q), DRAIN_BLOCK)
                 block = [popleft() for _ in range(n)]
+                if acc is not None and len(acc):
+                    # Taken after the block: every metric call logged before
+                    # a barrier or the finish record in it comes before it.
+                    for g in acc.take():
+                        builder.add_encoded(*g)
+                    if builder.points >= max_points or builder.bytes >= max_bytes:
+                        self._emit()
+                if not n:
+                    break
                 # The common case, a block of metric calls that all logged the
                 # same keys, is transposed by one zip and added in bulk: the
                 # per-call Python work here is what the training thread waits
@@ -976,8 +1041,10 @@ class Run:
         self._file_wake.set()
         while self._file_q and not self._files_idle.wait(0.1):
             pass
-        self._q.append((E.FINISH, state))
+        if self._acc is not None:
+            self._acc.closed = True  # no metric call may land behind the finish record
         self._closed = True
+        self._q.append((E.FINISH, state))
         self._stopping = True
         self._writer_wake.set()
         self._file_wake.set()
@@ -1082,6 +1149,9 @@ class Run:
             self.close()
 
 
+Run._log_metrics_acc.__doc__ = Run.log_metrics.__doc__
+
+
 # --------------------------------------------------------------------------
 # Process-wide: close open runs at exit, mark them failed on a crash.
 
@@ -1121,6 +1191,8 @@ def _after_fork_in_child() -> None:
     for run in list(_open_runs):
         run._q = deque(maxlen=0)
         run._file_q = deque(maxlen=0)
+        if run._acc is not None:
+            run._acc.discard = True
         for stream_name, tee in run._tees:
             tee._active = False
             if getattr(sys, stream_name) is tee:

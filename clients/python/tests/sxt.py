@@ -56,13 +56,24 @@ def files_args() -> List[str]:
     return ["--files", f"{base.rstrip('/')}/{prefix}" + (f"?{query}" if query else "")]
 
 
+def store_args() -> List[str]:
+    """`--store` for a new server when SEXTANT_TEST_STORE names a PostgreSQL
+    database (postgresql://…): each server in a schema of its own."""
+    store = os.environ.get("SEXTANT_TEST_STORE", "")
+    if not store:
+        return []
+    schema = "sdk_" + os.urandom(6).hex()
+    sep = "&" if "?" in store else "?"
+    return ["--store", f"{store}{sep}options=-csearch_path%3D{schema}"]
+
+
 class Server:
     """One `sextant serve`; restartable on the same data folder and port."""
 
     def __init__(self, data_dir: Path, log_path: Path):
         self.data_dir = Path(data_dir)
         self.log_path = Path(log_path)
-        self.files_args = files_args()  # kept across restarts
+        self.files_args = files_args() + store_args()  # kept across restarts
         self.port = free_port()
         self.proc: Optional[subprocess.Popen] = None
 
@@ -135,7 +146,9 @@ class Server:
 
 
 def sub_env(**extra: str) -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEXTANT_") or k == "SEXTANT_BIN"}
+    # SEXTANT_PURE_PYTHON passes through: a run of the suite on the pure path stays on it.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("SEXTANT_") or k in ("SEXTANT_BIN", "SEXTANT_PURE_PYTHON")}
     env["SEXTANT_API_TOKEN"] = auth_template()["token"]
     env["PYTHONPATH"] = str(PKG_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.update(extra)
@@ -147,11 +160,12 @@ def run_py(code: str, timeout: float = 60, **env: str) -> subprocess.CompletedPr
                           timeout=timeout, env=sub_env(**env))
 
 
-def sync(journal: Path, url: Optional[str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def sync(journal: Path, url: Optional[str], *args: str, timeout: float = 60,
+         env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "sextant", "sync", "--dir", str(journal), *args]
     if url:
         cmd += ["--url", url]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=sub_env())
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=sub_env(**(env or {})))
 
 
 def dead_url() -> str:

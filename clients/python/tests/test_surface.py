@@ -10,7 +10,7 @@ from sxt import run_py
 PUBLIC = [
     "Run", "init", "log", "finish", "Client", "Histogram", "Runs", "Attributes", "SeriesSet",
     "SextantError", "ValidationError", "TypeConflictError", "RunClosedError", "ApiError",
-    "UnreachableError", "__version__",
+    "UnreachableError", "accelerated", "__version__",
 ]
 
 RUN_METHODS = {
