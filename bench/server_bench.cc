@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cinttypes>
@@ -58,6 +59,9 @@ constexpr int64_t kEpochUs = 1'795'305'600'000'000LL;
 
 // --auth: set before any server starts, read by every client.
 bool g_auth = false;
+// --store: a PostgreSQL database for every server's runs, each server in a
+// schema of its own (empty: SQLite in the server's data folder).
+std::string g_store;
 std::string g_token;
 
 struct Options {
@@ -94,6 +98,7 @@ struct Options {
       "  --workloads LIST     comma-separated subset of ingest,long,runs (default all)\n"
       "  --tmp DIR            where to create the data folders (default $TMPDIR or /tmp)\n"
       "  --keep-data          leave the data folders behind\n"
+      "  --store URL          keep runs in PostgreSQL (postgresql://…), a schema per server\n"
       "  --auth               accounts on: create an owner (sextant admin init) and send\n"
       "                       its API token with every request\n"
       " ingest (workload 1):\n"
@@ -160,6 +165,7 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--tmp") o.tmp = value();
     else if (a == "--keep-data") o.keep_data = true;
     else if (a == "--auth") o.auth = true;
+    else if (a == "--store") g_store = value();
     else if (a == "--workloads") {
       o.workloads.clear();
       std::string v = value();
@@ -383,6 +389,15 @@ class ServerProc {
       std::vector<std::string> args = {binary_, "serve", "--data", data().string(), "--host", kHost,
                                        "--port", std::to_string(port_)};
       if (!fsync_) args.push_back("--no-fsync");
+      if (!g_store.empty()) {
+        // The data folder's name is unique per server and stable across restarts.
+        std::string schema = "bench_" + std::to_string(::getpid()) + "_" + dir_.filename().string();
+        for (char& c : schema)
+          if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+        args.push_back("--store");
+        args.push_back(g_store + (g_store.find('?') == std::string::npos ? "?" : "&") +
+                       "options=-csearch_path%3D" + schema);
+      }
       auto t0 = Clock::now();
       pid_t pid = ::fork();
       if (pid < 0) Fatal("fork(): " + std::string(std::strerror(errno)));

@@ -113,10 +113,18 @@ class PgBackend : public Backend {
                                   model::AttrType type,
                                   AttrCache::Created* created);
   Status WriteConfig(Conn& c, int64_t attr_id, const model::Value& v);
-  Status UpsertConfig(Conn& c, int64_t run_id, const std::string& path, const model::Value& v,
-                      int64_t now_us, AttrCache::Created* created);
+  // Several attributes in one round trip (cache misses only).
+  Result<std::vector<AttrKey>> EnsureAttributes(
+      Conn& c, int64_t run_id, const std::vector<std::pair<std::string, model::AttrType>>& wanted,
+      AttrCache::Created* created);
+  // Every config of a batch in one statement.
+  Status UpsertConfigs(Conn& c, int64_t run_id,
+                       const std::vector<std::pair<std::string, model::Value>>& configs,
+                       int64_t now_us, AttrCache::Created* created);
   Status ApplyTags(Conn& c, int64_t run_id, const model::LogBatch& batch,
                    AttrCache::Created* created);
+  // A batch's chunks and the series' counts and last values, in two statements.
+  Status WriteSeries(Conn& c, const std::vector<EncodedSeries>& series, const std::vector<int64_t>& ids);
   Status InsertChunk(Conn& c, int64_t attr_id, int level, const chunkenc::EncodedChunk& chunk,
                      const chunkenc::ChunkStats& s);
 

@@ -9,7 +9,8 @@ namespace sextant::storage::postgres {
 namespace {
 
 // Type OIDs of the built-in types we send (pg_type.h).
-constexpr Oid kInt8 = 20, kFloat8 = 701, kBytea = 17, kInt8Array = 1016;
+constexpr Oid kInt8 = 20, kFloat8 = 701, kBytea = 17, kInt8Array = 1016, kFloat8Array = 1022,
+              kByteaArray = 1001;
 
 std::string BigEndian(uint64_t v) {
   uint64_t be = htobe64(v);
@@ -70,25 +71,73 @@ Params& Params::AddNull() {
   return *this;
 }
 
-Params& Params::AddArray(const std::vector<int64_t>& v) {
+void Params::PushArray(Oid array_type, Oid element_type,
+                       const std::vector<std::optional<std::string>>& elements) {
   // The binary array format: ndim, has-nulls flag, element type, then per
-  // dimension (length, lower bound), then (length, bytes) per element.
+  // dimension (length, lower bound), then (length or -1, bytes) per element.
   std::string b;
   auto put32 = [&](uint32_t x) {
     uint32_t be = htobe32(x);
     b.append(reinterpret_cast<const char*>(&be), 4);
   };
+  bool nulls = false;
+  for (const auto& e : elements) nulls |= !e;
   put32(1);
-  put32(0);
-  put32(kInt8);
-  put32(static_cast<uint32_t>(v.size()));
+  put32(nulls ? 1 : 0);
+  put32(element_type);
+  put32(static_cast<uint32_t>(elements.size()));
   put32(1);
-  for (int64_t x : v) {
-    put32(8);
-    b += BigEndian(static_cast<uint64_t>(x));
+  for (const auto& e : elements) {
+    if (!e) {
+      put32(0xFFFFFFFFu);
+      continue;
+    }
+    put32(static_cast<uint32_t>(e->size()));
+    b += *e;
   }
-  Push(kInt8Array, std::move(b));
+  Push(array_type, std::move(b));
+}
+
+Params& Params::AddArray(const std::vector<int64_t>& v) {
+  std::vector<std::optional<std::string>> e;
+  e.reserve(v.size());
+  for (int64_t x : v) e.emplace_back(BigEndian(static_cast<uint64_t>(x)));
+  PushArray(kInt8Array, kInt8, e);
   return *this;
+}
+
+Params& Params::AddArray(const std::vector<std::optional<int64_t>>& v) {
+  std::vector<std::optional<std::string>> e;
+  e.reserve(v.size());
+  for (const auto& x : v)
+    e.push_back(x ? std::optional<std::string>(BigEndian(static_cast<uint64_t>(*x))) : std::nullopt);
+  PushArray(kInt8Array, kInt8, e);
+  return *this;
+}
+
+Params& Params::AddArray(const std::vector<std::optional<double>>& v) {
+  std::vector<std::optional<std::string>> e;
+  e.reserve(v.size());
+  for (const auto& x : v) {
+    if (!x) {
+      e.emplace_back();
+      continue;
+    }
+    uint64_t bits;
+    std::memcpy(&bits, &*x, sizeof bits);
+    e.emplace_back(BigEndian(bits));
+  }
+  PushArray(kFloat8Array, kFloat8, e);
+  return *this;
+}
+
+Params& Params::AddArray(const std::vector<std::optional<std::string>>& v) {
+  PushArray(kByteaArray, kBytea, v);
+  return *this;
+}
+
+Params& Params::AddArray(const std::vector<std::string>& v) {
+  return AddArray(std::vector<std::optional<std::string>>(v.begin(), v.end()));
 }
 
 std::vector<const char*> Params::values() const {

@@ -28,8 +28,13 @@ class Params {
   Params& Add(const std::string& bytes) { return Add(std::string_view(bytes)); }
   Params& Add(const char* bytes) { return Add(std::string_view(bytes)); }
   Params& AddNull();
-  // BIGINT[] (for `= ANY($n)`).
+  // One-dimensional arrays (for `= ANY($n)` and `unnest(…)`): BIGINT[],
+  // and with NULL elements BIGINT[], DOUBLE PRECISION[], BYTEA[].
   Params& AddArray(const std::vector<int64_t>& v);
+  Params& AddArray(const std::vector<std::optional<int64_t>>& v);
+  Params& AddArray(const std::vector<std::optional<double>>& v);
+  Params& AddArray(const std::vector<std::optional<std::string>>& v);
+  Params& AddArray(const std::vector<std::string>& v);
   template <typename T>
   Params& Add(const std::optional<T>& v) {
     return v ? Add(*v) : AddNull();
@@ -43,6 +48,8 @@ class Params {
 
  private:
   void Push(Oid type, std::string bytes, bool null = false);
+  // elements: the binary form of each, nullopt for NULL.
+  void PushArray(Oid array_type, Oid element_type, const std::vector<std::optional<std::string>>& elements);
   std::vector<std::string> values_;
   std::vector<bool> nulls_;
   std::vector<int> lengths_, formats_;

@@ -8,6 +8,7 @@
 // hidden — the same rule that SQLite's single writer keeps by construction.
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -49,30 +50,100 @@ Result<AttrKey> PgBackend::EnsureAttribute(
   return *found;
 }
 
+Result<std::vector<AttrKey>> PgBackend::EnsureAttributes(
+    Conn& c, int64_t run_id, const std::vector<std::pair<std::string, model::AttrType>>& wanted,
+    AttrCache::Created* created) {
+  std::vector<std::optional<AttrKey>> found(wanted.size());
+  std::map<std::string, model::AttrType> missing;  // path -> type (one row each)
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    found[i] = attrs_.Find(AttrCache::Key(run_id, wanted[i].first));
+    if (!found[i]) missing.emplace(wanted[i].first, wanted[i].second);
+  }
+  if (!missing.empty()) {
+    // Insert or find them all in one round trip; the no-op update makes
+    // RETURNING answer for existing rows too.
+    std::vector<std::string> paths;
+    std::vector<int64_t> types;
+    for (const auto& [path, type] : missing) {
+      paths.push_back(path);
+      types.push_back(static_cast<int64_t>(type));
+    }
+    ASSIGN_OR_RETURN(Rows rows, c.Query(
+        "INSERT INTO attributes (run_id, path, type) SELECT $1, u.path, u.type "
+        "FROM unnest($2::bytea[], $3::bigint[]) AS u(path, type) "
+        "ON CONFLICT (run_id, path) DO UPDATE SET run_id = attributes.run_id RETURNING id, type, path",
+        Params().Add(run_id).AddArray(paths).AddArray(types)));
+    std::map<std::string, AttrKey> got;
+    for (int i = 0; i < rows.size(); ++i) {
+      AttrKey k{rows.Int(i, 0), static_cast<model::AttrType>(rows.Int(i, 1))};
+      std::string path = rows.Text(i, 2);
+      created->push_back({AttrCache::Key(run_id, path), k});
+      got.emplace(std::move(path), k);
+    }
+    for (size_t i = 0; i < wanted.size(); ++i)
+      if (!found[i]) {
+        auto it = got.find(wanted[i].first);
+        if (it == got.end()) return Status::Internal("attribute '" + wanted[i].first + "' vanished");
+        found[i] = it->second;
+      }
+  }
+  std::vector<AttrKey> out;
+  out.reserve(wanted.size());
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    RETURN_IF_ERROR(CheckAttrType(*found[i], wanted[i].first, wanted[i].second));
+    out.push_back(*found[i]);
+  }
+  return out;
+}
+
+Status PgBackend::UpsertConfigs(Conn& c, int64_t run_id,
+                                const std::vector<std::pair<std::string, model::Value>>& configs,
+                                int64_t now_us, AttrCache::Created* created) {
+  if (configs.empty()) return Status::Ok();
+  // One row per path (the last value given wins, as if written in order):
+  // a statement may not update a row twice.
+  std::map<std::string, const model::Value*> last;
+  for (const auto& [path, value] : configs) last[path] = &value;
+  std::vector<std::string> paths;
+  std::vector<int64_t> types;
+  std::vector<std::optional<double>> nums;
+  std::vector<std::optional<int64_t>> ints;
+  std::vector<std::optional<std::string>> texts;
+  for (const auto& [path, v] : last) {
+    ValueColumns col = ConfigColumns(*v);
+    paths.push_back(path);
+    types.push_back(static_cast<int64_t>(v->type));
+    nums.push_back(col.num);
+    ints.push_back(col.int_value);
+    texts.push_back(std::move(col.text));
+  }
+  // last_ts: when the config was last set (the trash's retention counts
+  // from when sys/trashed was set). A row whose stored type differs is not
+  // updated, and so not returned: that is a conflict.
+  ASSIGN_OR_RETURN(Rows rows, c.Query(
+      "INSERT INTO attributes (run_id, path, type, num, int_value, text_value, last_ts) "
+      "SELECT $1, u.path, u.type, u.num, u.iv, u.tv, $7 FROM "
+      "unnest($2::bytea[], $3::bigint[], $4::float8[], $5::bigint[], $6::bytea[]) AS u(path, type, num, iv, tv) "
+      "ON CONFLICT (run_id, path) DO UPDATE SET num = excluded.num, int_value = excluded.int_value, "
+      "text_value = excluded.text_value, last_ts = excluded.last_ts "
+      "WHERE attributes.type = excluded.type RETURNING path",
+      Params().Add(run_id).AddArray(paths).AddArray(types).AddArray(nums).AddArray(ints)
+          .AddArray(texts).Add(now_us)));
+  if (rows.size() == static_cast<int>(paths.size())) return Status::Ok();
+  std::set<std::string> stored;
+  for (int i = 0; i < rows.size(); ++i) stored.insert(rows.Text(i, 0));
+  for (const auto& [path, v] : last)
+    if (!stored.count(path))  // let EnsureAttribute phrase the conflict
+      RETURN_IF_ERROR(EnsureAttribute(c, run_id, path, v->type, created).status());
+  return Status::Internal("configs were not stored");
+}
+
 Status PgBackend::WriteConfig(Conn& c, int64_t attr_id, const model::Value& v) {
   Params p;
   AddConfigValue(p, v);
   p.Add(attr_id);
   return c.Query("UPDATE attributes SET num = $1, int_value = $2, text_value = $3 WHERE id = $4", p)
       .status();
-}
-
-Status PgBackend::UpsertConfig(Conn& c, int64_t run_id, const std::string& path,
-                               const model::Value& v, int64_t now_us,
-                               AttrCache::Created* created) {
-  Params p;
-  p.Add(run_id).Add(path).Add(static_cast<int64_t>(v.type));
-  AddConfigValue(p, v);
-  p.Add(now_us);
-  ASSIGN_OR_RETURN(Rows rows, c.Query(
-      "INSERT INTO attributes (run_id, path, type, num, int_value, text_value, last_ts) "
-      "VALUES ($1, $2, $3, $4::float8, $5::bigint, $6::bytea, $7) ON CONFLICT (run_id, path) DO UPDATE SET "
-      "num = excluded.num, int_value = excluded.int_value, text_value = excluded.text_value, "
-      "last_ts = excluded.last_ts WHERE attributes.type = excluded.type RETURNING id",
-      p));
-  if (rows.size()) return Status::Ok();
-  // The type differs: let EnsureAttribute phrase the conflict.
-  return EnsureAttribute(c, run_id, path, v.type, created).status();
 }
 
 Status PgBackend::ApplyTags(Conn& c, int64_t run_id, const model::LogBatch& batch,
@@ -103,6 +174,89 @@ Status PgBackend::InsertChunk(Conn& c, int64_t attr_id, int level, const chunken
       .status();
 }
 
+Status PgBackend::WriteSeries(Conn& c, const std::vector<EncodedSeries>& series,
+                              const std::vector<int64_t>& ids) {
+  // Every chunk of the batch in one statement (chunks of one series cover
+  // disjoint steps, so their relative ids do not matter).
+  std::vector<int64_t> attr, first, last, count, min_ts, max_ts;
+  std::vector<std::optional<double>> mins, maxs, sums;
+  std::vector<std::string> idx, data;
+  for (size_t i = 0; i < series.size(); ++i)
+    for (size_t k = 0; k < series[i].chunks.size(); ++k) {
+      const auto& st = series[i].stats[k];
+      attr.push_back(ids[i]);
+      first.push_back(st.first_step);
+      last.push_back(st.last_step);
+      count.push_back(static_cast<int64_t>(st.count));
+      mins.push_back(st.min);
+      maxs.push_back(st.max);
+      sums.push_back(st.sum);
+      min_ts.push_back(st.min_ts);
+      max_ts.push_back(st.max_ts);
+      idx.push_back(series[i].chunks[k].index);
+      data.push_back(series[i].chunks[k].data);
+    }
+  if (!attr.empty())
+    RETURN_IF_ERROR(c.Query(
+        "INSERT INTO chunks (attr_id, level, first_step, last_step, count, min_value, max_value, "
+        "sum_value, min_ts, max_ts, idx, data) SELECT u.a, 0, u.f, u.l, u.n, u.mn, u.mx, u.sm, u.t0, "
+        "u.t1, u.i, u.d FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], "
+        "$5::float8[], $6::float8[], $7::float8[], $8::bigint[], $9::bigint[], $10::bytea[], "
+        "$11::bytea[]) AS u(a, f, l, n, mn, mx, sm, t0, t1, i, d)",
+        Params().AddArray(attr).AddArray(first).AddArray(last).AddArray(count).AddArray(mins)
+            .AddArray(maxs).AddArray(sums).AddArray(min_ts).AddArray(max_ts).AddArray(idx)
+            .AddArray(data)).status());
+  // The last values and counts, one statement for every series; a series
+  // named twice in one batch is folded first (an UPDATE … FROM changes a
+  // row once).
+  std::map<int64_t, size_t> at;  // attr id -> index in the columns below
+  std::vector<int64_t> uid, ucount, ustep, uts;
+  std::vector<std::optional<double>> unum;
+  std::vector<std::optional<int64_t>> uint;
+  std::vector<std::optional<std::string>> utext;
+  for (size_t i = 0; i < series.size(); ++i) {
+    const auto& s = series[i];
+    auto [it, fresh] = at.emplace(ids[i], uid.size());
+    if (!fresh) {
+      size_t j = it->second;
+      ucount[j] += s.count;
+      if (!model::ReplacesLastValue(ustep[j], s.last_step)) continue;
+    } else {
+      uid.push_back(ids[i]);
+      ucount.push_back(s.count);
+      ustep.emplace_back();
+      uts.emplace_back();
+      unum.emplace_back();
+      uint.emplace_back();
+      utext.emplace_back();
+    }
+    size_t j = it->second;
+    ustep[j] = s.last_step;
+    uts[j] = s.last_ts;
+    if (s.type == model::AttrType::kFloatSeries) {
+      unum[j] = s.last_float;
+      uint[j] = DoubleBits(s.last_float);
+      utext[j].reset();
+    } else {
+      unum[j].reset();
+      uint[j].reset();
+      utext[j] = s.last_bytes;
+    }
+  }
+  // model::ReplacesLastValue, in SQL.
+  return c.Query(
+      "UPDATE attributes a SET point_count = a.point_count + u.n, "
+      "num = CASE WHEN a.last_step IS NULL OR a.last_step <= u.s THEN u.num ELSE a.num END, "
+      "int_value = CASE WHEN a.last_step IS NULL OR a.last_step <= u.s THEN u.iv ELSE a.int_value END, "
+      "text_value = CASE WHEN a.last_step IS NULL OR a.last_step <= u.s THEN u.tv ELSE a.text_value END, "
+      "last_ts = CASE WHEN a.last_step IS NULL OR a.last_step <= u.s THEN u.ts ELSE a.last_ts END, "
+      "last_step = CASE WHEN a.last_step IS NULL OR a.last_step <= u.s THEN u.s ELSE a.last_step END "
+      "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::float8[], $5::bigint[], $6::bytea[], "
+      "$7::bigint[]) AS u(id, n, s, num, iv, tv, ts) WHERE a.id = u.id",
+      Params().AddArray(uid).AddArray(ucount).AddArray(ustep).AddArray(unum).AddArray(uint)
+          .AddArray(utext).AddArray(uts)).status();
+}
+
 Result<LogOutcome> PgBackend::Log(const RunInfo& run, const model::LogBatch& batch,
                                   std::vector<EncodedSeries> series, int64_t now_us,
                                   const OnCommit& on_commit) {
@@ -114,21 +268,20 @@ Result<LogOutcome> PgBackend::Log(const RunInfo& run, const model::LogBatch& bat
         created.clear();
         chunk_counts.clear();
         outcome = {};
-        for (const auto& [path, value] : batch.configs)
-          RETURN_IF_ERROR(UpsertConfig(c, run.id, path, value, now_us, &created));
-        for (const auto& path : batch.remove_configs)  // only configs: series and files stay
-          RETURN_IF_ERROR(c.Query("DELETE FROM attributes WHERE run_id = $1 AND path = $2 "
+        RETURN_IF_ERROR(UpsertConfigs(c, run.id, batch.configs, now_us, &created));
+        if (!batch.remove_configs.empty())  // only configs: series and files stay
+          RETURN_IF_ERROR(c.Query("DELETE FROM attributes WHERE run_id = $1 AND path = ANY($2::bytea[]) "
                                   "AND type BETWEEN $3 AND $4",
-                                  Params().Add(run.id).Add(path)
+                                  Params().Add(run.id).AddArray(batch.remove_configs)
                                       .Add(static_cast<int64_t>(model::AttrType::kFloat))
                                       .Add(static_cast<int64_t>(model::AttrType::kStringSet)))
                               .status());
         RETURN_IF_ERROR(ApplyTags(c, run.id, batch, &created));
+        std::vector<std::pair<std::string, model::AttrType>> wanted;
+        for (const auto& s : series) wanted.emplace_back(s.path, s.type);
+        ASSIGN_OR_RETURN(std::vector<AttrKey> keys, EnsureAttributes(c, run.id, wanted, &created));
         std::vector<int64_t> ids;
-        for (const auto& s : series) {
-          ASSIGN_OR_RETURN(AttrKey k, EnsureAttribute(c, run.id, s.path, s.type, &created));
-          ids.push_back(k.id);
-        }
+        for (const auto& k : keys) ids.push_back(k.id);
         if (!ids.empty()) {
           std::vector<int64_t> sorted = ids;
           std::sort(sorted.begin(), sorted.end());
@@ -136,30 +289,10 @@ Result<LogOutcome> PgBackend::Log(const RunInfo& run, const model::LogBatch& bat
                                   Params().AddArray(sorted))
                               .status());
         }
+        if (!series.empty()) RETURN_IF_ERROR(WriteSeries(c, series, ids));
         for (size_t i = 0; i < series.size(); ++i) {
-          const auto& s = series[i];
-          for (size_t k = 0; k < s.chunks.size(); ++k)
-            RETURN_IF_ERROR(InsertChunk(c, ids[i], 0, s.chunks[k], s.stats[k]));
-          Params p;
-          p.Add(s.count).Add(s.last_step);
-          if (s.type == model::AttrType::kFloatSeries) {
-            p.Add(s.last_float).Add(DoubleBits(s.last_float)).AddNull();
-          } else {
-            p.AddNull().AddNull().Add(s.last_bytes);
-          }
-          p.Add(s.last_ts).Add(ids[i]);
-          // model::ReplacesLastValue, in SQL.
-          RETURN_IF_ERROR(c.Query(
-              "UPDATE attributes SET point_count = point_count + $1, "
-              "num = CASE WHEN last_step IS NULL OR last_step <= $2 THEN $3::float8 ELSE num END, "
-              "int_value = CASE WHEN last_step IS NULL OR last_step <= $2 THEN $4::bigint ELSE int_value END, "
-              "text_value = CASE WHEN last_step IS NULL OR last_step <= $2 THEN $5::bytea ELSE text_value END, "
-              "last_ts = CASE WHEN last_step IS NULL OR last_step <= $2 THEN $6 ELSE last_ts END, "
-              "last_step = CASE WHEN last_step IS NULL OR last_step <= $2 THEN $2 ELSE last_step END "
-              "WHERE id = $7",
-              p).status());
-          chunk_counts.push_back({ids[i], static_cast<int>(s.chunks.size())});
-          outcome.points += s.count;
+          chunk_counts.push_back({ids[i], static_cast<int>(series[i].chunks.size())});
+          outcome.points += series[i].count;
         }
         std::optional<int64_t> state;
         if (batch.state) state = static_cast<int64_t>(*batch.state);
