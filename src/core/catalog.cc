@@ -442,6 +442,20 @@ void Catalog::ApplyPurge(const storage::RunInfo& run) {
   });
 }
 
+void Catalog::ApplyStored(const storage::RunInfo& run,
+                          const std::vector<storage::AttributeInfo>& attrs) {
+  Apply(run.project_id, [run, attrs](Project* p) {
+    size_t idx = p->Upsert(run);
+    for (auto& c : p->columns)
+      if (c.Has(idx)) c.type[idx] = 0;
+    for (const auto& a : attrs) {
+      std::optional<int64_t> step;
+      if (model::IsSeries(a.type) || a.type == AttrType::kFileSeries) step = a.last_step.value_or(INT64_MIN);
+      p->ColumnFor(a.path).Set(idx, a.value, step);
+    }
+  });
+}
+
 void Catalog::ApplyRemove(const storage::RunInfo& run, const std::vector<std::string>& paths) {
   Apply(run.project_id, [run, paths](Project* p) {
     size_t idx = p->Upsert(run);

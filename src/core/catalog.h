@@ -116,6 +116,10 @@ class Catalog {
   // cells; other types at these paths are left alone, as the backend does.
   void ApplyRemove(const storage::RunInfo& run, const std::vector<std::string>& paths);
 
+  // A run as another replica left it (the change feed): its row and every
+  // cell replaced by what the store holds.
+  void ApplyStored(const storage::RunInfo& run, const std::vector<storage::AttributeInfo>& attrs);
+
   size_t ProjectsLoaded();
 
  private:

@@ -9,7 +9,9 @@ Status Tracker::DeleteFiles(const model::ProjectName& p, const std::string& run_
   for (const auto& path : paths) RETURN_IF_ERROR(model::ValidatePath(path));
   if (paths.empty()) return Status::Ok();
   ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
-  return backend_->DeleteFiles(run, paths, NowMicros(), [&] { catalog_->ApplyRemove(run, paths); });
+  RETURN_IF_ERROR(backend_->DeleteFiles(run, paths, NowMicros(), [&] { catalog_->ApplyRemove(run, paths); }));
+  backend_->Announce({run.project_id, run.id, "files", ""});
+  return Status::Ok();
 }
 
 }  // namespace sextant::core

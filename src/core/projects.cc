@@ -151,7 +151,7 @@ Status Tracker::EditRuns(const model::ProjectName& p, const std::vector<std::str
     }).status());
     nlohmann::json ev = {{"type", "run_edited"}, {"run_id", run.run_id}};
     if (op.trashed) ev["type"] = *op.trashed ? "run_trashed" : "run_restored";
-    events_.Publish(run.project_id, ev.dump());
+    Publish(run, "run", ev.dump());
   }
   return Status::Ok();
 }
@@ -176,7 +176,7 @@ Status Tracker::PurgeRun(const model::ProjectName& p, const std::string& run_id)
     if (!st.ok() && st.code() != Code::kNotFound) return st.WithContext("removing file " + digest);
   }
   nlohmann::json ev = {{"type", "run_purged"}, {"run_id", run.run_id}};
-  events_.Publish(run.project_id, ev.dump());
+  Publish(run, "purge", ev.dump());
   return Status::Ok();
 }
 

@@ -37,6 +37,10 @@ Result<std::unique_ptr<Tracker>> Tracker::Open(const TrackerOptions& options) {
     t->blobs_ = std::move(files).value();
   }
   t->catalog_ = std::make_unique<Catalog>(t->backend_.get(), options.stale_after_us);
+  // Other replicas' writes (the change feed): catalogue and live events.
+  t->backend_->Follow([p = t.get()](const std::vector<storage::Change>& changes) {
+    p->ApplyRemoteChanges(changes);
+  });
   if (options.background_compaction) t->compactor_ = std::thread([p = t.get()] { p->CompactorLoop(); });
   // Load the runs tables in the background so the first query after a
   // restart does not pay for it (writes go on meanwhile; see Catalog::Load).
@@ -53,6 +57,31 @@ Result<std::unique_ptr<Tracker>> Tracker::Open(const TrackerOptions& options) {
 }
 
 Tracker::~Tracker() { (void)Close(); }
+
+void Tracker::Publish(const storage::RunInfo& run, const char* kind, std::string event) {
+  events_.Publish(run.project_id, event);
+  backend_->Announce({run.project_id, run.id, kind, std::move(event)});
+}
+
+void Tracker::ApplyRemoteChanges(const std::vector<storage::Change>& changes) {
+  // A run is read back once per delivery, however many changes it had.
+  std::set<int64_t> reloaded;
+  for (const auto& c : changes) {
+    if (c.kind == "purge") {
+      storage::RunInfo gone;
+      gone.id = c.run_id;
+      gone.project_id = c.project_id;
+      catalog_->ApplyPurge(gone);
+    } else if (reloaded.insert(c.run_id).second) {
+      auto run = backend_->GetRunById(c.run_id);
+      if (!run.ok()) continue;  // purged since
+      auto attrs = backend_->ListAttributes(c.run_id);
+      if (!attrs.ok()) continue;
+      catalog_->ApplyStored(*run, *attrs);
+    }
+    if (!c.event.empty()) events_.Publish(c.project_id, c.event);
+  }
+}
 
 namespace {
 
@@ -183,7 +212,7 @@ Result<std::pair<storage::RunInfo, bool>> Tracker::CreateRun(const model::Projec
   }
   ASSIGN_OR_RETURN(auto r, backend_->CreateOrResumeRun(p, op, NowMicros()));
   catalog_->ApplyRun(r.first);
-  events_.Publish(r.first.project_id, RunEvent(r.second ? "run_created" : "run_resumed", r.first));
+  Publish(r.first, "run", RunEvent(r.second ? "run_created" : "run_resumed", r.first));
   return r;
 }
 
@@ -222,7 +251,7 @@ Result<storage::LogOutcome> Tracker::Log(const model::ProjectName& p, const std:
   ev["last_step"] = last_step ? nlohmann::json(model::StepToDouble(*last_step)) : nlohmann::json();
   ev["configs"] = batch.configs.size();
   if (batch.state) ev["state"] = model::RunStateName(*batch.state);
-  events_.Publish(run.project_id, ev.dump());
+  Publish(run, "log", ev.dump());
   return outcome;
 }
 
@@ -235,7 +264,7 @@ Result<storage::RunInfo> Tracker::Finish(const model::ProjectName& p, const std:
                                      [&] { catalog_->ApplyState(run, state, now); }));
   run.state = state;
   run.updated_us = now;
-  events_.Publish(run.project_id, RunEvent("state", run));
+  Publish(run, "state", RunEvent("state", run));
   return run;
 }
 
@@ -431,6 +460,7 @@ Status Tracker::AttachFile(const model::ProjectName& p, const std::string& run_i
     catalog_->ApplyFile(run, path, step ? model::AttrType::kFileSeries : model::AttrType::kFile,
                         blob.digest, static_cast<int64_t>(blob.size));
   }));
+  backend_->Announce({run.project_id, run.id, "files", ""});
   return Status::Ok();
 }
 

@@ -195,6 +195,12 @@ class Tracker {
 
  private:
   explicit Tracker(TrackerOptions o) : options_(std::move(o)) {}
+  // Publishes a live event and announces the change to other replicas
+  // (storage::Backend::Announce; `kind` as storage::Change says).
+  void Publish(const storage::RunInfo& run, const char* kind, std::string event);
+  // Another replica's changes: the runs read back into the catalogue, their
+  // events published to this replica's streams.
+  void ApplyRemoteChanges(const std::vector<storage::Change>& changes);
   void CompactorLoop();
   // Purges the runs whose sys/trashed was set more than the retention ago
   // (runs that others fork from stay, and are said once on stderr).

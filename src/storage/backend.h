@@ -116,6 +116,17 @@ class ProjectScanner {
 // short: the next commit waits for it. May be empty.
 using OnCommit = std::function<void()>;
 
+// One entry of the change feed (DESIGN.md): a run changed. `kind` is "run"
+// (created, resumed, edited), "log", "state", "files" or "purge"; `event` is
+// the live event that describes it (JSON, for the SSE streams).
+struct Change {
+  int64_t project_id = 0;
+  int64_t run_id = 0;  // internal key
+  std::string kind;
+  std::string event;
+};
+using ChangeHandler = std::function<void(const std::vector<Change>&)>;
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -231,6 +242,15 @@ class Backend {
   // it for long (bounded work per call).
   // `force` compacts every series with unsealed chunks, idle or not.
   virtual Result<int> CompactSome(int max_series, bool force = false) = 0;
+
+  // The change feed between processes sharing one store (replicas on one
+  // PostgreSQL). Announce tells the others about a committed change, soon
+  // (batched, best effort: a replica that misses one catches up at its next
+  // change or restart); Follow calls `handler` on a backend thread with the
+  // changes the others announced, in the order they were announced. A
+  // backend that only one process may open (SQLite) does neither.
+  virtual void Announce(Change change) { (void)change; }
+  virtual void Follow(ChangeHandler handler) { (void)handler; }
 
   // Flushes and stops background work; further calls return Unavailable.
   virtual Status Close() = 0;

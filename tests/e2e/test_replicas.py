@@ -3,6 +3,7 @@ unless SEXTANT_TEST_POSTGRES names a server): writers spread over the
 replicas lose nothing and duplicate nothing, also when one replica is killed
 with SIGKILL mid-write and its clients retry through another; every replica
 reads every acknowledged point."""
+import json
 import os
 import signal
 import threading
@@ -122,3 +123,42 @@ def test_kill_one_replica_mid_write(tmp_path):
         for s in servers:
             if s.proc is not None and s.alive():
                 s.stop()
+
+
+def test_live_updates_and_runs_table_cross_replicas(tmp_path):
+    import socket
+    import time
+    a, b = replicas(tmp_path, 2)
+    try:
+        a.client.create_run(PROJ, "seed")  # the project exists on both
+        b.client.get(f"/projects/{PROJ}/runs")  # B's runs table is loaded
+        s = socket.create_connection(("127.0.0.1", b.port), timeout=10)
+        s.sendall(f"GET /api/v1/projects/{PROJ}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        s.settimeout(5)
+        got = b""
+        while b"\r\n\r\n" not in got:
+            got += s.recv(65536)
+        t0 = time.monotonic()
+        a.client.create_run(PROJ, "from-a")
+        a.client.log(PROJ, "from-a", {"configs": {"lr": 0.5}, "series": [{"path": "loss", "steps": [7], "values": [0.25]}]})
+        got = b""
+        while b'"type":"log"' not in got and time.monotonic() - t0 < 5:
+            got += s.recv(65536)
+        elapsed = time.monotonic() - t0
+        s.close()
+        assert b'"run_id":"from-a"' in got and b'"type":"log"' in got, got
+        assert elapsed < 1.0, f"the point logged through A reached B's stream after {elapsed:.2f} s"
+        # B's runs table (its in-memory catalogue) has the run, its config and last value.
+        deadline = time.monotonic() + 2
+        while True:
+            rows = b.client.get(f"/projects/{PROJ}/runs?columns=lr,loss").json["runs"]
+            row = next((r for r in rows if r["run_id"] == "from-a"), None)
+            if row and row.get("attributes", {}).get("lr") is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert row is not None, rows
+        assert json.dumps(row).count("0.5") >= 1 and "0.25" in json.dumps(row), row
+    finally:
+        for s_ in (a, b):
+            if s_.alive():
+                s_.stop()

@@ -1,7 +1,9 @@
 // Opening the PostgreSQL backend, its connections, projects and runs.
 #include "storage/postgres/pg_backend.h"
 
+#include <functional>
 #include <limits>
+#include <random>
 
 #include "storage/postgres/pg_schema.h"
 #include "storage/postgres/postgres.h"
@@ -78,14 +80,34 @@ Result<std::unique_ptr<PgBackend>> PgBackend::Open(const std::string& url, bool 
     for (int i = 0; i < rows.size(); ++i)
       b->dirty_.Mark(rows.Int(i, 0), static_cast<int>(rows.Int(i, 1)));
   }
+  // The feed's channel is the schema's, so that Sextant instances in other
+  // schemas of the database do not hear each other.
+  ASSIGN_OR_RETURN(Rows schema, c->QueryOnce("SELECT convert_to(current_schema(), 'UTF8')"));
+  std::string channel = "sextant:" + schema.Text(0, 0);
+  if (channel.size() > 63) channel = "sextant:" + std::to_string(std::hash<std::string>{}(channel));
   b->writer_ = std::make_unique<Writer>(std::move(c), "BEGIN");
+  b->feed_ = std::make_unique<ChangeFeed>([p = b.get()] { return p->Connect(); }, channel,
+                                          std::random_device{}() * 0x100000000ULL + std::random_device{}());
   return b;
 }
 
 PgBackend::~PgBackend() { (void)Close(); }
 
+void PgBackend::Announce(Change change) {
+  if (feed_) feed_->Announce(std::move(change));
+}
+
+void PgBackend::Follow(ChangeHandler handler) {
+  if (feed_) feed_->Follow(std::move(handler));
+}
+
 Status PgBackend::Close() {
   if (closed_.exchange(true)) return Status::Ok();
+  {
+    std::lock_guard<std::mutex> l(pool_mu_);  // wakes readers waiting for a connection
+  }
+  pool_cv_.notify_all();
+  if (feed_) feed_->Stop();  // first: its follower reads through this backend
   if (writer_) writer_->Stop();
   {
     std::lock_guard<std::mutex> l(pool_mu_);

@@ -14,6 +14,7 @@
 #include "storage/compaction.h"
 #include "storage/group_commit.h"
 #include "storage/postgres/pg_conn.h"
+#include "storage/postgres/pg_feed.h"
 
 namespace sextant::storage::postgres {
 
@@ -85,6 +86,10 @@ class PgBackend : public Backend {
   // pg_compact.cc
   Result<int> CompactSome(int max_series, bool force = false) override;
 
+  // The change feed (pg_feed.h).
+  void Announce(Change change) override;
+  void Follow(ChangeHandler handler) override;
+
  private:
   using Writer = GroupCommit<Conn>;
   // A read connection from the pool, returned on destruction (dropped when
@@ -148,6 +153,7 @@ class PgBackend : public Backend {
 
   AttrCache attrs_;  // committed attribute ids, for the ingest path
 
+  std::unique_ptr<ChangeFeed> feed_;
   DirtySeries dirty_;
   std::atomic<bool> closed_{false};
 };
