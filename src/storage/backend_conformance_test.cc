@@ -199,7 +199,7 @@ TEST_P(BackendTest, ResumeIsIdempotentAndForkMustMatch) {
   EXPECT_EQ(backend_->CreateOrResumeRun({"ws", "p"}, fork, 6).status().code(), Code::kNotFound);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, BackendTest, ::testing::ValuesIn(BackendKinds()));
+INSTANTIATE_TEST_SUITE_P(Backends, BackendTest, ::testing::ValuesIn(BackendKinds()), BackendName);
 
 }  // namespace
 }  // namespace sextant::storage

@@ -102,7 +102,7 @@ TEST_P(DeleteFilesTest, NothingToDeleteIsOk) {
   EXPECT_EQ(got->updated_us, 1);  // untouched
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, DeleteFilesTest, ::testing::ValuesIn(BackendKinds()));
+INSTANTIATE_TEST_SUITE_P(Backends, DeleteFilesTest, ::testing::ValuesIn(BackendKinds()), BackendName);
 
 }  // namespace
 }  // namespace sextant::storage

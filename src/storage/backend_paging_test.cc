@@ -128,7 +128,7 @@ TEST_P(PagingBackendTest, ViewsByName) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, PagingBackendTest, ::testing::ValuesIn(BackendKinds()));
+INSTANTIATE_TEST_SUITE_P(Backends, PagingBackendTest, ::testing::ValuesIn(BackendKinds()), BackendName);
 
 }  // namespace
 }  // namespace sextant::storage

@@ -29,6 +29,10 @@ inline std::vector<std::string> BackendKinds() {
   return kinds;
 }
 
+// Test names end in the backend's name (…/sqlite, …/postgres), so that the
+// test command can pick one: --gtest_filter='Backends/*/postgres'.
+inline std::string BackendName(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+
 class BackendEnv : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {

@@ -218,7 +218,7 @@ TEST_P(ValuesTest, CreateProjectAndViews) {
   EXPECT_EQ(backend_->DeleteView(p->id, "v").code(), Code::kNotFound);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ValuesTest, ::testing::ValuesIn(BackendKinds()));
+INSTANTIATE_TEST_SUITE_P(Backends, ValuesTest, ::testing::ValuesIn(BackendKinds()), BackendName);
 
 }  // namespace
 }  // namespace sextant::storage
