@@ -207,12 +207,13 @@ Result<std::pair<RunInfo, bool>> PgBackend::CreateOrResumeRun(const model::Proje
   const std::string& run_id = *op.run_id;
   std::pair<RunInfo, bool> out;
   RETURN_IF_ERROR(writer_->Submit([&](Conn& c) -> Status {
-    RETURN_IF_ERROR(c.Query("INSERT INTO projects (workspace, name, created_us) VALUES ($1, $2, $3) "
-                            "ON CONFLICT (workspace, name) DO NOTHING",
-                            Params().Add(p.workspace).Add(p.name).Add(now_us))
-                        .status());
-    ASSIGN_OR_RETURN(Rows pr, c.Query("SELECT id FROM projects WHERE workspace = $1 AND name = $2",
-                                      Params().Add(p.workspace).Add(p.name)));
+    // The project, created if missing, in one round trip (the SELECT does
+    // not see the CTE's row, hence the UNION).
+    ASSIGN_OR_RETURN(Rows pr, c.Query(
+        "WITH ins AS (INSERT INTO projects (workspace, name, created_us) VALUES ($1, $2, $3) "
+        "ON CONFLICT (workspace, name) DO NOTHING RETURNING id) "
+        "SELECT id FROM ins UNION ALL SELECT id FROM projects WHERE workspace = $1 AND name = $2 LIMIT 1",
+        Params().Add(p.workspace).Add(p.name).Add(now_us)));
     if (!pr.size()) return Status::Internal("project vanished");
     int64_t project_id = pr.Int(0, 0);
     std::optional<RunInfo> parent;
@@ -222,39 +223,51 @@ Result<std::pair<RunInfo, bool>> PgBackend::CreateOrResumeRun(const model::Proje
         return Status::NotFound("fork parent run '" + *op.fork_run_id + "' does not exist in '" +
                                 p.Full() + "'");
     }
-    ASSIGN_OR_RETURN(auto existing, FindRun(c, project_id, run_id));
-    if (existing) {
-      bool same_fork = existing->fork_run_id == op.fork_run_id &&
-                       (!op.fork_run_id || existing->fork_step == op.fork_step);
-      if (op.fork_run_id && !same_fork)
-        return Status::Conflict("run '" + run_id + "' exists with different fork parameters");
-      RETURN_IF_ERROR(c.Query("UPDATE runs SET state = $1, updated_us = $2, "
-                              "name = COALESCE($3, name), experiment = COALESCE($4, experiment) "
-                              "WHERE id = $5",
-                              Params().Add(static_cast<int64_t>(model::RunState::kRunning))
-                                  .Add(now_us).Add(op.name).Add(op.experiment_name).Add(existing->id))
-                          .status());
-      ASSIGN_OR_RETURN(auto again, FindRun(c, project_id, run_id));
-      out = {*again, false};
-      return Status::Ok();
-    }
     Params params;
     // The name and experiment of a new run are the core's (Tracker::CreateRun).
-    params.Add(project_id).Add(run_id).Add(op.name.value_or(run_id))
-        .Add(op.experiment_name.value_or("")).Add(static_cast<int64_t>(model::RunState::kRunning))
-        .Add(op.created_us.value_or(now_us)).Add(now_us);
+    RunInfo made;
+    made.project_id = project_id;
+    made.run_id = run_id;
+    made.name = op.name.value_or(run_id);
+    made.experiment = op.experiment_name.value_or("");
+    made.state = model::RunState::kRunning;
+    made.created_us = op.created_us.value_or(now_us);
+    made.updated_us = now_us;
+    params.Add(project_id).Add(run_id).Add(made.name).Add(made.experiment)
+        .Add(static_cast<int64_t>(made.state)).Add(made.created_us).Add(now_us);
     if (parent) {
       params.Add(parent->id).Add(*op.fork_step);
+      made.fork_parent_id = parent->id;
+      made.fork_run_id = parent->run_id;
+      made.fork_step = op.fork_step;
     } else {
       params.AddNull().AddNull();
     }
-    RETURN_IF_ERROR(c.Query("INSERT INTO runs (project_id, run_id, name, experiment, state, "
-                            "created_us, updated_us, fork_parent_id, fork_step) "
-                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::bigint, $9::bigint)",
-                            params)
+    ASSIGN_OR_RETURN(Rows ins, c.Query("INSERT INTO runs (project_id, run_id, name, experiment, state, "
+                                       "created_us, updated_us, fork_parent_id, fork_step) "
+                                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::bigint, $9::bigint) "
+                                       "ON CONFLICT (project_id, run_id) DO NOTHING RETURNING id",
+                                       params));
+    if (ins.size()) {
+      made.id = ins.Int(0, 0);
+      out = {made, true};
+      return Status::Ok();
+    }
+    // The run exists: resume it.
+    ASSIGN_OR_RETURN(auto existing, FindRun(c, project_id, run_id));
+    if (!existing) return Status::Internal("run '" + run_id + "' vanished");
+    bool same_fork = existing->fork_run_id == op.fork_run_id &&
+                     (!op.fork_run_id || existing->fork_step == op.fork_step);
+    if (op.fork_run_id && !same_fork)
+      return Status::Conflict("run '" + run_id + "' exists with different fork parameters");
+    RETURN_IF_ERROR(c.Query("UPDATE runs SET state = $1, updated_us = $2, "
+                            "name = COALESCE($3, name), experiment = COALESCE($4, experiment) "
+                            "WHERE id = $5",
+                            Params().Add(static_cast<int64_t>(model::RunState::kRunning))
+                                .Add(now_us).Add(op.name).Add(op.experiment_name).Add(existing->id))
                         .status());
-    ASSIGN_OR_RETURN(auto created, FindRun(c, project_id, run_id));
-    out = {*created, true};
+    ASSIGN_OR_RETURN(auto again, FindRun(c, project_id, run_id));
+    out = {*again, false};
     return Status::Ok();
   }));
   return out;
