@@ -180,5 +180,7 @@ RunInfo ReadRun(const Rows& rows, int row);
 // Columns of an attributes query, and their reader starting at `col`.
 extern const char* const kAttrColumns;
 AttributeInfo ReadAttribute(const Rows& rows, int row, int col);
+// A series' chunks without payloads, ordered by (first step, id) (pg_read.cc).
+Result<std::vector<ChunkMeta>> ListChunkMeta(Conn& c, int64_t attr_id);
 
 }  // namespace sextant::storage::postgres

@@ -9,13 +9,7 @@
 namespace sextant::storage::postgres {
 
 Result<std::vector<CompactionGroup>> PgBackend::PlanCompaction(Conn& c, int64_t attr_id) {
-  ASSIGN_OR_RETURN(Rows rows, c.Query("SELECT id, level, first_step, last_step, count FROM chunks "
-                                      "WHERE attr_id = $1 ORDER BY first_step, id",
-                                      Params().Add(attr_id)));
-  std::vector<ChunkMeta> meta;
-  for (int i = 0; i < rows.size(); ++i)
-    meta.push_back({rows.Int(i, 0), static_cast<int>(rows.Int(i, 1)), rows.Int(i, 2), rows.Int(i, 3),
-                    rows.Int(i, 4)});
+  ASSIGN_OR_RETURN(std::vector<ChunkMeta> meta, ListChunkMeta(c, attr_id));
   std::vector<CompactionGroup> groups;
   for (const auto& members : PlanCompactionGroups(meta)) {
     std::vector<int64_t> ids;

@@ -60,7 +60,12 @@ Result<std::vector<ChunkRow>> ReadChunksOn(Conn& c, int64_t attr_id, int64_t lo,
   return out;
 }
 
-std::vector<ChunkMeta> ReadMeta(const Rows& rows) {
+}  // namespace
+
+Result<std::vector<ChunkMeta>> ListChunkMeta(Conn& c, int64_t attr_id) {
+  ASSIGN_OR_RETURN(Rows rows, c.Query("SELECT id, level, first_step, last_step, count FROM chunks "
+                                      "WHERE attr_id = $1 ORDER BY first_step, id",
+                                      Params().Add(attr_id)));
   std::vector<ChunkMeta> meta;
   meta.reserve(rows.size());
   for (int i = 0; i < rows.size(); ++i)
@@ -68,8 +73,6 @@ std::vector<ChunkMeta> ReadMeta(const Rows& rows) {
                     rows.Int(i, 3), rows.Int(i, 4)});
   return meta;
 }
-
-}  // namespace
 
 Result<std::vector<AttributeInfo>> PgBackend::ListAttributes(int64_t run_id) {
   return ListAttributesAfter(run_id, "", std::numeric_limits<int64_t>::max());
@@ -136,10 +139,7 @@ Result<std::vector<ChunkRow>> PgBackend::ReadChunks(int64_t attr_id, int64_t lo,
 Result<int64_t> PgBackend::CountPoints(int64_t attr_id) {
   ASSIGN_OR_RETURN(auto snap, Snapshot::Begin(this));
   Conn& c = snap->conn();
-  ASSIGN_OR_RETURN(Rows rows, c.Query("SELECT id, level, first_step, last_step, count FROM chunks "
-                                      "WHERE attr_id = $1 ORDER BY first_step, id",
-                                      Params().Add(attr_id)));
-  std::vector<ChunkMeta> meta = ReadMeta(rows);
+  ASSIGN_OR_RETURN(std::vector<ChunkMeta> meta, ListChunkMeta(c, attr_id));
   return CountSeriesPoints(meta, [&](int64_t lo, int64_t hi) { return ReadChunksOn(c, attr_id, lo, hi); });
 }
 

@@ -126,6 +126,8 @@ class SqliteBackend : public Backend {
 };
 
 Result<RunInfo> ReadRunRow(Stmt* s);  // columns as in kRunColumns
+// A series' chunks without payloads, ordered by (first step, id) (sqlite_compact.cc).
+Result<std::vector<ChunkMeta>> ListChunkMeta(Db& db, int64_t attr_id);
 extern const char* const kRunColumns;
 
 }  // namespace sextant::storage::sqlite

@@ -7,20 +7,23 @@
 
 namespace sextant::storage::sqlite {
 
-Result<std::vector<CompactionGroup>> SqliteBackend::PlanCompaction(Db& db, int64_t attr_id) {
+Result<std::vector<ChunkMeta>> ListChunkMeta(Db& db, int64_t attr_id) {
+  ASSIGN_OR_RETURN(Stmt * s, db.Prepare(
+      "SELECT id, level, first_step, last_step, count FROM chunks WHERE attr_id = ? "
+      "ORDER BY first_step, id"));
+  s->Bind(1, attr_id);
   std::vector<ChunkMeta> meta;
-  {
-    ASSIGN_OR_RETURN(Stmt * s, db.Prepare(
-        "SELECT id, level, first_step, last_step, count FROM chunks WHERE attr_id = ? "
-        "ORDER BY first_step, id"));
-    s->Bind(1, attr_id);
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) break;
-      meta.push_back({s->Int(0), static_cast<int>(s->Int(1)), s->Int(2), s->Int(3), s->Int(4)});
-    }
-    s->Reset();
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    meta.push_back({s->Int(0), static_cast<int>(s->Int(1)), s->Int(2), s->Int(3), s->Int(4)});
   }
+  s->Reset();
+  return meta;
+}
+
+Result<std::vector<CompactionGroup>> SqliteBackend::PlanCompaction(Db& db, int64_t attr_id) {
+  ASSIGN_OR_RETURN(std::vector<ChunkMeta> meta, ListChunkMeta(db, attr_id));
   std::vector<CompactionGroup> groups;
   ASSIGN_OR_RETURN(Stmt * get, db.Prepare("SELECT idx, data FROM chunks WHERE id = ?"));
   for (const auto& members : PlanCompactionGroups(meta)) {

@@ -189,17 +189,7 @@ Result<int64_t> SqliteBackend::CountPoints(int64_t attr_id) {
   // a group's chunks vanish and its points go uncounted.
   RETURN_IF_ERROR((*r)->Exec("BEGIN"));
   Result<int64_t> total = [&]() -> Result<int64_t> {
-    std::vector<ChunkMeta> meta;
-    ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
-        "SELECT id, level, first_step, last_step, count FROM chunks WHERE attr_id = ? "
-        "ORDER BY first_step, id"));
-    s->Bind(1, attr_id);
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) break;
-      meta.push_back({s->Int(0), static_cast<int>(s->Int(1)), s->Int(2), s->Int(3), s->Int(4)});
-    }
-    s->Reset();
+    ASSIGN_OR_RETURN(std::vector<ChunkMeta> meta, ListChunkMeta(**r, attr_id));
     return CountSeriesPoints(meta, [&](int64_t lo, int64_t hi) { return ReadChunksOn(**r, attr_id, lo, hi); });
   }();
   (void)(*r)->Exec("COMMIT");
