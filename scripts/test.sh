@@ -21,6 +21,14 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
+# The load balancer in front of several replicas (tests/e2e/test_nginx.py): Debian's nginx.
+if [ ! -x /usr/sbin/nginx ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx-light >/dev/null
+fi
+
 # The fuzz build (scripts/fuzz.sh): clang-14 and its libFuzzer runtime.
 fuzz_missing=()
 for p in clang-14 libclang-rt-14-dev; do
@@ -73,6 +81,8 @@ MLFLOW_COMPAT_TARGET=mlflow tests/mlflow/run.sh -q -p no:cacheprovider
 echo "== Neptune compatibility: the real neptune-scale and neptune-query clients against the server"
 SEXTANT_BIN="$PWD/build/src/sextant" tests/neptune/run.sh -q -p no:cacheprovider
 
+echo "== the cached-virtualenv helper the peer and importer suites use (offline self-test)"
+scripts/lib/venv_test.sh
 echo "== importers and export: inputs written by the real tools (tests/importers/)"
 SEXTANT_BIN="$PWD/build/src/sextant" tests/importers/run.sh -q -p no:cacheprovider
 
@@ -87,7 +97,7 @@ trap 'scripts/minio.sh stop "$minio_dir"; scripts/postgres.sh stop "$pg_dir"' EX
 eval "$(scripts/postgres.sh start "$pg_dir")"
 echo "   the BlobStore contract over S3"
 build/src/blobs_test --gtest_filter='Stores/BlobStoreConformance.*/s3' --gtest_brief=1
-echo "   the Backend contract over PostgreSQL"
+echo "   the Backend and access-store contracts over PostgreSQL"
 build/src/storage_test --gtest_filter='Backends/*/postgres' --gtest_brief=1
 echo "   every end-to-end test with runs in PostgreSQL and files in the bucket"
 SEXTANT_TEST_STORE="$SEXTANT_TEST_POSTGRES" SEXTANT_TEST_FILES="$SEXTANT_TEST_S3" SEXTANT_BIN="$PWD/build/src/sextant" \

@@ -68,6 +68,19 @@ Result<std::unique_ptr<AccessTokens>> AccessTokens::Open(const std::string& data
   return std::make_unique<AccessTokens>(std::move(key));
 }
 
+Result<std::unique_ptr<AccessTokens>> AccessTokens::OpenShared(storage::AccessStore& store) {
+  std::string candidate(kKeyBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(candidate.data()), kKeyBytes) != 1)
+    return Status::Internal("no random bytes for the access-token key");
+  // base64url: the store keeps text.
+  ASSIGN_OR_RETURN(std::string stored, store.SharedKey("access-token", EncodeBase64Url(candidate)));
+  auto key = DecodeBase64Url(stored);
+  if (!key.ok() || key->size() != kKeyBytes)
+    return Status::Internal("the stored access-token key is damaged (expected " +
+                            std::to_string(kKeyBytes) + " bytes, base64url)");
+  return std::make_unique<AccessTokens>(std::move(key).value());
+}
+
 Result<std::string> AccessTokens::Issue(const AccessClaims& c) const {
   jwt_t* raw = nullptr;
   if (jwt_new(&raw) != 0) return Status::Internal("jwt_new failed");

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "storage/access.h"
 
 namespace sextant::auth {
 
@@ -35,8 +36,12 @@ class AccessTokens {
   static constexpr int64_t kAccessLifetimeS = 3600;
   static constexpr int64_t kRefreshLifetimeS = 30 * 24 * 3600;
 
-  // Loads the key from `data_dir` or makes one.
+  // Loads the key from `data_dir` or makes one (one server on its own data).
   static Result<std::unique_ptr<AccessTokens>> Open(const std::string& data_dir);
+  // The key kept in the access store, made by whichever server asks first,
+  // so that a token issued or a URL signed by one replica is good on every
+  // other.
+  static Result<std::unique_ptr<AccessTokens>> OpenShared(storage::AccessStore& store);
   explicit AccessTokens(std::string key) : key_(std::move(key)) {}
 
   Result<std::string> Issue(const AccessClaims& claims) const;

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "auth/secrets.h"
+#include "storage/open_backend.h"
 #include "model/types.h"
 
 namespace sextant::auth {
@@ -53,14 +54,15 @@ Status ValidateProjectPattern(std::string_view pattern) {
   return model::ValidateProjectPart(rest, "project");
 }
 
-Result<std::unique_ptr<Accounts>> Accounts::Open(const std::string& data_dir, AccountsOptions options) {
+Result<std::unique_ptr<Accounts>> Accounts::Open(const std::string& data_dir, AccountsOptions options,
+                                                 const std::string& store_url) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return Status::Internal("creating data folder " + data_dir + ": " + ec.message());
   std::string path = (std::filesystem::path(data_dir) / "access.db").string();
   // Hashes only, but still nobody else's business: owner-only, before SQLite creates it.
   mode_t old = umask(077);
-  auto store = storage::OpenSqliteAccessStore(path);
+  auto store = storage::OpenAccessStore(store_url, path);
   umask(old);
   if (!store.ok()) return store.status();
   auto accounts = std::make_unique<Accounts>(std::move(store).value(), std::move(options));

@@ -65,11 +65,15 @@ struct NewSession {
 
 class Accounts {
  public:
-  // The embedded store: <data_dir>/access.db.
-  static Result<std::unique_ptr<Accounts>> Open(const std::string& data_dir, AccountsOptions options);
+  // The store beside the runs (storage::OpenAccessStore): with SQLite (the
+  // default, `store_url` empty) <data_dir>/access.db; with a postgresql://
+  // URL the runs' database, shared by every replica.
+  static Result<std::unique_ptr<Accounts>> Open(const std::string& data_dir, AccountsOptions options,
+                                                const std::string& store_url = "");
   Accounts(std::unique_ptr<storage::AccessStore> store, AccountsOptions options);
 
   const AccountsOptions& options() const { return options_; }
+  storage::AccessStore& store() { return *store_; }
   int64_t Now() const;
 
   // Whether a caller without credentials is refused: accounts exist, or the

@@ -34,7 +34,8 @@ constexpr char kAccountUsage[] =
     "       sextant member list WS/P|WS/*\n"
     "       sextant audit [--principal NAME] [--action ACTION] [--limit N]\n"
     "\n"
-    "All take --data DIR (default ./sextant-data).\n";
+    "All take --data DIR (default ./sextant-data), and --store URL when the server\n"
+    "runs with --store postgresql://… (accounts live beside the runs there).\n";
 
 // Flags that take a value; the others are switches.
 const std::set<std::string> kValueFlags = {"--data", "--store", "--name", "--user", "--project", "--role",
@@ -279,7 +280,7 @@ int AccountCommand(int argc, char** argv) {
     std::fputs(kAccountUsage, stdout);
     return 0;
   }
-  auto accounts = auth::Accounts::Open(args->Flag("--data", "sextant-data"), {});
+  auto accounts = auth::Accounts::Open(args->Flag("--data", "sextant-data"), {}, args->Flag("--store"));
   if (!accounts.ok()) return Fail(accounts.status().ToString());
   auth::Accounts& a = *accounts.value();
   Status st;

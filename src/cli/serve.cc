@@ -22,6 +22,7 @@
 #include "cli/demo.h"
 #include "core/tracker.h"
 #include "model/types.h"
+#include "storage/open_backend.h"
 
 namespace sextant::cli {
 namespace {
@@ -172,7 +173,7 @@ int Serve(int argc, char** argv) {
   // Accounts: a loopback server with none stays open for its one user; any
   // other address needs an owner (or an explicit, loud opt-out).
   aopts.require_auth = !IsLoopback(sopts.host) && !aopts.insecure_no_auth;
-  auto accounts = sextant::auth::Accounts::Open(topts.data_dir, aopts);
+  auto accounts = sextant::auth::Accounts::Open(topts.data_dir, aopts, topts.store);
   if (!accounts.ok()) return Fail(accounts.status().ToString());
   if (aopts.require_auth) {
     auto has_owner = accounts.value()->HasOwner();
@@ -204,7 +205,11 @@ int Serve(int argc, char** argv) {
     sextant::Status st = sextant::cli::SeedDemo(tracker.value().get());
     if (!st.ok()) return Fail("demo: " + st.ToString());
   }
-  auto access_tokens = sextant::auth::AccessTokens::Open(topts.data_dir);
+  // Replicas share one signing key through the store; one server keeps it
+  // in its data folder.
+  auto access_tokens = sextant::storage::IsPostgresUrl(topts.store)
+                           ? sextant::auth::AccessTokens::OpenShared(accounts.value()->store())
+                           : sextant::auth::AccessTokens::Open(topts.data_dir);
   if (!access_tokens.ok()) return Fail(access_tokens.status().ToString());
   sextant::api::Server server(tracker.value().get(), sopts, accounts.value().get(),
                               access_tokens.value().get());

@@ -121,6 +121,11 @@ class AccessStore {
   virtual Status AppendAudit(const AuditRow& row) = 0;
   // Newest first.
   virtual Result<std::vector<AuditRow>> ListAudit(const AuditFilter& filter) = 0;
+
+  // A key every server on this store shares (the signing key of access
+  // tokens and signed URLs): the stored one, or `candidate`, stored now when
+  // there is none. Two processes asking at once get the same key.
+  virtual Result<std::string> SharedKey(const std::string& name, const std::string& candidate) = 0;
 };
 
 // The embedded store: one SQLite file (WAL), shared safely with other

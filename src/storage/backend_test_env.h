@@ -84,9 +84,12 @@ class BackendEnv : public ::testing::TestWithParam<std::string> {
 
   std::unique_ptr<Backend> backend_;
 
+ protected:
+  std::string url_;             // the store's URL
+  std::filesystem::path dir_;   // SQLite's folder (empty for PostgreSQL)
+
  private:
-  std::string url_, base_, schema_;
-  std::filesystem::path dir_;
+  std::string base_, schema_;
 };
 
 }  // namespace sextant::storage

@@ -24,6 +24,18 @@ std::string RedactStoreUrl(const std::string& url) {
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
+bool IsPostgresUrl(const std::string& url) {
+  return StartsWith(url, "postgresql://") || StartsWith(url, "postgres://");
+}
+
+Result<std::unique_ptr<AccessStore>> OpenAccessStore(const std::string& url,
+                                                     const std::string& sqlite_path) {
+  if (!IsPostgresUrl(url)) return OpenSqliteAccessStore(sqlite_path);
+  auto s = OpenPostgresAccessStore(url);
+  if (!s.ok()) return s.status().WithContext("opening the accounts in " + RedactStoreUrl(url));
+  return s;
+}
+
 Result<std::unique_ptr<Backend>> OpenBackend(const StoreOptions& options) {
   const std::string& url = options.url;
   if (url.empty() || StartsWith(url, "sqlite://") || url.find("://") == std::string::npos) {
@@ -35,7 +47,7 @@ Result<std::unique_ptr<Backend>> OpenBackend(const StoreOptions& options) {
     bo.fsync_commits = options.fsync_commits;
     return OpenSqliteBackend(bo);
   }
-  if (StartsWith(url, "postgresql://") || StartsWith(url, "postgres://")) {
+  if (IsPostgresUrl(url)) {
     auto b = OpenPostgresBackend(url, options.fsync_commits);
     if (!b.ok()) return b.status().WithContext("opening " + RedactStoreUrl(url));
     return b;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "storage/access.h"
 #include "storage/backend.h"
 
 namespace sextant::storage {
@@ -21,6 +22,15 @@ struct StoreOptions {
 };
 
 Result<std::unique_ptr<Backend>> OpenBackend(const StoreOptions& options);
+
+// The access store beside the runs: with SQLite its own file, `sqlite_path`
+// (access.db in the data folder); with PostgreSQL the same database and
+// schema as the runs, so that every replica shares accounts and sessions.
+Result<std::unique_ptr<AccessStore>> OpenAccessStore(const std::string& url,
+                                                     const std::string& sqlite_path);
+
+// Whether `url` names a PostgreSQL store (shared by replicas).
+bool IsPostgresUrl(const std::string& url);
 
 // A URL with its password, if any, replaced by "***" (for messages and logs).
 std::string RedactStoreUrl(const std::string& url);

@@ -5,12 +5,14 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 
-from sextant_e2e import BIN, Client, Server
+from sextant_e2e import BIN, Client, Server, cli_store_args
 
 
 def sextant(data_dir, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    """Runs `sextant <args> --data <data_dir>`."""
-    p = subprocess.run([BIN, *args, "--data", str(data_dir)], input=stdin, capture_output=True,
+    """Runs `sextant <args> --data <data_dir>` (and the `--store` of the test
+    server on that folder, if it has one)."""
+    p = subprocess.run([BIN, *args, "--data", str(data_dir), *cli_store_args(data_dir)],
+                       input=stdin, capture_output=True,
                        text=True, timeout=60)
     if check:
         assert p.returncode == 0, f"sextant {' '.join(args)} failed ({p.returncode}):\n{p.stderr}"

@@ -51,6 +51,16 @@ def store_args() -> list[str]:
     return ["--store", f"{STORE}{sep}options=-csearch_path%3D{schema}"]
 
 
+# Data folder -> the `--store` of the server on it: with runs in PostgreSQL
+# the accounts live there too, so the account commands need the same store.
+_STORES: dict[Path, list[str]] = {}
+
+
+def cli_store_args(data_dir) -> list[str]:
+    """`--store` for a `sextant` account command on a test server's data."""
+    return list(_STORES.get(Path(data_dir).resolve(), []))
+
+
 API = "/api/v1"
 HEALTH_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 30.0
@@ -324,6 +334,10 @@ class Server:
         self.log_path = Path(log_path)
         self.extra_args = list(extra_args)
         self.files_args = files_args() + store_args()  # kept across restarts
+        args = self.files_args + self.extra_args  # serve takes the last --store
+        stores = [i for i, a in enumerate(args[:-1]) if a == "--store"]
+        if stores:
+            _STORES[self.data_dir.resolve()] = args[stores[-1]:stores[-1] + 2]
         self.proc: subprocess.Popen | None = None
         self.port = 0
         self.client = Client(self)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sextant_e2e import BIN
+from sextant_e2e import BIN, cli_store_args
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "docs" / "api" / "openapi.yaml"
@@ -46,8 +46,8 @@ def test_account_operations_match_the_document(make_server, tmp_path):
     # As an owner, on a server with accounts. Revoking is left out: a
     # generated id could be the owner's own token.
     srv = make_server(name="openapi-accounts", start=False)
-    p = subprocess.run([BIN, "admin", "init", "--data", str(srv.data_dir)], capture_output=True,
-                       text=True, timeout=60)
+    p = subprocess.run([BIN, "admin", "init", "--data", str(srv.data_dir), *cli_store_args(srv.data_dir)],
+                       capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     token = p.stdout.strip().splitlines()[-1]
     srv.start()

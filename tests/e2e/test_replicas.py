@@ -61,6 +61,11 @@ def write_all(servers: list[Server], acked: list, on_batch=None):
             else:
                 raise AssertionError(f"batch {w}/{b} never acknowledged")
 
+    run_writers(writer)
+
+
+def run_writers(writer) -> None:
+    """Runs writer(w) for every writer w at once and waits for them all."""
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(WRITERS)]
     for t in threads:
         t.start()

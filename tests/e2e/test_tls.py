@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from sextant_e2e import BIN, HOST, Client, raw_exchange, raw_status
+from sextant_e2e import BIN, HOST, Client, cli_store_args, raw_exchange, raw_status
 
 # scripts/bootstrap.sh installs the openssl command; a missing one is a
 # broken setup, not a reason to skip.
@@ -167,7 +167,8 @@ def test_missing_certificate_stops_startup(make_server, cert, tmp_path):
 
 def test_session_cookie_is_secure_over_https(make_server, cert):
     srv = make_server(tls_args(*cert), name="tls-auth", start=False)
-    p = subprocess.run([BIN, "admin", "init", "--name", "root", "--password-stdin", "--data", str(srv.data_dir)],
+    p = subprocess.run([BIN, "admin", "init", "--name", "root", "--password-stdin", "--data", str(srv.data_dir),
+                        *cli_store_args(srv.data_dir)],
                        input="root-password-1\n", capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     context = ssl.create_default_context(cafile=str(cert[0]))

@@ -2,6 +2,7 @@
 import this source tree, and small readers."""
 from __future__ import annotations
 
+import hashlib
 import http.client
 import os
 import signal
@@ -37,6 +38,26 @@ def auth_template() -> Dict[str, str]:
         _AUTH["token"] = p.stdout.strip().splitlines()[-1]
         _AUTH["store"] = str(d / "access.db")
     return _AUTH
+
+
+def provision_accounts(data_dir: Path, store_url: str) -> None:
+    """With runs in PostgreSQL the accounts live there too, in the server's
+    schema: makes the same owner there and gives it the template's token
+    (its SHA-256 digest is all the store keeps), so that one token works on
+    every server as with the copied access.db."""
+    p = subprocess.run([BIN, "admin", "init", "--name", "sdk-tests", "--data", str(data_dir),
+                        "--store", store_url], capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError(f"sextant admin init --store failed:\n{p.stderr}")
+    digest = hashlib.sha256(auth_template()["token"].encode()).hexdigest()
+    sql = ("WITH bump AS (UPDATE access_version SET n = n + 1) "
+           "INSERT INTO tokens (principal_id, name, hash, created_us, projects, max_role) "
+           f"SELECT id, 'sdk-tests'::bytea, '{digest}'::bytea, 0, ''::bytea, 0 FROM principals "
+           "WHERE name = 'sdk-tests'::bytea")
+    p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", store_url, "-c", sql],
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError(f"adding the test token to {store_url} failed:\n{p.stderr}")
 
 
 def free_port() -> int:
@@ -85,8 +106,14 @@ class Server:
         if not os.path.exists(BIN):
             raise RuntimeError(f"sextant binary not found at {BIN} (build it, or set SEXTANT_BIN)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        if not (self.data_dir / "access.db").exists():
-            shutil.copyfile(auth_template()["store"], self.data_dir / "access.db")
+        marker = self.data_dir / "access.db"
+        if "--store" in self.files_args:
+            marker = self.data_dir / ".accounts-in-store"
+            if not marker.exists():
+                provision_accounts(self.data_dir, self.files_args[self.files_args.index("--store") + 1])
+                marker.touch()
+        elif not marker.exists():
+            shutil.copyfile(auth_template()["store"], marker)
         deadline = time.monotonic() + timeout
         while True:  # the port may linger briefly after a stop
             with open(self.log_path, "ab") as log:

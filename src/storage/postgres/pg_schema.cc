@@ -100,6 +100,73 @@ CREATE TABLE files (
 );
 CREATE INDEX files_by_digest ON files (digest);
 )sql",
+    // 2: accounts, tokens, memberships, sessions, the audit log and shared
+    // keys (storage/access.h), so that every replica sees the same ones.
+    // access_version counts changes to what a cached token caller depends
+    // on (principals, tokens, memberships).
+    R"sql(
+CREATE TABLE principals (
+  id BIGSERIAL PRIMARY KEY,
+  name BYTEA NOT NULL UNIQUE,
+  service BIGINT NOT NULL DEFAULT 0,
+  owner BIGINT NOT NULL DEFAULT 0,
+  disabled BIGINT NOT NULL DEFAULT 0,
+  password_hash BYTEA NOT NULL,
+  created_us BIGINT NOT NULL
+);
+CREATE TABLE tokens (
+  id BIGSERIAL PRIMARY KEY,
+  principal_id BIGINT NOT NULL REFERENCES principals (id),
+  name BYTEA NOT NULL,
+  hash BYTEA NOT NULL UNIQUE,
+  created_us BIGINT NOT NULL,
+  expires_us BIGINT,
+  projects BYTEA NOT NULL,
+  max_role BIGINT NOT NULL DEFAULT 0,
+  last_used_us BIGINT,
+  revoked_us BIGINT
+);
+CREATE INDEX tokens_by_principal ON tokens (principal_id);
+CREATE TABLE token_addresses (
+  token_id BIGINT NOT NULL,
+  address BYTEA NOT NULL,
+  PRIMARY KEY (token_id, address)
+);
+CREATE TABLE members (
+  principal_id BIGINT NOT NULL REFERENCES principals (id),
+  workspace BYTEA NOT NULL,
+  project BYTEA NOT NULL,
+  role BIGINT NOT NULL,
+  PRIMARY KEY (principal_id, workspace, project)
+);
+CREATE INDEX members_by_project ON members (workspace, project);
+CREATE TABLE sessions (
+  hash BYTEA PRIMARY KEY,
+  principal_id BIGINT NOT NULL,
+  created_us BIGINT NOT NULL,
+  expires_us BIGINT NOT NULL
+);
+CREATE TABLE audit (
+  id BIGSERIAL PRIMARY KEY,
+  time_us BIGINT NOT NULL,
+  principal BYTEA NOT NULL,
+  address BYTEA NOT NULL,
+  action BYTEA NOT NULL,
+  target BYTEA NOT NULL,
+  detail BYTEA NOT NULL
+);
+CREATE INDEX audit_by_principal ON audit (principal, id);
+CREATE INDEX audit_by_action ON audit (action, id);
+CREATE TABLE access_keys (
+  name BYTEA PRIMARY KEY,
+  key BYTEA NOT NULL
+);
+CREATE TABLE access_version (
+  one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+  n BIGINT NOT NULL
+);
+INSERT INTO access_version (one, n) VALUES (true, 0);
+)sql",
 };
 
 // The first entry of a search_path setting, as PostgreSQL resolves it: a

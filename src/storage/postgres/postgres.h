@@ -6,11 +6,16 @@
 #include <string>
 
 #include "common/status.h"
+#include "storage/access.h"
 #include "storage/backend.h"
 
 namespace sextant::storage {
 
 // `url`: a libpq connection URI. The schema is created or migrated at open.
 Result<std::unique_ptr<Backend>> OpenPostgresBackend(const std::string& url, bool synchronous_commit);
+
+// Accounts, tokens, sessions, the audit log and shared keys in the same
+// database and schema as the runs (pg_access.cc).
+Result<std::unique_ptr<AccessStore>> OpenPostgresAccessStore(const std::string& url);
 
 }  // namespace sextant::storage

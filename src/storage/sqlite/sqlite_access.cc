@@ -67,6 +67,10 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_by_principal ON audit(principal, id);
 CREATE INDEX IF NOT EXISTS audit_by_action ON audit(action, id);
+CREATE TABLE IF NOT EXISTS access_keys (
+  name TEXT PRIMARY KEY,
+  key TEXT NOT NULL
+) WITHOUT ROWID;
 )sql";
 
 // Token project lists are stored one per line (names cannot hold newlines).
@@ -331,6 +335,17 @@ class SqliteAccessStore final : public AccessStore {
         [](const Stmt& s) {
           return AuditRow{s.Int(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6)};
         });
+  }
+
+  Result<std::string> SharedKey(const std::string& name, const std::string& candidate) override {
+    std::lock_guard l(mu_);
+    RETURN_IF_ERROR(Write("INSERT OR IGNORE INTO access_keys (name, key) VALUES (?, ?)",
+                          [&](Stmt& s) { s.Bind(1, name).Bind(2, candidate); }));
+    ASSIGN_OR_RETURN(auto key, One<std::string>("SELECT key FROM access_keys WHERE name = ?",
+                                                [&](Stmt& s) { s.Bind(1, name); },
+                                                [](const Stmt& s) { return s.Text(0); }));
+    if (!key) return Status::Internal("the shared key '" + name + "' vanished");
+    return *key;
   }
 
  private:
