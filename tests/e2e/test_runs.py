@@ -217,6 +217,22 @@ def test_finish(client, proj):
     assert client.get(f"/projects/{proj}/runs/a").json["state"] == "finished"
 
 
+def test_finish_at_a_given_time(client, proj):
+    # An importer keeps the source's end time: it stamps the state change.
+    client.create_run(proj, "old", created_at=1_600_000_000.0)
+    r = client.post(f"/projects/{proj}/runs/old/finish", {"state": "failed", "ended_at": 1_600_000_123.456})
+    assert r.status == 200, r
+    assert r.json["state"] == "failed" and r.json["updated_at"] == 1_600_000_123.456
+    assert client.get(f"/projects/{proj}/runs/old").json["updated_at"] == 1_600_000_123.456
+    for bad, words in (({"ended_at": -1}, "end time"), ({"ended_at": 1e300}, "end time"),
+                       ({"ended_at": "yesterday"}, "ended_at"), ({"ended_at": True}, "ended_at")):
+        e = assert_error(client.post(f"/projects/{proj}/runs/old/finish", bad), 400, "invalid_argument")
+        assert words in e["message"], (bad, e)
+    # Nothing of a refused request was applied.
+    got = client.get(f"/projects/{proj}/runs/old").json
+    assert got["state"] == "failed" and got["updated_at"] == 1_600_000_123.456
+
+
 def test_log_state(client, proj):
     client.create_run(proj, "r")
     for st in ("finished", "failed", "running"):

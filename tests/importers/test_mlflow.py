@@ -3,9 +3,11 @@ file store (mlruns/), into a real `mlflow server`, and exported by
 mlflow-export-import, imported and compared value by value with what MLflow
 itself reads back (MlflowClient): params, tags, every metric point (step,
 value, timestamp; the last value by timestamp where one step has several),
-dataset inputs, artifacts' bytes, names, states and start times."""
+dataset inputs, artifacts' bytes, names, states, start and end times, and
+the experiment tags that Sextant's MLflow endpoint returns afterwards."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import os
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
+from conftest import TOKEN
 
 os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
@@ -91,6 +94,7 @@ def log_runs(uri: str, tmp: Path) -> Dict[str, str]:
     c.set_terminated(r.info.run_id)
     c.delete_run(r.info.run_id)
     other = c.create_experiment("other")
+    c.set_experiment_tag(other, "kind", "scratch")
     r = c.create_run(other, run_name="elsewhere")
     ids["other"] = r.info.run_id
     c.set_terminated(r.info.run_id)
@@ -125,6 +129,15 @@ def check_run(client, project: str, c: MlflowClient, run_id: str, tmp: Path,
     assert got["state"] == state[src.info.status]
     assert round(got["created_at"] * 1000) == src.info.start_time
     attrs = client.attributes(project, run_id)
+    if src.info.status == "RUNNING":
+        assert src.info.end_time is None and "import/end_time" not in attrs
+    else:
+        ended = dt.datetime.fromtimestamp(0, dt.timezone.utc) + dt.timedelta(milliseconds=src.info.end_time)
+        assert attrs["import/end_time"]["type"] == "datetime"
+        assert dt.datetime.fromisoformat(attrs["import/end_time"]["value"]) == ended
+        # The run ended when it ended in MLflow (its final state change, what
+        # Sextant's MLflow endpoint answers as end_time), not at the import.
+        assert round(got["updated_at"] * 1000) == src.info.end_time
     want: Dict[str, Any] = {f"params/{k}": v for k, v in src.data.params.items()}
     for k, v in src.data.tags.items():
         if k != "mlflow.runName":
@@ -177,6 +190,16 @@ def check_run(client, project: str, c: MlflowClient, run_id: str, tmp: Path,
         assert dest.read_bytes() == Path(local).read_bytes(), a
 
 
+def sextant_experiment(server, name: str):
+    """The experiment `name` as the mlflow client reads it from Sextant's
+    MLflow endpoint."""
+    os.environ["MLFLOW_TRACKING_TOKEN"] = TOKEN
+    try:
+        return MlflowClient(server.url).get_experiment_by_name(name)
+    finally:
+        del os.environ["MLFLOW_TRACKING_TOKEN"]
+
+
 def imported_ids(client, project: str) -> List[str]:
     return sorted(r["run_id"] for r in client.runs(project))
 
@@ -192,7 +215,15 @@ def file_store(tmp_path_factory):
     return tmp / "mlruns", uri, ids
 
 
-def test_mlflow_file_store(sextant, client, project, file_store, tmp_path):
+def experiment_tags(c: MlflowClient, *names: str) -> Dict[str, str]:
+    """The tags of MLflow experiments `names` together."""
+    out: Dict[str, str] = {}
+    for n in names:
+        out.update(c.get_experiment_by_name(n).tags)
+    return out
+
+
+def test_mlflow_file_store(sextant, server, client, project, file_store, tmp_path):
     root, uri, ids = file_store
     c = MlflowClient(uri)
     p = sextant("import", "mlflow", str(root), "--project", project)
@@ -202,14 +233,27 @@ def test_mlflow_file_store(sextant, client, project, file_store, tmp_path):
         check_run(client, project, c, ids[k], tmp_path, "other" if k == "other" else EXP)
     assert "rep': 3 of its 6 values were logged at a step that has another value (2 steps)" in p.stderr
     assert "1 deleted runs: not imported" in p.stderr
-    assert "experiment 'exp one' tags" in p.stderr
+    assert "end_time of" not in p.stderr  # imported, not reported as lost
     assert client.run(project, ids["running"])["state"] == "running"
+    # Both experiments went into one project: its experiment has the tags of both.
+    tags = experiment_tags(c, EXP, "other")
+    assert sextant_experiment(server, project).tags == tags
+    n = len(c.get_experiment_by_name(EXP).tags)
+    assert f"experiment 'exp one' → {project}: {n} tags set\n" in p.stderr
+    assert f"experiment 'other' → {project}: 1 tags set\n" in p.stderr
 
     again = sextant("import", "mlflow", str(root), "--project", project)
     assert "5 runs were already imported" in again.stderr
     assert "0 runs imported" in again.stderr
     for k in ("main", "killed"):
         check_run(client, project, c, ids[k], tmp_path)
+    # Every run written again: the tags are there already, and setting
+    # none of them leaves the experiment as it was.
+    before = sextant_experiment(server, project)
+    third = sextant("import", "mlflow", str(root), "--project", project, "--restart")
+    assert f"experiment 'exp one' → {project}: 0 tags set, {n} already so" in third.stderr
+    after = sextant_experiment(server, project)
+    assert after.tags == tags and after.last_update_time == before.last_update_time
 
 
 def test_mlflow_file_store_options(sextant, client, project, file_store, tmp_path, native):
@@ -217,6 +261,9 @@ def test_mlflow_file_store_options(sextant, client, project, file_store, tmp_pat
     c = MlflowClient(uri)
     dry = sextant("import", "mlflow", str(root), "--project", project, "--dry-run")
     assert "5 runs would be imported" in dry.stderr
+    n = len(c.get_experiment_by_name(EXP).tags)
+    assert f"experiment 'exp one' → {project}: {n} tags would be set" in dry.stderr
+    assert f"experiment 'other' → {project}: 1 tags would be set" in dry.stderr
     with pytest.raises(urllib.error.HTTPError):
         native("GET", f"/projects/{project}/runs/{ids['main']}")
     sextant("import", "mlflow", str(root), "--project", project, "--experiment", "other")
@@ -246,6 +293,45 @@ def test_mlflow_file_store_corrupt(sextant, client, project, file_store, tmp_pat
     s = client.series(project, ids["main"], "train/loss")[0]
     assert s["steps"] == list(range(49)) and s["values"] == [1.0 / (i + 1) for i in range(49)]
     assert ids["failed"] not in imported_ids(client, project)
+
+
+def test_mlflow_experiment_tag_conflict(sextant, server, project, file_store, tmp_path):
+    """Two experiments into one project with one tag key but other values:
+    the first experiment's value stays, the other is reported."""
+    root, uri, ids = file_store
+    copy = tmp_path / "mlruns"
+    shutil.copytree(root, copy)
+    by_name = {}
+    for d in copy.iterdir():
+        if (d / "meta.yaml").is_file() and d.name != "0":
+            by_name["other" if (d / ids["other"]).is_dir() else EXP] = d
+    (by_name["other"] / "tags" / "owner").write_text("team-b")
+    first, second = sorted(by_name, key=lambda n: by_name[n].name)  # the order they are read in
+    values = {EXP: "team-a", "other": "team-b"}
+    p = sextant("import", "mlflow", str(copy), "--project", project)
+    assert (f"experiment {second!r} tag 'owner': {project} already has it from experiment {first!r} "
+            f"with another value ({values[first]!r})") in p.stderr
+    assert sextant_experiment(server, project).tags["owner"] == values[first]
+
+
+def test_mlflow_experiment_tags_renamed_target(sextant, server, tmp_path):
+    """The target project's experiment has a name of its own (made through
+    Sextant's endpoint with a name that is no project name): it is found
+    through the imported run."""
+    import uuid
+    name = f"Tabular runs {uuid.uuid4().hex[:8]}"
+    os.environ["MLFLOW_TRACKING_TOKEN"] = TOKEN
+    try:
+        MlflowClient(server.url).create_experiment(name)
+    finally:
+        del os.environ["MLFLOW_TRACKING_TOKEN"]
+    c = MlflowClient("file:" + str(tmp_path / "mlruns"))
+    exp = c.create_experiment("source")
+    c.set_experiment_tag(exp, "stage", "prod")
+    run = c.create_run(exp, run_name="one")
+    c.set_terminated(run.info.run_id, end_time=1_700_000_100_000)
+    sextant("import", "mlflow", str(tmp_path / "mlruns"), "--project", "mlflow/" + name.replace(" ", "-"))
+    assert sextant_experiment(server, name).tags == {"stage": "prod"}
 
 
 # -- a tracking server ------------------------------------------------------------------
@@ -293,7 +379,7 @@ def mlflow_server(tmp_path_factory):
         log.close()
 
 
-def test_mlflow_server(sextant, client, project, mlflow_server, tmp_path):
+def test_mlflow_server(sextant, server, client, project, mlflow_server, tmp_path):
     url, ids = mlflow_server
     c = MlflowClient(url)
     p = sextant("import", "mlflow", url, "--project", project)
@@ -301,6 +387,7 @@ def test_mlflow_server(sextant, client, project, mlflow_server, tmp_path):
     for k in ("main", "failed", "killed", "running", "other"):
         check_run(client, project, c, ids[k], tmp_path, "other" if k == "other" else EXP)
     assert "rep': 3 of its 6 values" in p.stderr
+    assert sextant_experiment(server, project).tags == experiment_tags(c, EXP, "other")
     again = sextant("import", "mlflow", url, "--project", project)
     assert "0 runs imported" in again.stderr and "5 runs were already imported" in again.stderr
     # A new point changes the run: only it is imported again.
@@ -366,7 +453,7 @@ def export_experiment(uri: str, exp_name: str, out: Path) -> str:
     return "schema"
 
 
-def test_mlflow_export_import(sextant, client, project, file_store, tmp_path):
+def test_mlflow_export_import(sextant, server, client, project, file_store, tmp_path):
     root, uri, ids = file_store
     c = MlflowClient(uri)
     out = tmp_path / "export"
@@ -375,6 +462,7 @@ def test_mlflow_export_import(sextant, client, project, file_store, tmp_path):
     assert imported_ids(client, project) == sorted(ids[k] for k in ("main", "failed", "killed", "running"))
     for k in ("failed", "killed", "running"):
         check_run(client, project, c, ids[k], tmp_path)
+    assert sextant_experiment(server, project).tags == experiment_tags(c, EXP)
     # The export has no dataset inputs: everything else of the main run.
     run = json.loads((out / ids["main"] / "run.json").read_text())
     assert "inputs" not in run["mlflow"]
@@ -405,3 +493,5 @@ def test_mlflow_export_import(sextant, client, project, file_store, tmp_path):
     assert "train/loss': 1 corrupt values skipped" in p.stderr
     s = client.series(project2, ids["main"], "train/loss")[0]
     assert s["steps"] == [x for x in range(50) if x != 3]
+    # Its run ids are in two projects now: the experiment is found by name.
+    assert sextant_experiment(server, project2).tags == experiment_tags(c, EXP)

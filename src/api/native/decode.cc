@@ -435,14 +435,21 @@ Result<model::LogBatch> DecodeLogBatch(element body, int64_t now_us) {
   return b;
 }
 
-Result<std::optional<model::RunState>> DecodeFinish(element body) {
+Result<FinishRequest> DecodeFinish(element body) {
   object o = body;
-  RETURN_IF_ERROR(RejectUnknown(o, {"state"}, "finish"));
+  RETURN_IF_ERROR(RejectUnknown(o, {"state", "ended_at"}, "finish"));
+  FinishRequest out;
+  element e;
+  if (!o["ended_at"].get(e) && !e.is_null()) {
+    ASSIGN_OR_RETURN(int64_t us, TimestampValue(e, "ended_at"));
+    out.ended_us = us;  // the range is the core's to check (Tracker::Finish)
+  }
   ASSIGN_OR_RETURN(auto state, OptString(o, "state"));
-  if (!state) return std::optional<model::RunState>();
-  if (*state == "finished") return std::optional(model::RunState::kFinished);
-  if (*state == "failed") return std::optional(model::RunState::kFailed);
-  return Status::InvalidArgument("state: expected finished or failed, got '" + *state + "'");
+  if (!state) return out;
+  if (*state == "finished") out.state = model::RunState::kFinished;
+  else if (*state == "failed") out.state = model::RunState::kFailed;
+  else return Status::InvalidArgument("state: expected finished or failed, got '" + *state + "'");
+  return out;
 }
 
 Result<std::vector<core::SortKey>> ParseSortParam(std::string_view text) {

@@ -31,7 +31,12 @@ struct SeriesQuery {
   bool base64 = false;  // "encoding": "base64": binary columns (native.md)
 };
 Result<SeriesQuery> DecodeSeriesRequest(simdjson::dom::element body);
-Result<std::optional<model::RunState>> DecodeFinish(simdjson::dom::element body);
+// POST …/finish: {"state": "finished" | "failed", "ended_at": Unix seconds}.
+struct FinishRequest {
+  std::optional<model::RunState> state;  // absent: finished
+  std::optional<int64_t> ended_us;       // absent: now (an importer keeps the source's)
+};
+Result<FinishRequest> DecodeFinish(simdjson::dom::element body);
 
 // Run management. PATCH …/runs/{id}: {"name", "description", "add_tags",
 // "remove_tags", "archived"}; POST …/runs/edit: {"run_ids", "add_tags",

@@ -137,9 +137,10 @@ void AddRunRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
   m.Add({"POST", P(kRun, "/finish"), Permission::kWrite, body,
          [t](Context& c) -> Result<http::Response> {
            ASSIGN_OR_RETURN(auto doc, JsonBody(c));
-           ASSIGN_OR_RETURN(auto state, DecodeFinish(doc.root));
+           ASSIGN_OR_RETURN(auto req, DecodeFinish(doc.root));
            ASSIGN_OR_RETURN(auto run, t->Finish(*c.project, c.Param("run_id"),
-                                                state.value_or(model::RunState::kFinished)));
+                                                req.state.value_or(model::RunState::kFinished),
+                                                req.ended_us));
            return Json(200, RunJson(*c.project, run));
          }});
 

@@ -113,7 +113,7 @@ def run_import(kind: str, path: str, args: argparse.Namespace) -> int:
                     w.config("import/source", kind)
                     w.config("import/source_id", r.source_id)
                 r.write(w)
-                w.finish(r.state)
+                w.finish(r.state, r.ended_at)
                 if w.inherited_dropped:
                     report.skip(label, f"{w.inherited_dropped:,} points at or before the fork step "
                                        f"{r.fork_step} (the parent's, read through the fork)")

@@ -35,6 +35,7 @@ class SourceRun:
     experiment_name: Optional[str] = None
     created_at: Optional[float] = None  # Unix seconds
     state: Optional[str] = "finished"   # finished | failed | running (left running)
+    ended_at: Optional[float] = None    # Unix seconds of an ended run's end (None: the import's time)
     fork_run_id: Optional[str] = None   # a Sextant run id written earlier in this import
     fork_step: Optional[Step] = None
     points_hint: Optional[int] = None   # for the ETA

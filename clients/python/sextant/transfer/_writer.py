@@ -225,6 +225,12 @@ class RunWriter:
             if close is not None:
                 close.close()
 
+    @property
+    def dry_run(self) -> bool:
+        """True when nothing is sent (`--dry-run`): for importers that write
+        more than the run (an experiment's tags) to count instead."""
+        return self._dry
+
     def skip(self, what: str, why: str) -> None:
         """Something of this run that cannot be imported: said in the summary."""
         self._report.skip(f"{self.run_id}: {what}", why)
@@ -270,20 +276,26 @@ class RunWriter:
         self.configs_written += configs
         self._report.add(points=points, attributes=configs)
 
-    def finish(self, state: Optional[str]) -> None:
+    def finish(self, state: Optional[str], ended_at: Optional[float] = None) -> None:
+        """Sets the run flags, then the final state, stamped `ended_at` (Unix
+        seconds; None: now). Flags first: trashing or archiving is itself a
+        change of the run, which would move its end time."""
         self.flush()
         if self._dry:
             return
         http = self._http
         assert http is not None
-        if state not in (None, "running"):
-            http.json("POST", self._target + "/finish", {"state": state})
         if "sys/archived" in self._flags:
             http.json("PATCH", self._target, {"archived": self._flags["sys/archived"]})
         if self._flags.get("sys/trashed"):
             http.json("DELETE", self._target)
         elif "sys/trashed" in self._flags:
             http.json("POST", self._target + "/restore")
+        if state not in (None, "running"):
+            body: Dict[str, Any] = {"state": state}
+            if ended_at is not None:
+                body["ended_at"] = ended_at
+            http.json("POST", self._target + "/finish", body)
 
 
 def iso_utc(t: Union[float, _dt.datetime]) -> Dict[str, str]:

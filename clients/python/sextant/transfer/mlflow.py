@@ -19,7 +19,9 @@ been logged through Sextant's MLflow endpoint (docs/mlflow.md):
 | run id (32 hex) | the run id (kept as is; safe_run_id otherwise) |
 | run name (``mlflow.runName``) | the run's name |
 | experiment name | the run's experiment name, and its source project for ``--map NAME=WS/PROJ`` |
+| experiment tags | the tags of the Sextant project's experiment on the MLflow endpoint (project properties ``mlflow.tag.<key>``), see mlflow_experiment_tags.py |
 | start_time (ms) | the run's creation time |
+| end_time (ms) of an ended run | the run's end (its final state change: MLflow's end_time on Sextant's endpoint), also kept as the datetime config ``import/end_time`` |
 | status | FINISHED → finished, FAILED → failed, KILLED → failed plus the config ``tags/mlflow.sextant.killed`` = "true", RUNNING / SCHEDULED → left running |
 | param ``K`` | string config ``params/K`` |
 | tag ``K`` (``mlflow.user``, ``mlflow.note.content``, ``mlflow.parentRunId`` …) | string config ``tags/K``; a run without an ``mlflow.user`` tag gets its ``user_id`` there, as the endpoint does at creation. A parent run is only this tag, never a fork |
@@ -32,24 +34,25 @@ every value logged at one step, Sextant one per step, so the last by
 timestamp is kept (ties: the one logged last) and the count of the others is
 reported per metric; steps at or beyond ±9e12 and timestamps outside years
 1970–9999 are reported and skipped; keys that are no valid Sextant paths
-(``a//b``, ``/a``, metrics under ``sys/``) are reported and skipped. The
-native API has no end time: a run's end time becomes the time of the import
-(reported once). Deleted runs (only imported with ``--include-deleted``) go
-to Sextant's trash. Experiment tags and
-MLflow 3 logged models are reported, not imported.
+(``a//b``, ``/a``, metrics under ``sys/``) are reported and skipped.
+Deleted runs (only imported with ``--include-deleted``) go to Sextant's
+trash. MLflow 3 logged models are reported, not imported.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import hashlib
 from collections import Counter
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .._errors import UnreachableError, ValidationError
+from .._http import resolve_token, resolve_url
 from .._validate import path as _check_path
 from ._report import Report
 from ._source import SourceError, SourceRun, safe_run_id
-from ._writer import RunWriter
+from ._writer import RunWriter, iso_utc
+from .mlflow_experiment_tags import ExperimentTags
 
 NAME = "mlflow"
 HELP = "MLflow runs: a tracking server (http://…), an mlruns/ folder, or mlflow-export-import output"
@@ -58,6 +61,7 @@ STATUS_NAMES = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KI
 STATES = {"FINISHED": "finished", "FAILED": "failed", "KILLED": "failed",
           "RUNNING": "running", "SCHEDULED": "running"}
 KILLED_TAG = "tags/mlflow.sextant.killed"
+END_TIME = "import/end_time"
 RUN_NAME_TAG = "mlflow.runName"
 MAX_STEP = 9e12
 MAX_TS_MS = 253402300799 * 1000
@@ -77,16 +81,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 class RunInfo:
     """What listing a run gives; the rest is read by `load` in write()."""
     __slots__ = ("run_id", "experiment_id", "experiment_name", "name", "start_time", "end_time",
-                 "status", "lifecycle", "user_id", "fingerprint", "points_hint")
+                 "status", "lifecycle", "user_id", "fingerprint", "points_hint", "experiment_tags")
 
     def __init__(self, run_id: str, experiment_id: str, experiment_name: str, *, name: str = "",
                  start_time: Optional[int] = None, end_time: Optional[int] = None,
                  status: str = "FINISHED", lifecycle: str = "active", user_id: str = "",
-                 fingerprint: str = "", points_hint: Optional[int] = None):
+                 fingerprint: str = "", points_hint: Optional[int] = None,
+                 experiment_tags: Optional[Dict[str, str]] = None):
         self.run_id, self.experiment_id, self.experiment_name = run_id, experiment_id, experiment_name
         self.name, self.start_time, self.end_time = name, start_time, end_time
         self.status, self.lifecycle, self.user_id = status, lifecycle, user_id
         self.fingerprint, self.points_hint = fingerprint, points_hint
+        # Shared by the runs of one experiment.
+        self.experiment_tags = experiment_tags or {}
 
 
 class RunData:
@@ -124,25 +131,32 @@ def open_source(path: str, args: argparse.Namespace, report: Report) -> Iterable
         listed = mlflow_rest.list_runs(path, selectors, include_deleted, report)
     else:
         listed = mlflow_files.list_runs(path, selectors, include_deleted, report)
-    out = [source_run(info, data) for info, data in listed]
-    ended = sum(1 for info, _ in listed if info.end_time and STATES.get(info.status) != "running")
-    if ended:
-        report.skip(f"end_time of {ended} runs",
-                    "the native API's finish takes no time: a run's end is the time of its import "
-                    "(its start_time is kept)")
+    tags = ExperimentTags(resolve_url(getattr(args, "url", None)),
+                          resolve_token(getattr(args, "token", None)), report)
+    out = [source_run(info, data, tags) for info, data in listed]
     if not out and selectors:
         raise SourceError(f"{path}: no run in the experiments {', '.join(selectors)}")
     return out
 
 
-def source_run(info: RunInfo, data: RunData) -> SourceRun:
+def end_time(info: RunInfo) -> Optional[_dt.datetime]:
+    """An ended run's end time (MLflow keeps none while a run is running)."""
+    ms = info.end_time
+    if ms is None or STATES.get(info.status) == "running" or not 0 < ms <= MAX_TS_MS:
+        return None
+    return _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc) + _dt.timedelta(milliseconds=ms)
+
+
+def source_run(info: RunInfo, data: RunData, tags: ExperimentTags) -> SourceRun:
     state = STATES.get(info.status, "finished")
     created = info.start_time / 1000 if info.start_time and 0 < info.start_time <= MAX_TS_MS else None
+    ended = end_time(info)
     return SourceRun(
         source_id=info.run_id, run_id=safe_run_id(info.run_id),
-        write=lambda w: write_run(w, info, data),
+        write=lambda w: write_run(w, info, data, tags),
         project=info.experiment_name or None, name=info.name,
         experiment_name=info.experiment_name, created_at=created, state=state,
+        ended_at=ended.timestamp() if ended is not None else None,
         points_hint=info.points_hint, fingerprint=info.fingerprint)
 
 
@@ -158,14 +172,19 @@ def _valid(w: RunWriter, path: str, what: str, *, series: bool = False) -> bool:
         return False
 
 
-def write_run(w: RunWriter, info: RunInfo, data: RunData) -> None:
+def write_run(w: RunWriter, info: RunInfo, data: RunData, tags: Optional[ExperimentTags] = None) -> None:
+    if tags is not None:
+        tags.apply(w, info.experiment_id, info.experiment_name, info.experiment_tags)
+    ended = end_time(info)
+    if ended is not None:
+        w.config(END_TIME, iso_utc(ended))
     for k, v in data.params(w.skip).items():
         if _valid(w, "params/" + k, f"param {k!r}"):
             w.config("params/" + k, v)
-    tags = dict(data.tags(w.skip))
-    if info.user_id and "mlflow.user" not in tags:
-        tags["mlflow.user"] = info.user_id
-    for k, v in tags.items():
+    run_tags = dict(data.tags(w.skip))
+    if info.user_id and "mlflow.user" not in run_tags:
+        run_tags["mlflow.user"] = info.user_id
+    for k, v in run_tags.items():
         if k == RUN_NAME_TAG:
             continue  # the run's name
         if _valid(w, "tags/" + k, f"tag {k!r}"):

@@ -3,7 +3,7 @@
 The file store (``mlruns/``, what ``file:`` tracking URIs write)::
 
     <exp_id>/meta.yaml                 experiment_id, name, lifecycle_stage, …
-    <exp_id>/tags/<key>                experiment tags (reported, not imported)
+    <exp_id>/tags/<key>                experiment tags: the file's content is the value
     <exp_id>/datasets/<id>/meta.yaml   name, digest, source_type, source, schema, profile
     <exp_id>/models/<model_id>/        MLflow 3 logged models (reported, not imported)
     <exp_id>/<run_id>/meta.yaml        run_id, run_name, start_time / end_time (ms),
@@ -153,9 +153,7 @@ def _list_file_store(root: Path, selectors: List[str], include_deleted: bool,
         if not wanted(selectors, exp_id, name):
             continue
         exp_deleted = trashed or meta.get("lifecycle_stage") == "deleted"
-        if (d / "tags").is_dir() and any((d / "tags").iterdir()):
-            report.skip(f"experiment {name!r} tags", "experiment tags are project properties, "
-                        "which the native API does not write")
+        exp_tags = _experiment_tags(d / "tags", name, report)
         if (d / "models").is_dir() and any((d / "models").iterdir()):
             n = sum(1 for _ in (d / "models").iterdir())
             report.skip(f"experiment {name!r}: {n} logged models", "MLflow 3 logged models are not imported")
@@ -181,12 +179,23 @@ def _list_file_store(root: Path, selectors: List[str], include_deleted: bool,
                            start_time=_int(rm.get("start_time")), end_time=_int(rm.get("end_time")),
                            status=_status(rm.get("status")), lifecycle=lifecycle,
                            user_id=str(rm.get("user_id") or ""),
-                           fingerprint=digest(name, lifecycle, _tree_stats(rd)))
+                           fingerprint=digest(name, lifecycle, _tree_stats(rd)),
+                           experiment_tags=exp_tags)
             out.append((info, FileStoreRun(rd, d, str(rm.get("artifact_uri") or ""))))
     if not found_any:
         raise SourceError(f"{root}: no MLflow experiment here (expected <id>/meta.yaml of an mlruns/ "
                           f"folder, or mlflow-export-import's experiment.json)")
     _deleted_note(report, deleted)
+    return out
+
+
+def _experiment_tags(base: Path, exp_name: str, report: Report) -> Dict[str, str]:
+    out: Dict[str, str] = {}
+    if base.is_dir():
+        for key, p in _walk_files(base):
+            v = _text(p, f"experiment {exp_name!r} tag {key!r}", report.skip)
+            if v is not None:
+                out[key] = v
     return out
 
 
@@ -352,9 +361,7 @@ def _list_export(root: Path, folders: List[Path], selectors: List[str], include_
         exp_id, exp_name = str(exp.get("experiment_id") or ""), str(exp.get("name") or "")
         if exp and not wanted(selectors, exp_id, exp_name):
             continue
-        if exp.get("tags"):
-            report.skip(f"experiment {exp_name!r} tags", "experiment tags are project properties, "
-                        "which the native API does not write")
+        exp_tags = _pairs(exp.get("tags"))
         for rd in run_dirs:
             try:
                 d = _load_json(rd / "run.json")
@@ -378,7 +385,8 @@ def _list_export(root: Path, folders: List[Path], selectors: List[str], include_
                          start_time=_int(info.get("start_time")), end_time=_int(info.get("end_time")),
                          status=_status(info.get("status")), lifecycle=lifecycle,
                          user_id=str(info.get("user_id") or ""),
-                         fingerprint=digest(exp_name, lifecycle, _tree_stats(rd)))
+                         fingerprint=digest(exp_name, lifecycle, _tree_stats(rd)),
+                         experiment_tags=exp_tags)
             out.append((ri, ExportRun(rd, m)))
     _deleted_note(report, deleted)
     return out

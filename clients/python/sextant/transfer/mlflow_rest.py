@@ -1,7 +1,8 @@
 """MLflow runs from a running tracking server, through its REST API 2.0
 with the standard library only (see mlflow.py for the mapping):
 
-- ``POST experiments/search`` (paged; ``view_type`` ALL with --include-deleted)
+- ``POST experiments/search`` (paged; ``view_type`` ALL with --include-deleted):
+  each experiment's id, name and tags
 - ``POST runs/search`` per experiment (paged): each run's info, params, tags,
   the latest metric values (their keys) and dataset inputs
 - ``GET metrics/get-history`` per metric (paged with ``max_results`` and
@@ -143,9 +144,7 @@ def list_runs(url: str, selectors: List[str], include_deleted: bool,
         exp_id, name = str(exp.get("experiment_id", "")), str(exp.get("name", ""))
         if not wanted(selectors, exp_id, name):
             continue
-        if exp.get("tags"):
-            report.skip(f"experiment {name!r} tags", "experiment tags are project properties, "
-                        "which the native API does not write")
+        exp_tags = _pairs(exp.get("tags"))
         exp_deleted = exp.get("lifecycle_stage") == "deleted"
         try:
             runs = list(_paged(rest, "POST", "runs/search",
@@ -170,7 +169,8 @@ def list_runs(url: str, selectors: List[str], include_deleted: bool,
             ri = RunInfo(run_id, exp_id, name, name=str(info.get("run_name") or ""),
                          start_time=_int(info.get("start_time")), end_time=_int(info.get("end_time")),
                          status=str(status), lifecycle=lifecycle, user_id=str(info.get("user_id") or ""),
-                         fingerprint=digest(name, json.dumps(run, sort_keys=True)))
+                         fingerprint=digest(name, json.dumps(run, sort_keys=True)),
+                         experiment_tags=exp_tags)
             out.append((ri, RestRun(rest, run_id, str(info.get("artifact_uri") or ""), run)))
     if deleted:
         report.skip(f"{deleted} deleted runs", "not imported (give --include-deleted to import them)")
