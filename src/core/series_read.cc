@@ -75,6 +75,79 @@ Status ReadRaw(const Pieces& pieces, const std::optional<std::pair<int64_t, int6
   return Status::Ok();
 }
 
+// Adds one segment's chunk rows (ordered by first step) to `pieces`: a
+// lone chunk is read through its summaries, chunks whose step ranges overlap
+// (not yet compacted) are decoded and merged, later writes winning.
+Status AddPieces(std::vector<storage::ChunkRow> rows, int64_t lo, int64_t hi, Pieces* pieces) {
+  for (size_t i = 0; i < rows.size();) {
+    size_t j = i + 1;
+    int64_t end = rows[i].last_step;
+    while (j < rows.size() && rows[j].first_step <= end) end = std::max(end, rows[j++].last_step);
+    if (j == i + 1) {
+      pieces->rows.push_back(std::move(rows[i]));
+      const storage::ChunkRow& row = pieces->rows.back();
+      ASSIGN_OR_RETURN(auto idx, chunkenc::ChunkIndex::Parse(row.index));
+      pieces->indexes.push_back(std::move(idx));
+      pieces->list.push_back(Src{&pieces->indexes.back(), row.data, lo, hi});
+    } else {
+      std::vector<const storage::ChunkRow*> group;
+      for (size_t q = i; q < j; ++q) group.push_back(&rows[q]);
+      storage::Points merged;
+      RETURN_IF_ERROR(storage::MergeChunks(group, lo, hi, &merged));
+      pieces->merged.push_back(std::move(merged));
+      const auto& m = pieces->merged.back();
+      if (!m.steps.empty()) pieces->list.push_back(Src{nullptr, {}, lo, hi, &m});
+    }
+    i = j;
+  }
+  return Status::Ok();
+}
+
+// Appends the raw points of one series with steps in [lo, hi] to `out`
+// until it holds `want`, reading the series in windows of steps that hold
+// about the points still wanted (chosen from chunk counts, without
+// payloads): a page costs the chunks it returns, not the whole series.
+Status ReadRawPaged(storage::Backend& backend, int64_t attr_id, bool floats, int64_t lo, int64_t hi,
+                    size_t want, SeriesResult* out) {
+  constexpr size_t kMetaRows = 64;
+  while (lo <= hi && out->points.size() < want) {
+    const int64_t need = static_cast<int64_t>(want - out->points.size());
+    ASSIGN_OR_RETURN(auto metas, backend.ListChunks(attr_id, lo, hi, kMetaRows));
+    if (metas.empty()) break;
+    int64_t end = hi, held = 0;
+    bool enough = false;
+    for (const auto& m : metas) {
+      held += m.count;  // an over-estimate (overwritten steps, a chunk before lo): then one more window
+      if (held >= need) {
+        end = std::min(hi, std::max(m.last, lo));
+        enough = true;
+        break;
+      }
+    }
+    if (!enough && metas.size() == kMetaRows) end = std::min(hi, std::max(metas.back().last, lo));
+    ASSIGN_OR_RETURN(auto rows, backend.ReadChunks(attr_id, lo, end));
+    out->chunks_read += rows.size();
+    Pieces pieces;
+    pieces.floats = floats;
+    RETURN_IF_ERROR(AddPieces(std::move(rows), lo, end, &pieces));
+    RETURN_IF_ERROR(ReadRaw(pieces, std::nullopt, want, &out->points));
+    if (end >= hi) break;
+    lo = end + 1;
+  }
+  return Status::Ok();
+}
+
+// Cuts a raw read of limit + 1 points to `limit` and says where the next
+// page starts.
+void TrimToLimit(size_t limit, bool floats, SeriesResult* out) {
+  auto& pts = out->points;
+  if (pts.size() <= limit) return;
+  pts.steps.resize(limit);
+  pts.ts.resize(limit);
+  if (floats) pts.floats.resize(limit); else pts.bytes.resize(limit);
+  out->next_after_step = pts.steps.back();
+}
+
 }  // namespace
 
 Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, SeriesResult* out,
@@ -113,6 +186,17 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
       attr.reset();  // not a series, or the lineage changed the type
     if (attr) out->type = attr->type;
     attrs.push_back(std::move(attr));
+  }
+  const bool floats = out->type == model::AttrType::kFloatSeries;
+  // A page of raw points (by step): bounded by the page, not the series.
+  if (!req.buckets && !req.time_range) {
+    for (size_t k = 0; k < segments.size() && out->points.size() <= req.limit; ++k) {
+      if (!attrs[k]) continue;
+      RETURN_IF_ERROR(ReadRawPaged(*backend_, attrs[k]->id, floats, segments[k].lo, segments[k].hi,
+                                   req.limit + 1, out));
+    }
+    TrimToLimit(req.limit, floats, out);
+    return Status::Ok();
   }
   // A downsampled read fixes its buckets first, so that it fetches only the
   // payload of blocks at bucket edges (the rest is read from block summaries).
@@ -165,7 +249,11 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
       ASSIGN_OR_RETURN(rows, backend_->ReadChunksSparse(attr->id, seg.lo, seg.hi, choose));
     } else {
       ASSIGN_OR_RETURN(rows, backend_->ReadChunks(attr->id, seg.lo, seg.hi));
+      out->chunks_read += rows.size();
+      RETURN_IF_ERROR(AddPieces(std::move(rows), seg.lo, seg.hi, &pieces));
+      continue;
     }
+    // A sparse read: chunks carry their parsed indexes and chosen payloads.
     // Group chunks whose step ranges overlap; a lone chunk is read through its
     // summaries, a group is decoded and merged (later writes win).
     for (size_t i = 0; i < rows.size();) {
@@ -184,24 +272,17 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
         pieces.list.push_back(Src{index, row.data, seg.lo, seg.hi});
       } else {
         // Overlapping chunks (not yet compacted) are decoded whole and merged.
-        std::vector<storage::ChunkRow> full;
-        if (sparse) {
-          ASSIGN_OR_RETURN(full, backend_->ReadChunks(attr->id, rows[i].first_step, end));
-          std::erase_if(full, [&](const storage::ChunkRow& c) {
-            for (size_t q = i; q < j; ++q)
-              if (rows[q].id == c.id) return false;
-            return true;
-          });
-          // A compaction committed between the two reads: read again, whole,
-          // from one snapshot.
-          if (full.size() != j - i) return ReadOne(run, req, out, /*force_full=*/true);
-        }
+        ASSIGN_OR_RETURN(auto full, backend_->ReadChunks(attr->id, rows[i].first_step, end));
+        std::erase_if(full, [&](const storage::ChunkRow& c) {
+          for (size_t q = i; q < j; ++q)
+            if (rows[q].id == c.id) return false;
+          return true;
+        });
+        // A compaction committed between the two reads: read again, whole,
+        // from one snapshot.
+        if (full.size() != j - i) return ReadOne(run, req, out, /*force_full=*/true);
         std::vector<const storage::ChunkRow*> group;
-        if (sparse) {
-          for (const auto& c : full) group.push_back(&c);
-        } else {
-          for (size_t q = i; q < j; ++q) group.push_back(&rows[q]);
-        }
+        for (const auto& c : full) group.push_back(&c);
         storage::Points merged;
         RETURN_IF_ERROR(storage::MergeChunks(group, seg.lo, seg.hi, &merged));
         pieces.merged.push_back(std::move(merged));
@@ -235,15 +316,10 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
     return Status::Ok();
   }
 
-  // Raw points: decode only the blocks inside the range, stop after limit + 1.
+  // Raw points in a time range: decode only the blocks inside it, stop
+  // after limit + 1.
   RETURN_IF_ERROR(ReadRaw(pieces, req.time_range, req.limit + 1, &out->points));
-  if (out->points.size() > req.limit) {
-    auto& pts = out->points;
-    pts.steps.resize(req.limit);
-    pts.ts.resize(req.limit);
-    if (pieces.floats) pts.floats.resize(req.limit); else pts.bytes.resize(req.limit);
-    out->next_after_step = pts.steps.back();
-  }
+  TrimToLimit(req.limit, pieces.floats, out);
   return Status::Ok();
 }
 

@@ -67,6 +67,7 @@ struct SeriesResult {
   bool downsampled = false;
   std::vector<query::Bucket> buckets;   // downsampled reads
   uint64_t decoded_blocks = 0;
+  uint64_t chunks_read = 0;  // chunk rows fetched whole (the cost of a raw page)
 };
 
 struct AttributeRow {

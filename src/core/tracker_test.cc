@@ -194,6 +194,70 @@ TEST_F(TrackerTest, RawReadsPageWithAfterStep) {
   EXPECT_EQ(total, 1000u);
 }
 
+// A raw page reads the chunks its points come from, not the whole series
+// (a page at the start of 200 chunks costs what it costs at 2), and pages
+// over overwritten, not yet compacted steps return the last write.
+TEST_F(TrackerTest, RawPagesReadOnlyTheChunksTheyNeed) {
+  Create("r");
+  std::map<int64_t, double> want;
+  for (int b = 0; b < 200; ++b) {  // one chunk per batch: compaction is off
+    std::vector<int64_t> steps;
+    std::vector<double> values;
+    for (int64_t s = b * 50; s < (b + 1) * 50; ++s) {
+      steps.push_back(s);
+      values.push_back(s * 0.25);
+      want[s] = s * 0.25;
+    }
+    ASSERT_TRUE(Log("r", "loss", steps, values).ok());
+  }
+  SeriesRequest first;
+  first.limit = 10;
+  SeriesResult r = Read("r", first);
+  ASSERT_EQ(r.points.size(), 10u);
+  EXPECT_LE(r.chunks_read, 2u);
+  EXPECT_EQ(r.next_after_step, std::optional<int64_t>(9 * model::kStepScale));
+
+  SeriesRequest middle;
+  middle.limit = 120;
+  middle.after_step = 4999 * model::kStepScale;
+  r = Read("r", middle);
+  ASSERT_EQ(r.points.size(), 120u);
+  EXPECT_EQ(r.points.steps.front(), 5000 * model::kStepScale);
+  EXPECT_LE(r.chunks_read, 4u);
+
+  // Overwrites overlap the first chunks: merged, later writes winning.
+  std::vector<int64_t> steps;
+  std::vector<double> values;
+  for (int64_t s = 10; s < 70; ++s) {
+    steps.push_back(s);
+    values.push_back(-1.0 * s);
+    want[s] = -1.0 * s;
+  }
+  ASSERT_TRUE(Log("r", "loss", steps, values).ok());
+  first.limit = 30;
+  r = Read("r", first);
+  ASSERT_EQ(r.points.size(), 30u);
+  for (size_t i = 0; i < 30; ++i) EXPECT_EQ(r.points.floats[i], want[static_cast<int64_t>(i)]) << i;
+  EXPECT_LE(r.chunks_read, 4u);
+
+  // Every page together is the series, once, in order.
+  SeriesRequest req;
+  req.limit = 777;
+  std::vector<int64_t> got_steps;
+  for (int page = 0; page < 100; ++page) {
+    SeriesResult p = Read("r", req);
+    for (size_t i = 0; i < p.points.size(); ++i) {
+      int64_t step = p.points.steps[i] / model::kStepScale;
+      got_steps.push_back(step);
+      EXPECT_EQ(p.points.floats[i], want[step]) << step;
+    }
+    if (!p.next_after_step) break;
+    req.after_step = p.next_after_step;
+  }
+  ASSERT_EQ(got_steps.size(), want.size());
+  for (size_t i = 0; i < got_steps.size(); ++i) ASSERT_EQ(got_steps[i], static_cast<int64_t>(i));
+}
+
 TEST_F(TrackerTest, RunsQueryFiltersSortsAndPages) {
   for (int i = 0; i < 30; ++i) {
     std::string id = "run-" + std::to_string(i);

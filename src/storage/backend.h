@@ -63,6 +63,14 @@ struct ChunkRow {
   std::shared_ptr<const chunkenc::ChunkIndex> parsed;
 };
 
+// A chunk without its index and payload: compaction planning, and choosing
+// how far a page of raw points must read.
+struct ChunkMeta {
+  int64_t id = 0;
+  int level = 0;
+  int64_t first = 0, last = 0, count = 0;  // steps; points stored (overwritten ones included)
+};
+
 // Chooses the blocks of a chunk whose payloads a sparse read must fetch.
 using BlockChooser = std::function<std::vector<size_t>(const chunkenc::ChunkIndex&)>;
 
@@ -196,6 +204,10 @@ class Backend {
   // Chunks of one series whose step range intersects [lo, hi], ordered by
   // (first_step, id).
   virtual Result<std::vector<ChunkRow>> ReadChunks(int64_t attr_id, int64_t lo, int64_t hi) = 0;
+  // The first `limit` of those, without index or payload: a page of raw
+  // points reads only as far as it needs.
+  virtual Result<std::vector<ChunkMeta>> ListChunks(int64_t attr_id, int64_t lo, int64_t hi,
+                                                    size_t limit) = 0;
 
   // Exact number of points of a series: overwritten steps count once even
   // before compaction has merged their chunks.

@@ -25,11 +25,6 @@ namespace sextant::storage {
 inline constexpr int kMinUnsealedChunks = 16;
 inline constexpr auto kIdleBeforeCompaction = std::chrono::seconds(1);
 
-struct ChunkMeta {
-  int64_t id = 0;
-  int level = 0;
-  int64_t first = 0, last = 0, count = 0;
-};
 
 // The merge of one group of consecutive chunks into sealed (level-1) chunks.
 struct CompactionGroup {

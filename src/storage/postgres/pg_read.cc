@@ -136,6 +136,19 @@ Result<std::vector<ChunkRow>> PgBackend::ReadChunks(int64_t attr_id, int64_t lo,
   return ReadChunksOn(**r, attr_id, lo, hi);
 }
 
+Result<std::vector<ChunkMeta>> PgBackend::ListChunks(int64_t attr_id, int64_t lo, int64_t hi,
+                                                     size_t limit) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  ASSIGN_OR_RETURN(Rows rows, (*r)->Query(
+      std::string("SELECT id, level, first_step, last_step, count ") + kChunksInRange + " LIMIT $4",
+      Params().Add(attr_id).Add(hi).Add(lo).Add(static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)))));
+  std::vector<ChunkMeta> out;
+  for (int i = 0; i < rows.size(); ++i)
+    out.push_back({rows.Int(i, 0), static_cast<int>(rows.Int(i, 1)), rows.Int(i, 2), rows.Int(i, 3),
+                   rows.Int(i, 4)});
+  return out;
+}
+
 Result<int64_t> PgBackend::CountPoints(int64_t attr_id) {
   ASSIGN_OR_RETURN(auto snap, Snapshot::Begin(this));
   Conn& c = snap->conn();

@@ -147,6 +147,27 @@ Result<std::vector<ChunkRow>> SqliteBackend::ReadChunks(int64_t attr_id, int64_t
   return ReadChunksOn(**r, attr_id, lo, hi);
 }
 
+Result<std::vector<ChunkMeta>> SqliteBackend::ListChunks(int64_t attr_id, int64_t lo, int64_t hi,
+                                                         size_t limit) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
+      "SELECT id, level, first_step, last_step, count FROM chunks "
+      "WHERE attr_id = ? AND first_step <= ? AND last_step >= ? ORDER BY first_step, id LIMIT ?"));
+  s->Bind(1, attr_id).Bind(2, hi).Bind(3, lo).Bind(4, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  std::vector<ChunkMeta> out;
+  for (;;) {
+    auto row = s->Step();
+    if (!row.ok()) {
+      s->Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    out.push_back({s->Int(0), static_cast<int>(s->Int(1)), s->Int(2), s->Int(3), s->Int(4)});
+  }
+  s->Reset();
+  return out;
+}
+
 Result<FileRef> SqliteBackend::GetFile(int64_t run_id, const std::string& path,
                                        std::optional<int64_t> step) {
   ASSIGN_OR_RETURN(auto r, AcquireReader());
