@@ -105,6 +105,9 @@ SEXTANT_TEST_STORE="$SEXTANT_TEST_POSTGRES" SEXTANT_TEST_FILES="$SEXTANT_TEST_S3
 echo "   the Python SDK tests with runs in PostgreSQL and files in the bucket"
 SEXTANT_TEST_STORE="$SEXTANT_TEST_POSTGRES" SEXTANT_TEST_FILES="$SEXTANT_TEST_S3" SEXTANT_BIN="$PWD/build/src/sextant" \
   .venv/bin/python -m pytest clients/python/tests -q -p no:cacheprovider
+echo "   the Neptune compatibility tests with runs, accounts and upload records in PostgreSQL"
+SEXTANT_TEST_STORE="$SEXTANT_TEST_POSTGRES" SEXTANT_BIN="$PWD/build/src/sextant" \
+  tests/neptune/run.sh -q -p no:cacheprovider
 scripts/postgres.sh stop "$pg_dir"
 scripts/minio.sh stop "$minio_dir"
 

@@ -29,7 +29,6 @@ Server::Server(core::Tracker* tracker, ServerOptions options, auth::Accounts* ac
                               options_.mlflow_workspace});
   neptune_ = neptune::Register(*router_, tracker,
                                {options_.max_body_bytes, options_.max_file_bytes,
-                                tracker->data_dir(),
                                 options_.external_url, !options_.tls_cert_file.empty(), access_tokens});
   RegisterWebUi(*router_, options_.web_dir);
   http::ServerOptions h;

@@ -36,6 +36,9 @@ Result<std::unique_ptr<Tracker>> Tracker::Open(const TrackerOptions& options) {
     if (!files.ok()) return files.status().WithContext("opening the file store");
     t->blobs_ = std::move(files).value();
   }
+  ASSIGN_OR_RETURN(t->uploads_, storage::OpenUploadRecords(
+                                    options.store,
+                                    (std::filesystem::path(options.data_dir) / "neptune-uploads").string()));
   t->catalog_ = std::make_unique<Catalog>(t->backend_.get(), options.stale_after_us);
   // Other replicas' writes (the change feed): catalogue and live events.
   t->backend_->Follow([p = t.get()](const std::vector<storage::Change>& changes) {

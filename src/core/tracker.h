@@ -27,6 +27,7 @@
 #include "storage/backend.h"
 #include "storage/blobs/blob_store.h"
 #include "storage/series_merge.h"
+#include "storage/upload_records.h"
 
 namespace sextant::core {
 
@@ -192,6 +193,9 @@ class Tracker {
 
   const model::Limits& limits() const { return options_.limits; }
   const std::string& data_dir() const { return options_.data_dir; }
+  // Files uploaded by a storage path a client chose, and the attributes
+  // waiting for them (the Neptune front end's signed URLs).
+  storage::UploadRecords& upload_records() { return *uploads_; }
   EventHub& events() { return events_; }
 
  private:
@@ -218,6 +222,7 @@ class Tracker {
   TrackerOptions options_;
   std::unique_ptr<storage::Backend> backend_;
   std::unique_ptr<blobs::BlobStore> blobs_;
+  std::unique_ptr<storage::UploadRecords> uploads_;
   std::unique_ptr<Catalog> catalog_;
   AggregateCache aggregates_;
   std::set<int64_t> warned_purge_;  // runs the trash sweep could not purge (only its thread)

@@ -107,6 +107,56 @@ TEST_P(BackendTest, RandomOverwritesMatchReference) {
 
 // Counting must see one snapshot: a compaction committed between listing the
 // chunks and merging an overlapping group once made that group count zero.
+// ListChunks: the chunks that intersect a step range, by first step, at
+// most `limit`, with the counts ReadChunks gives, and no payload.
+TEST_P(BackendTest, ListChunksIsReadChunksWithoutPayloadsAndBounded) {
+  RunInfo run = NewRun("r");
+  for (int b = 0; b < 10; ++b) {  // chunks [0,9], [10,19], … [90,99]
+    model::SeriesWrite s;
+    s.path = "loss";
+    for (int i = b * 10; i < (b + 1) * 10; ++i) {
+      s.steps.push_back(int64_t{i} * model::kStepScale);
+      s.ts.push_back(1000 + i);
+      s.floats.push_back(i);
+    }
+    ASSERT_TRUE(LogPoints(run, std::move(s)).ok());
+  }
+  model::SeriesWrite over;  // overlaps the 3rd and 4th chunks
+  over.path = "loss";
+  for (int i = 25; i < 35; ++i) {
+    over.steps.push_back(int64_t{i} * model::kStepScale);
+    over.ts.push_back(2000 + i);
+    over.floats.push_back(-i);
+  }
+  ASSERT_TRUE(LogPoints(run, std::move(over)).ok());
+  auto attr = backend_->FindAttribute(run.id, "loss");
+  ASSERT_TRUE(attr.ok() && attr.value());
+  const int64_t id = attr.value()->id, k = model::kStepScale;
+
+  auto all = backend_->ListChunks(id, INT64_MIN, INT64_MAX, 1000);
+  auto rows = backend_->ReadChunks(id, INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(all.ok() && rows.ok());
+  ASSERT_EQ(all->size(), 11u);
+  ASSERT_EQ(all->size(), rows->size());
+  for (size_t i = 0; i < all->size(); ++i) {
+    EXPECT_EQ((*all)[i].id, (*rows)[i].id);
+    EXPECT_EQ((*all)[i].first, (*rows)[i].first_step);
+    EXPECT_EQ((*all)[i].last, (*rows)[i].last_step);
+    EXPECT_EQ((*all)[i].count, (*rows)[i].count);
+  }
+  // A range in the middle, the overlapping chunk in first-step order.
+  auto mid = backend_->ListChunks(id, 19 * k, 30 * k, 1000);
+  ASSERT_TRUE(mid.ok());
+  std::vector<int64_t> firsts;
+  for (const auto& m : *mid) firsts.push_back(m.first / k);
+  EXPECT_EQ(firsts, (std::vector<int64_t>{10, 20, 25, 30}));
+  auto two = backend_->ListChunks(id, 19 * k, 30 * k, 2);
+  ASSERT_TRUE(two.ok());
+  ASSERT_EQ(two->size(), 2u);
+  EXPECT_EQ((*two)[1].first, 20 * k);
+  EXPECT_TRUE(backend_->ListChunks(id, 100 * k, INT64_MAX, 10)->empty());
+}
+
 TEST_P(BackendTest, CountPointsIsExactWhileCompacting) {
   for (int round = 0; round < 8 && !HasFailure(); ++round) CountWhileCompacting(round);
 }

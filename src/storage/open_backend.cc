@@ -36,6 +36,14 @@ Result<std::unique_ptr<AccessStore>> OpenAccessStore(const std::string& url,
   return s;
 }
 
+Result<std::unique_ptr<UploadRecords>> OpenUploadRecords(const std::string& url,
+                                                         const std::string& disk_dir) {
+  if (!IsPostgresUrl(url)) return OpenDiskUploadRecords(disk_dir);
+  auto u = OpenPostgresUploadRecords(url);
+  if (!u.ok()) return u.status().WithContext("opening the upload records in " + RedactStoreUrl(url));
+  return u;
+}
+
 Result<std::unique_ptr<Backend>> OpenBackend(const StoreOptions& options) {
   const std::string& url = options.url;
   if (url.empty() || StartsWith(url, "sqlite://") || url.find("://") == std::string::npos) {

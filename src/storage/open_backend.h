@@ -11,6 +11,7 @@
 #include "common/status.h"
 #include "storage/access.h"
 #include "storage/backend.h"
+#include "storage/upload_records.h"
 
 namespace sextant::storage {
 
@@ -28,6 +29,11 @@ Result<std::unique_ptr<Backend>> OpenBackend(const StoreOptions& options);
 // schema as the runs, so that every replica shares accounts and sessions.
 Result<std::unique_ptr<AccessStore>> OpenAccessStore(const std::string& url,
                                                      const std::string& sqlite_path);
+
+// Upload records beside the runs: with SQLite files under `disk_dir`; with
+// PostgreSQL tables in the runs' schema, shared by every replica.
+Result<std::unique_ptr<UploadRecords>> OpenUploadRecords(const std::string& url,
+                                                         const std::string& disk_dir);
 
 // Whether `url` names a PostgreSQL store (shared by replicas).
 bool IsPostgresUrl(const std::string& url);

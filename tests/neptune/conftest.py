@@ -113,9 +113,15 @@ class Server:
         self.viewer_token = ""       # Neptune token of a viewer of PROJECT
         self.outsider_token = ""     # Neptune token of a user without a role on PROJECT
         self.setup_errors: dict[str, str] = {}
+        # SEXTANT_TEST_STORE (postgresql://…): runs, accounts and upload
+        # records in a schema of their own there.
+        store = os.environ.get("SEXTANT_TEST_STORE", "")
+        sep = "&" if "?" in store else "?"
+        self.store_args = ["--store", f"{store}{sep}options=-csearch_path%3Dnep_{os.urandom(6).hex()}"] \
+            if store else []
 
     def cli(self, *args: str, stdin: Optional[str] = None) -> str:
-        p = subprocess.run([SEXTANT_BIN, *args, "--data", str(self.data)], input=stdin,
+        p = subprocess.run([SEXTANT_BIN, *args, "--data", str(self.data), *self.store_args], input=stdin,
                            capture_output=True, text=True, timeout=60)
         if p.returncode != 0:
             raise RuntimeError(f"`sextant {' '.join(args)}` failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
@@ -160,7 +166,8 @@ class Server:
     def start(self) -> None:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [SEXTANT_BIN, "serve", "--data", str(self.data), "--host", HOST, "--port", str(self.port)],
+            [SEXTANT_BIN, "serve", "--data", str(self.data), "--host", HOST, "--port", str(self.port),
+             *self.store_args],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=self.workdir,
             start_new_session=True)
         log.close()

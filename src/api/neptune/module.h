@@ -19,7 +19,6 @@ namespace sextant::api::neptune {
 struct Options {
   uint64_t max_body_bytes;
   uint64_t max_file_bytes;
-  std::string data_dir;      // upload records (uploads.h)
   std::string external_url;  // the URL clients reach; empty: from each request's Host
   bool tls = false;          // the server itself speaks TLS
   // Signs access tokens; null: the token exchange answers 503.

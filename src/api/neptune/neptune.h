@@ -14,19 +14,19 @@ namespace sextant::api::neptune {
 class Neptune {
  public:
   Neptune(core::Tracker* tracker, Options options)
-      : tracker_(tracker), options_(std::move(options)), uploads_(options_.data_dir),
-        applier_(tracker, &uploads_) {}
+      : tracker_(tracker), options_(std::move(options)), uploads_(&tracker->upload_records()),
+        applier_(tracker, uploads_) {}
 
   core::Tracker* tracker() { return tracker_; }
   const Options& options() const { return options_; }
-  Uploads& uploads() { return uploads_; }
+  Uploads& uploads() { return *uploads_; }
   Applier& applier() { return applier_; }
   RecentMessages& messages() { return messages_; }
 
  private:
   core::Tracker* tracker_;
   Options options_;
-  Uploads uploads_;
+  Uploads* uploads_;  // the tracker's
   Applier applier_;
   RecentMessages messages_;
 };

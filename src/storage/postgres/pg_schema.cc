@@ -167,6 +167,28 @@ CREATE TABLE access_version (
 );
 INSERT INTO access_version (one, n) VALUES (true, 0);
 )sql",
+    // 3: upload records of files uploaded by storage path (Neptune's signed
+    // URLs) and the attachments waiting for them (storage/upload_records.h),
+    // so that an upload and its reference may reach different replicas.
+    R"sql(
+CREATE TABLE uploads (
+  project BYTEA NOT NULL,
+  path BYTEA NOT NULL,
+  digest BYTEA NOT NULL,
+  size BIGINT NOT NULL,
+  filename BYTEA NOT NULL,
+  PRIMARY KEY (project, path)
+);
+CREATE TABLE upload_waiters (
+  id BIGSERIAL PRIMARY KEY,
+  project BYTEA NOT NULL,
+  path BYTEA NOT NULL,
+  run_id BYTEA NOT NULL,
+  attribute BYTEA NOT NULL,
+  step BIGINT
+);
+CREATE INDEX upload_waiters_by_path ON upload_waiters (project, path);
+)sql",
 };
 
 // The first entry of a search_path setting, as PostgreSQL resolves it: a
