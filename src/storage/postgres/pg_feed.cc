@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <chrono>
 #include <charconv>
 #include <cstdio>
 
@@ -12,9 +13,28 @@ namespace {
 // How long an announcement may wait to share a NOTIFY statement, and how
 // often the loop looks at the queue and the stop flag.
 constexpr int kTickMs = 20;
-// NOTIFY payloads must stay under 8000 bytes; a longer event is sent without
-// its text (followers still reload the run).
+// A change's payload stays small: a longer event is sent without its text
+// (followers still reload the run).
 constexpr size_t kMaxPayload = 7900;
+// Followers read the log at least this often, notified or not.
+constexpr int64_t kPollMs = 1000;
+// A sequence number is given when a change is appended, which may commit
+// after a later one: changes are kept in `seen_` this long before the
+// watermark passes them (each append is one short statement).
+constexpr int64_t kGraceMs = 10'000;
+// How long the log keeps changes, and how often a replica prunes it.
+constexpr int64_t kKeepUs = 10LL * 60 * 1'000'000;
+constexpr int64_t kPruneMs = 60'000;
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+int64_t WallUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 }  // namespace
 
@@ -73,33 +93,56 @@ bool ChangeFeed::Decode(std::string_view payload, uint64_t* origin, Change* c) {
 Status ChangeFeed::Listen(Conn& c) { return c.Exec("LISTEN " + QuoteIdent(channel_)); }
 
 Status ChangeFeed::Send(Conn& c, std::vector<std::string> payloads) {
-  return c.Query("SELECT pg_notify(convert_from($1, 'UTF8'), convert_from(p, 'UTF8')) "
-                 "FROM unnest($2::bytea[]) WITH ORDINALITY AS u(p, n) ORDER BY n",
-                 Params().Add(channel_).AddArray(payloads))
+  // One statement: the changes in order, then one notification saying
+  // there are new ones.
+  return c.Query("WITH added AS (INSERT INTO changes (at_us, payload) SELECT $3, p "
+                 "FROM unnest($2::bytea[]) WITH ORDINALITY AS u(p, n) ORDER BY n RETURNING seq) "
+                 "SELECT pg_notify(convert_from($1, 'UTF8'), max(seq)::text) FROM added",
+                 Params().Add(channel_).AddArray(payloads).Add(WallUs()))
       .status();
 }
 
-void ChangeFeed::Receive(Conn& c) {
+Status ChangeFeed::Poll(Conn& c) {
+  if (watermark_ < 0) {
+    // The first connection: what came before is in the store already.
+    ASSIGN_OR_RETURN(Rows r, c.Query("SELECT coalesce(max(seq), 0) FROM changes"));
+    watermark_ = r.Int(0, 0);
+    return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(Rows rows, c.Query("SELECT seq, payload FROM changes WHERE seq > $1 "
+                                      "ORDER BY seq LIMIT 10000",
+                                      Params().Add(watermark_)));
+  const int64_t now = SteadyMs();
   std::vector<Change> got;
-  while (PGnotify* n = PQnotifies(c.raw())) {
+  for (int i = 0; i < rows.size(); ++i) {
+    int64_t seq = rows.Int(i, 0);
+    if (!seen_.emplace(seq, now).second) continue;
     uint64_t origin = 0;
     Change change;
-    if (Decode(n->extra ? n->extra : "", &origin, &change) && origin != origin_)
-      got.push_back(std::move(change));
-    PQfreemem(n);
+    if (Decode(rows.Bytes(i, 1), &origin, &change) && origin != origin_) got.push_back(std::move(change));
   }
-  if (got.empty()) return;
+  while (!seen_.empty() && seen_.begin()->second <= now - kGraceMs) {
+    watermark_ = std::max(watermark_, seen_.begin()->first);
+    seen_.erase(seen_.begin());
+  }
+  if (got.empty()) return Status::Ok();
   ChangeHandler handler;
   {
     std::lock_guard<std::mutex> l(mu_);
     handler = handler_;
   }
   if (handler) handler(got);
+  return Status::Ok();
+}
+
+Status ChangeFeed::Prune(Conn& c) {
+  return c.Query("DELETE FROM changes WHERE at_us < $1", Params().Add(WallUs() - kKeepUs)).status();
 }
 
 void ChangeFeed::Loop() {
   std::unique_ptr<Conn> conn;
   bool warned = false;
+  int64_t last_poll = 0, last_prune = SteadyMs();
   while (!stop_) {
     if (!conn) {
       auto c = connect_();
@@ -123,7 +166,7 @@ void ChangeFeed::Loop() {
       }
     }
     if (!batch.empty() && !Send(*conn, std::move(batch)).ok()) {
-      conn.reset();  // best effort: a lost announcement is caught up at the next change
+      conn.reset();  // the announcements are lost; followers catch up at the run's next change
       continue;
     }
     pollfd pfd{PQsocket(conn->raw()), POLLIN, 0};
@@ -132,7 +175,23 @@ void ChangeFeed::Loop() {
       conn.reset();
       continue;
     }
-    Receive(*conn);
+    bool notified = false;
+    while (PGnotify* n = PQnotifies(conn->raw())) {
+      notified = true;
+      PQfreemem(n);
+    }
+    int64_t now = SteadyMs();
+    if (notified || watermark_ < 0 || now - last_poll >= kPollMs) {
+      last_poll = now;
+      if (!Poll(*conn).ok()) {
+        conn.reset();
+        continue;
+      }
+    }
+    if (now - last_prune >= kPruneMs) {
+      last_prune = now;
+      (void)Prune(*conn);  // any replica may; a failure waits for the next turn
+    }
   }
 }
 

@@ -1,7 +1,11 @@
-// The change feed between replicas on one PostgreSQL database: LISTEN /
-// NOTIFY on a channel named after the schema. Announced changes are queued
-// and sent every few milliseconds in one statement; notifications from other
-// processes are handed to the follower in batches. One thread, one
+// The change feed between replicas on one PostgreSQL database. Announced
+// changes are queued and appended every few milliseconds, in one statement,
+// to the `changes` table (a sequence), which also NOTIFYs a channel named
+// after the schema. Followers read the table past the last sequence number
+// they handled when notified, and at least once a second anyway, so a
+// replica that missed notifications (a lost connection) catches up with
+// everything still kept (10 minutes). Delivery is at least once per change
+// and idempotent for the catalogue (it reloads the run). One thread, one
 // connection of its own; it reconnects after a lost connection.
 #pragma once
 
@@ -9,6 +13,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,7 +45,10 @@ class ChangeFeed {
   void Loop();
   Status Listen(Conn& c);
   Status Send(Conn& c, std::vector<std::string> payloads);
-  void Receive(Conn& c);
+  // Reads the changes past the watermark and hands other processes' to the
+  // follower.
+  Status Poll(Conn& c);
+  Status Prune(Conn& c);
 
   const Connect connect_;
   const std::string channel_;
@@ -50,6 +58,11 @@ class ChangeFeed {
   ChangeHandler handler_;             // GUARDED_BY(mu_)
   std::atomic<bool> stop_{false};
   std::thread thread_;
+  // Loop thread only. Every change up to the watermark was handled; those
+  // above it that were handled are in `seen_` (with when), until they are
+  // old enough that no earlier sequence number can still commit.
+  int64_t watermark_ = -1;
+  std::map<int64_t, int64_t> seen_;  // seq -> steady ms
 };
 
 }  // namespace sextant::storage::postgres

@@ -189,6 +189,17 @@ CREATE TABLE upload_waiters (
 );
 CREATE INDEX upload_waiters_by_path ON upload_waiters (project, path);
 )sql",
+    // 4: the change feed's log (pg_feed.h): what each replica announced, in
+    // sequence, so that a replica that missed a notification (a lost
+    // connection, a restart of PostgreSQL) catches up. Kept for minutes.
+    R"sql(
+CREATE TABLE changes (
+  seq BIGSERIAL PRIMARY KEY,
+  at_us BIGINT NOT NULL,
+  payload BYTEA NOT NULL
+);
+CREATE INDEX changes_by_time ON changes (at_us);
+)sql",
 };
 
 // The first entry of a search_path setting, as PostgreSQL resolves it: a
