@@ -6,7 +6,8 @@
 // backend copies to any other (SQLite ↔ PostgreSQL).
 //
 // Not copied: the blobs (files stay in their file store; point the new
-// server's --files at the same one) and the data folder's access store.
+// server's --files at the same one). The accounts are copied by
+// copy_access.h.
 // Times that the backends stamp on writes (a run's last update, when a
 // config was last set) become the time of the copy.
 #pragma once

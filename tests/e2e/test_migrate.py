@@ -107,6 +107,56 @@ def test_migrate_round_trip(tmp_path):
         assert after == before, f"{src} -> {dst} changed what the API reads"
 
 
+def test_migrate_carries_accounts(tmp_path):
+    """Users, tokens (with their limits and revocations), roles and the audit
+    log come along: the same tokens work on the new store, the revoked one
+    stays refused."""
+    src_data = tmp_path / "src"
+    a = Server(src_data, tmp_path / "a.log", ["--store", f"sqlite://{src_data}/sextant.db"])
+    a.data_dir.mkdir(parents=True)
+    owner = cli(src_data, "admin", "init").stdout.strip().splitlines()[-1]
+    cli(src_data, "user", "add", "ci", "--service")
+    cli(src_data, "member", "add", "ci", "mig/alpha", "viewer")
+    ci = cli(src_data, "token", "create", "--user", "ci", "--project", "mig/alpha").stdout.strip().splitlines()[-1]
+    gone = cli(src_data, "token", "create", "--user", "ci", "--name", "old").stdout.strip().splitlines()[-1]
+    old_id = [line.split()[0] for line in cli(src_data, "token", "list").stdout.splitlines() if " old " in line][0]
+    cli(src_data, "token", "revoke", old_id)
+    a.start()
+    try:
+        a.client.as_token(owner).create_run("mig/alpha", "r1")
+    finally:
+        a.stop()
+
+    dst = pg_url("migacc_" + os.urandom(4).hex()) if PG else f"sqlite://{tmp_path}/dst/sextant.db"
+    r = migrate(f"sqlite://{src_data}/sextant.db", dst, "--to-data", str(tmp_path / "dst"))
+    assert r.returncode == 0, r.stderr
+    # tokens: the owner's, the service account's first, "ci" and "old"
+    assert "accounts: 2 users and service accounts, 4 tokens, 1 roles" in r.stdout, r.stdout
+    again = migrate(f"sqlite://{src_data}/sextant.db", dst, "--to-data", str(tmp_path / "dst"))
+    assert again.returncode == 0 and "accounts: 0 users and service accounts, 0 tokens" in again.stdout, again.stdout
+
+    b = Server(tmp_path / "dst", tmp_path / "b.log", ["--store", dst])
+    b.files_args = a.files_args
+    b.start()
+    try:
+        assert b.client.as_token(owner).get("/projects/mig/alpha/runs/r1").status == 200
+        assert b.client.as_token(ci).get("/projects/mig/alpha/runs/r1").status == 200  # viewer there
+        r = b.client.as_token(ci).post("/projects/mig/alpha/runs", {"run_id": "r2"})
+        assert r.status == 403, r  # a viewer still
+        assert b.client.as_token(gone).get("/projects/mig/alpha/runs/r1").status == 401
+        assert b.client.get("/projects/mig/alpha/runs/r1").status == 401
+    finally:
+        b.stop()
+    audit = cli(tmp_path / "dst", "audit", "--action", "token.revoke", *(["--store", dst])).stdout
+    assert "old" in audit or old_id in audit, audit
+
+
+def cli(data, *args: str) -> subprocess.CompletedProcess:
+    p = subprocess.run([BIN, *args, "--data", str(data)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, f"sextant {' '.join(args)}: {p.stderr}"
+    return p
+
+
 def test_migrate_refuses_bad_arguments(tmp_path):
     r = migrate(f"sqlite://{tmp_path}/missing.db", f"sqlite://{tmp_path}/x.db")
     assert r.returncode == 2 and "does not exist" in r.stderr, r.stderr
