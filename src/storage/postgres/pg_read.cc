@@ -1,6 +1,7 @@
 // The read path: attributes, chunks and file references. Reads that must see
 // one state (a project's runs and attributes, a chunk list and the payloads
 // it names) run in a REPEATABLE READ snapshot.
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -164,36 +165,64 @@ Result<std::vector<ChunkRow>> PgBackend::ReadChunksSparse(int64_t attr_id, int64
                                           kChunksInRange,
                                       Params().Add(attr_id).Add(hi).Add(lo)));
   std::vector<ChunkRow> out;
-  std::vector<int64_t> wanted;
-  std::vector<std::vector<size_t>> blocks;
+  // The byte ranges to fetch: the chosen blocks of each chunk, adjacent
+  // ones joined.
+  std::vector<int64_t> range_chunk, range_offset, range_size;
+  std::vector<size_t> range_row;  // index into `out`
   for (int i = 0; i < rows.size(); ++i) {
     ChunkRow ch = ReadChunkMeta(rows, i);
     auto parsed = chunkenc::ChunkIndex::Parse(ch.index);
     if (!parsed.ok()) return parsed.status().WithContext("chunk " + std::to_string(ch.id));
     ch.parsed = std::make_shared<chunkenc::ChunkIndex>(std::move(parsed).value());
-    blocks.push_back(choose(*ch.parsed));
-    if (!blocks.back().empty()) wanted.push_back(ch.id);
+    std::vector<size_t> chosen = choose(*ch.parsed);
+    std::sort(chosen.begin(), chosen.end());
+    uint64_t chosen_bytes = 0;
+    for (size_t b : chosen) chosen_bytes += ch.parsed->blocks().at(b).size;
+    if (chosen_bytes * 2 >= ch.parsed->data_size() && !chosen.empty()) {
+      // Most of the chunk: one range, the whole payload, is cheaper than
+      // many small ones.
+      range_chunk.push_back(ch.id);
+      range_offset.push_back(0);
+      range_size.push_back(static_cast<int64_t>(ch.parsed->data_size()));
+      range_row.push_back(out.size());
+      chosen.clear();
+      ch.data.assign(ch.parsed->data_size(), '\0');
+    }
+    for (size_t b : chosen) {
+      const auto& bs = ch.parsed->blocks().at(b);
+      if (!range_row.empty() && range_row.back() == out.size() &&
+          range_offset.back() + range_size.back() == static_cast<int64_t>(bs.offset)) {
+        range_size.back() += bs.size;
+        continue;
+      }
+      range_chunk.push_back(ch.id);
+      range_offset.push_back(static_cast<int64_t>(bs.offset));
+      range_size.push_back(static_cast<int64_t>(bs.size));
+      range_row.push_back(out.size());
+    }
+    if (!chosen.empty()) ch.data.assign(ch.parsed->data_size(), '\0');
     out.push_back(std::move(ch));
   }
-  if (wanted.empty()) return out;
-  // One more round trip for every payload needed, whatever the chunk count.
-  ASSIGN_OR_RETURN(Rows data, c.Query("SELECT id, data FROM chunks WHERE id = ANY($1)",
-                                      Params().AddArray(wanted)));
-  std::unordered_map<int64_t, int> row_of;
-  for (int i = 0; i < data.size(); ++i) row_of[data.Int(i, 0)] = i;
-  for (size_t k = 0; k < out.size(); ++k) {
-    if (blocks[k].empty()) continue;
-    auto it = row_of.find(out[k].id);
-    if (it == row_of.end()) return Status::Unavailable("chunk vanished during a read; retry");
-    std::string_view payload = data.Bytes(it->second, 1);
+  if (range_row.empty()) return out;
+  // One more round trip for every byte range needed, whatever the chunk
+  // count. Payloads are stored EXTERNAL (uncompressed), so PostgreSQL reads
+  // only the TOAST slices a substring covers, not whole chunks.
+  ASSIGN_OR_RETURN(Rows data, c.Query(
+      "SELECT u.k, substring(c.data FROM (u.off + 1)::int FOR u.len::int) "
+      "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS u(id, off, len, k) "
+      "JOIN chunks c ON c.id = u.id ORDER BY u.k",
+      Params().AddArray(range_chunk).AddArray(range_offset).AddArray(range_size)));
+  if (data.size() != static_cast<int>(range_row.size()))
+    return Status::Unavailable("chunk vanished during a read; retry");
+  for (int i = 0; i < data.size(); ++i) {
+    size_t r = static_cast<size_t>(data.Int(i, 0) - 1);
+    std::string_view bytes = data.Bytes(i, 1);
+    ChunkRow& ch = out[range_row[r]];
+    if (bytes.size() != static_cast<size_t>(range_size[r]) ||
+        range_offset[r] + range_size[r] > static_cast<int64_t>(ch.data.size()))
+      return Status::DataLoss("chunk " + std::to_string(ch.id) + " is shorter than its index");
     // Only the chosen blocks' bytes are kept, at their offsets (ChunkRow).
-    out[k].data.assign(out[k].parsed->data_size(), '\0');
-    for (size_t b : blocks[k]) {
-      const auto& bs = out[k].parsed->blocks().at(b);
-      if (bs.offset + bs.size > payload.size())
-        return Status::DataLoss("chunk " + std::to_string(out[k].id) + " is shorter than its index");
-      std::memcpy(out[k].data.data() + bs.offset, payload.data() + bs.offset, bs.size);
-    }
+    std::memcpy(ch.data.data() + range_offset[r], bytes.data(), bytes.size());
   }
   return out;
 }
