@@ -156,15 +156,15 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
   fresh.run_id = std::move(out->run_id);
   *out = std::move(fresh);
   // Lineage from the root ancestor to `run`: each ancestor contributes its
-  // points up to the step its child was forked at.
-  std::vector<storage::RunInfo> chain{run};
-  while (req.lineage && chain.back().fork_parent_id) {
-    if (chain.size() > 1000) return Status::Internal("fork lineage deeper than 1000 runs");
-    ASSIGN_OR_RETURN(auto parent, backend_->GetRunById(*chain.back().fork_parent_id));
-    chain.push_back(std::move(parent));
-  }
-  std::reverse(chain.begin(), chain.end());
+  // points up to the step its child was forked at. One call for the runs,
+  // their attributes at the path and the series' extents (one round trip
+  // on PostgreSQL, however deep the lineage).
+  ASSIGN_OR_RETURN(std::vector<storage::LineageEntry> lineage,
+                   backend_->SeriesLineage(run, req.path, req.lineage));
+  std::vector<storage::RunInfo> chain;
+  for (const auto& e : lineage) chain.push_back(e.run);
   std::vector<Segment> segments;
+  std::vector<size_t> entry_of;  // segment -> lineage entry
   for (size_t k = 0; k < chain.size(); ++k) {
     int64_t lo = (k == 0 || !chain[k].fork_step) ? INT64_MIN : *chain[k].fork_step + 1;
     int64_t hi = k + 1 < chain.size() ? *chain[k + 1].fork_step : INT64_MAX;
@@ -175,13 +175,16 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
       if (*req.after_step == INT64_MAX) continue;
       lo = std::max(lo, *req.after_step + 1);
     }
-    if (lo <= hi) segments.push_back({chain[k].id, lo, hi});
+    if (lo <= hi) {
+      segments.push_back({chain[k].id, lo, hi});
+      entry_of.push_back(k);
+    }
   }
 
   // Which attribute each segment reads, and the series' type.
   std::vector<std::optional<storage::AttributeInfo>> attrs;
-  for (const Segment& seg : segments) {
-    ASSIGN_OR_RETURN(auto attr, backend_->FindAttribute(seg.run_id, req.path));
+  for (size_t k = 0; k < segments.size(); ++k) {
+    auto attr = lineage[entry_of[k]].attr;
     if (attr && (!model::IsSeries(attr->type) || (out->type && *out->type != attr->type)))
       attr.reset();  // not a series, or the lineage changed the type
     if (attr) out->type = attr->type;
@@ -210,7 +213,7 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
     } else {
       for (size_t k = 0; k < segments.size(); ++k) {
         if (!attrs[k]) continue;
-        ASSIGN_OR_RETURN(auto extent, backend_->SeriesExtent(attrs[k]->id));
+        const auto& extent = lineage[entry_of[k]].extent;
         if (!extent) continue;
         blo = std::min(blo, std::max(segments[k].lo, extent->first));
         bhi = std::max(bhi, std::min(segments[k].hi, extent->second));

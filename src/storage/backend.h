@@ -63,6 +63,13 @@ struct ChunkRow {
   std::shared_ptr<const chunkenc::ChunkIndex> parsed;
 };
 
+// One run of a series' fork lineage (Backend::SeriesLineage).
+struct LineageEntry {
+  RunInfo run;
+  std::optional<AttributeInfo> attr;  // the run's attribute at the path, if any
+  std::optional<std::pair<int64_t, int64_t>> extent;  // its chunks' first and last step
+};
+
 // A chunk without its index and payload: compaction planning, and choosing
 // how far a page of raw points must read.
 struct ChunkMeta {
@@ -215,6 +222,16 @@ class Backend {
 
   // The smallest first step and greatest last step of a series' chunks.
   virtual Result<std::optional<std::pair<int64_t, int64_t>>> SeriesExtent(int64_t attr_id) = 0;
+
+  // What a series read needs to know about `run`'s fork lineage at `path`,
+  // root first and `run` last (only `run` when !lineage): each run, its
+  // attribute there and that series' extent. Internal when deeper than
+  // kMaxLineageDepth. The default asks GetRunById, FindAttribute and
+  // SeriesExtent for each run; a backend over a network does it in one
+  // round trip (backend.cc).
+  static constexpr int kMaxLineageDepth = 1000;
+  virtual Result<std::vector<LineageEntry>> SeriesLineage(const RunInfo& run, const std::string& path,
+                                                          bool lineage);
 
   // Like ReadChunks, but reads each chunk's payload only for the blocks that
   // `choose` names: a downsampled read needs the summaries of every block

@@ -157,6 +157,65 @@ TEST_P(BackendTest, ListChunksIsReadChunksWithoutPayloadsAndBounded) {
   EXPECT_TRUE(backend_->ListChunks(id, 100 * k, INT64_MAX, 10)->empty());
 }
 
+// SeriesLineage: every run from the root to the run, with its attribute at
+// the path and the series' extent, whichever backend answers.
+TEST_P(BackendTest, SeriesLineageWalksForksRootFirst) {
+  const int64_t k = model::kStepScale;
+  RunInfo root = NewRun("root");
+  auto fork = [&](const std::string& id, const std::string& parent, int64_t step) {
+    model::CreateRunOp op;
+    op.run_id = id;
+    op.name = id;
+    op.fork_run_id = parent;
+    op.fork_step = step * k;
+    auto r = backend_->CreateOrResumeRun({"ws", "p"}, op, 1);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r->first : RunInfo{};
+  };
+  auto points = [&](const RunInfo& run, int64_t from, int64_t to) {
+    model::SeriesWrite s;
+    s.path = "loss";
+    for (int64_t i = from; i <= to; ++i) {
+      s.steps.push_back(i * k);
+      s.ts.push_back(1000 + i);
+      s.floats.push_back(i);
+    }
+    ASSERT_TRUE(LogPoints(run, std::move(s)).ok());
+  };
+  points(root, 0, 20);
+  RunInfo child = fork("child", "root", 10);
+  RunInfo grandchild = fork("grandchild", "child", 15);
+  points(grandchild, 16, 30);
+  model::LogBatch cfg;
+  cfg.configs.push_back({"lr", model::Value::Float(0.1)});
+  ASSERT_TRUE(backend_->Log(child, cfg, {}, 2, nullptr).ok());
+
+  auto all = backend_->SeriesLineage(grandchild, "loss", true);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].run.run_id, "root");
+  EXPECT_EQ((*all)[1].run.run_id, "child");
+  EXPECT_EQ((*all)[2].run.run_id, "grandchild");
+  EXPECT_EQ((*all)[2].run.fork_step, std::optional<int64_t>(15 * k));
+  ASSERT_TRUE((*all)[0].attr);
+  EXPECT_EQ((*all)[0].attr->type, model::AttrType::kFloatSeries);
+  EXPECT_EQ((*all)[0].extent, std::make_optional(std::make_pair(0 * k, 20 * k)));
+  EXPECT_FALSE((*all)[1].attr);
+  EXPECT_EQ((*all)[2].extent, std::make_optional(std::make_pair(16 * k, 30 * k)));
+
+  auto alone = backend_->SeriesLineage(grandchild, "loss", false);
+  ASSERT_TRUE(alone.ok());
+  ASSERT_EQ(alone->size(), 1u);
+  EXPECT_EQ((*alone)[0].run.run_id, "grandchild");
+
+  auto config = backend_->SeriesLineage(grandchild, "lr", true);
+  ASSERT_TRUE(config.ok());
+  ASSERT_TRUE((*config)[1].attr);
+  EXPECT_EQ((*config)[1].attr->type, model::AttrType::kFloat);
+  EXPECT_FALSE((*config)[1].extent);
+  EXPECT_FALSE((*config)[0].attr);
+}
+
 TEST_P(BackendTest, CountPointsIsExactWhileCompacting) {
   for (int round = 0; round < 8 && !HasFailure(); ++round) CountWhileCompacting(round);
 }

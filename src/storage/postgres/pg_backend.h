@@ -78,6 +78,9 @@ class PgBackend : public Backend {
                                             size_t limit) override;
   Result<int64_t> CountPoints(int64_t attr_id) override;
   Result<std::optional<std::pair<int64_t, int64_t>>> SeriesExtent(int64_t attr_id) override;
+  // One round trip for the whole lineage (a recursive query).
+  Result<std::vector<LineageEntry>> SeriesLineage(const RunInfo& run, const std::string& path,
+                                                  bool lineage) override;
   Result<std::vector<ChunkRow>> ReadChunksSparse(int64_t attr_id, int64_t lo, int64_t hi,
                                                  const BlockChooser& choose) override;
   Result<FileRef> GetFile(int64_t run_id, const std::string& path,

@@ -227,6 +227,35 @@ Result<std::vector<ChunkRow>> PgBackend::ReadChunksSparse(int64_t attr_id, int64
   return out;
 }
 
+Result<std::vector<LineageEntry>> PgBackend::SeriesLineage(const RunInfo& run, const std::string& path,
+                                                           bool lineage) {
+  ASSIGN_OR_RETURN(auto r, AcquireReader());
+  // The chain from `run` up (depth 0 is the run), one row per run with its
+  // attribute at the path and that series' extent, root first.
+  ASSIGN_OR_RETURN(Rows rows, (*r)->Query(
+      std::string("WITH RECURSIVE chain(id, depth) AS (SELECT $1::bigint, 0 "
+                  "UNION ALL SELECT r.fork_parent_id, c.depth + 1 FROM chain c JOIN runs r ON r.id = c.id "
+                  "WHERE r.fork_parent_id IS NOT NULL AND $3::bigint = 1 AND c.depth <= $4) "
+                  "SELECT ") + kRunColumns +
+          ", a.id, a.path, a.type, a.num, a.int_value, a.text_value, a.last_step, a.last_ts, "
+          "a.point_count, (SELECT min(first_step) FROM chunks k WHERE k.attr_id = a.id), "
+          "(SELECT max(last_step) FROM chunks k WHERE k.attr_id = a.id), c.depth "
+          "FROM chain c JOIN runs r ON r.id = c.id LEFT JOIN runs p ON p.id = r.fork_parent_id "
+          "LEFT JOIN attributes a ON a.run_id = r.id AND a.path = $2 ORDER BY c.depth DESC",
+      Params().Add(run.id).Add(path).Add(int64_t{lineage ? 1 : 0}).Add(int64_t{kMaxLineageDepth})));
+  if (!rows.size()) return Status::NotFound("run #" + std::to_string(run.id) + " does not exist");
+  if (rows.Int(0, 22) > kMaxLineageDepth)
+    return Status::Internal("fork lineage deeper than " + std::to_string(kMaxLineageDepth) + " runs");
+  std::vector<LineageEntry> out;
+  for (int i = 0; i < rows.size(); ++i) {
+    LineageEntry e{ReadRun(rows, i), std::nullopt, std::nullopt};
+    if (!rows.IsNull(i, 11)) e.attr = ReadAttribute(rows, i, 11);
+    if (!rows.IsNull(i, 20)) e.extent = std::make_pair(rows.Int(i, 20), rows.Int(i, 21));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 Result<std::optional<std::pair<int64_t, int64_t>>> PgBackend::SeriesExtent(int64_t attr_id) {
   ASSIGN_OR_RETURN(auto r, AcquireReader());
   ASSIGN_OR_RETURN(Rows rows, (*r)->Query(
