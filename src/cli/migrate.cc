@@ -30,12 +30,16 @@ constexpr char kUsage[] =
     "start the new server with the same --files (or --data for a files folder).\n"
     "Re-running after an interruption skips the runs already copied.\n";
 
+// The file of a SQLite store URL (sqlite:///path, or a bare path).
+std::string SqlitePath(const std::string& url) {
+  return url.rfind("sqlite://", 0) == 0 ? url.substr(9) : url;
+}
+
 // The access.db that goes with a SQLite store: the data folder's, by
 // default the folder of the .db file.
 std::string AccessDb(const std::string& url, const std::string& data_dir) {
   if (!data_dir.empty()) return (std::filesystem::path(data_dir) / "access.db").string();
-  std::string path = url.rfind("sqlite://", 0) == 0 ? url.substr(9) : url;
-  return (std::filesystem::path(path).parent_path() / "access.db").string();
+  return (std::filesystem::path(SqlitePath(url)).parent_path() / "access.db").string();
 }
 
 }  // namespace
@@ -62,8 +66,7 @@ int Migrate(int argc, char** argv) {
   }
   if (from.empty() || to.empty()) return Fail(std::string("migrate needs --from and --to\n") + kUsage);
   if (from == to) return Fail("migrate: --from and --to name the same store");
-  if (from.rfind("postgres", 0) != 0 && !std::filesystem::exists(
-          from.rfind("sqlite://", 0) == 0 ? from.substr(9) : from))
+  if (!storage::IsPostgresUrl(from) && !std::filesystem::exists(SqlitePath(from)))
     return Fail("migrate: the source " + from + " does not exist");
 
   storage::StoreOptions src_opts;
@@ -72,8 +75,7 @@ int Migrate(int argc, char** argv) {
   if (!src.ok()) return Fail("migrate: opening the source: " + src.status().ToString());
   if (!storage::IsPostgresUrl(to)) {  // a new SQLite file: its folder too
     std::error_code ec;
-    std::filesystem::create_directories(
-        std::filesystem::path(to.rfind("sqlite://", 0) == 0 ? to.substr(9) : to).parent_path(), ec);
+    std::filesystem::create_directories(std::filesystem::path(SqlitePath(to)).parent_path(), ec);
   }
   storage::StoreOptions dst_opts;
   dst_opts.url = to;

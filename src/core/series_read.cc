@@ -161,13 +161,12 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
   // on PostgreSQL, however deep the lineage).
   ASSIGN_OR_RETURN(std::vector<storage::LineageEntry> lineage,
                    backend_->SeriesLineage(run, req.path, req.lineage));
-  std::vector<storage::RunInfo> chain;
-  for (const auto& e : lineage) chain.push_back(e.run);
   std::vector<Segment> segments;
   std::vector<size_t> entry_of;  // segment -> lineage entry
-  for (size_t k = 0; k < chain.size(); ++k) {
-    int64_t lo = (k == 0 || !chain[k].fork_step) ? INT64_MIN : *chain[k].fork_step + 1;
-    int64_t hi = k + 1 < chain.size() ? *chain[k + 1].fork_step : INT64_MAX;
+  for (size_t k = 0; k < lineage.size(); ++k) {
+    const storage::RunInfo& r = lineage[k].run;
+    int64_t lo = (k == 0 || !r.fork_step) ? INT64_MIN : *r.fork_step + 1;
+    int64_t hi = k + 1 < lineage.size() ? *lineage[k + 1].run.fork_step : INT64_MAX;
     if (!req.lineage) lo = INT64_MIN;
     lo = std::max(lo, req.step_lo);
     hi = std::min(hi, req.step_hi);
@@ -176,7 +175,7 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
       lo = std::max(lo, *req.after_step + 1);
     }
     if (lo <= hi) {
-      segments.push_back({chain[k].id, lo, hi});
+      segments.push_back({r.id, lo, hi});
       entry_of.push_back(k);
     }
   }
