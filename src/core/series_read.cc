@@ -204,6 +204,7 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
   // payload of blocks at bucket edges (the rest is read from block summaries).
   bool sparse = req.buckets && out->type == model::AttrType::kFloatSeries && !force_full;
   query::Axis axis = req.time_range ? query::Axis::kTime : query::Axis::kStep;
+  query::Edges edges = req.exact_buckets ? query::Edges::kExact : query::Edges::kBlocks;
   int64_t blo = INT64_MAX, bhi = INT64_MIN;
   if (req.buckets && out->type == model::AttrType::kFloatSeries) {
     if (req.time_range) {
@@ -233,20 +234,7 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
     if (sparse && blo <= bhi) {
       int n = *req.buckets;
       auto choose = [&](const chunkenc::ChunkIndex& idx) {
-        std::vector<size_t> need;
-        const auto& bl = idx.blocks();
-        for (size_t b = 0; b < bl.size(); ++b) {
-          const auto& sm = bl[b];
-          if (sm.last_step < seg.lo || sm.first_step > seg.hi) continue;
-          bool clipped = sm.first_step < seg.lo || sm.last_step > seg.hi;
-          int64_t a = axis == query::Axis::kStep ? sm.first_step : sm.min_ts;
-          int64_t z = axis == query::Axis::kStep ? sm.last_step : sm.max_ts;
-          if (z < blo || a > bhi) continue;
-          if (clipped || a < blo || z > bhi ||
-              query::BucketOf(a, blo, bhi, n) != query::BucketOf(z, blo, bhi, n))
-            need.push_back(b);
-        }
-        return need;
+        return query::BlocksToDecode(idx, axis, edges, blo, bhi, n, seg.lo, seg.hi);
       };
       ASSIGN_OR_RETURN(rows, backend_->ReadChunksSparse(attr->id, seg.lo, seg.hi, choose));
     } else {
@@ -271,7 +259,7 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
           pieces.indexes.push_back(std::move(idx));
           index = &pieces.indexes.back();
         }
-        pieces.list.push_back(Src{index, row.data, seg.lo, seg.hi});
+        pieces.list.push_back(Src{index, row.payload(), seg.lo, seg.hi});
       } else {
         // Overlapping chunks (not yet compacted) are decoded whole and merged.
         ASSIGN_OR_RETURN(auto full, backend_->ReadChunks(attr->id, rows[i].first_step, end));
@@ -308,7 +296,7 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
     }
     if (qp.empty() || blo > bhi) return Status::Ok();
     query::DownsampleStats stats;
-    auto buckets = query::Downsample(qp, axis, blo, bhi, *req.buckets, &stats);
+    auto buckets = query::Downsample(qp, axis, blo, bhi, *req.buckets, &stats, edges);
     // A block the sparse read did not fetch fails its checksum: read whole.
     if (!buckets.ok() && sparse && buckets.status().code() == Code::kDataLoss)
       return ReadOne(run, req, out, /*force_full=*/true);

@@ -54,6 +54,9 @@ struct SeriesRequest {
   int64_t step_lo = INT64_MIN, step_hi = INT64_MAX;  // micro-steps, inclusive
   std::optional<std::pair<int64_t, int64_t>> time_range;  // µs, inclusive
   std::optional<int> buckets;  // 1..model::kMaxSeriesBuckets
+  // Equal-width step buckets instead of edges snapped to stored blocks
+  // (query::Edges); snapped ones read no payload but the range's edges.
+  bool exact_buckets = false;
   size_t limit = model::kDefaultSeriesPointsLimit;  // 1..model::kMaxSeriesPointsLimit
   std::optional<int64_t> after_step;
   bool lineage = true;

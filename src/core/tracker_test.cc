@@ -106,6 +106,47 @@ TEST_F(TrackerTest, ForkedRunReadsAncestorsUpToForkStep) {
   EXPECT_EQ(b.buckets[0].last_value, 2000.0);
 }
 
+TEST_F(TrackerTest, ChartReadDecodesABoundedNumberOfBlocksAsTheSeriesGrows) {
+  // 10x more points, same 2,000 snapped buckets: only the blocks cut by the
+  // requested range (or a fork step) are decoded, whatever the length.
+  Create("short");
+  Create("long");
+  for (auto [id, n] : {std::pair<std::string, int64_t>{"short", 20'000}, {"long", 200'000}}) {
+    for (int64_t s0 = 0; s0 < n; s0 += 10'000) {
+      std::vector<int64_t> steps;
+      std::vector<double> values;
+      for (int64_t s = s0; s < s0 + 10'000; ++s) {
+        steps.push_back(s);
+        values.push_back(std::sin(0.001 * static_cast<double>(s)));
+      }
+      ASSERT_TRUE(Log(id, "loss", steps, values).ok());
+    }
+  }
+  ASSERT_TRUE(tracker_->CompactAll().ok());
+  Create("fork", "long", 150'007);
+  ASSERT_TRUE(Log("fork", "loss", {150'008}, {5.0}).ok());
+  ASSERT_TRUE(tracker_->CompactAll().ok());
+  for (const char* id : {"short", "long", "fork"}) {
+    SCOPED_TRACE(id);
+    SeriesRequest whole;
+    whole.buckets = 2000;
+    SeriesResult all = Read(id, whole);
+    uint64_t total = 0;
+    for (const auto& b : all.buckets) total += b.count;
+    EXPECT_EQ(total, std::string(id) == "short" ? 20'000u : std::string(id) == "long" ? 200'000u : 150'009u);
+    // The whole series: nothing is cut but at a fork step.
+    EXPECT_LE(all.decoded_blocks, std::string(id) == "fork" ? 1u : 0u);
+    SeriesRequest window = whole;
+    window.step_lo = 1'001 * model::kStepScale;
+    window.step_hi = 17'777 * model::kStepScale;
+    SeriesResult part = Read(id, window);
+    EXPECT_LE(part.decoded_blocks, 2u);
+    total = 0;
+    for (const auto& b : part.buckets) total += b.count;
+    EXPECT_EQ(total, 16'777u);
+  }
+}
+
 TEST_F(TrackerTest, DownsampleMatchesBruteForceWithOverwritesAndPartialCompaction) {
   Create("r");
   std::mt19937_64 rng(3);
@@ -132,9 +173,28 @@ TEST_F(TrackerTest, DownsampleMatchesBruteForceWithOverwritesAndPartialCompactio
     for (auto [lo, hi] : {std::pair<int64_t, int64_t>{0, 30000}, {1234, 5678}, {19999, 20001}}) {
       SeriesRequest req;
       req.buckets = n;
+      req.exact_buckets = true;
       req.step_lo = lo * model::kStepScale;
       req.step_hi = hi * model::kStepScale;
       SeriesResult got = Read("r", req);
+      // Snapped edges (the default) see the same points, NaNs and extremes.
+      SeriesRequest snapped_req = req;
+      snapped_req.exact_buckets = false;
+      SeriesResult snapped = Read("r", snapped_req);
+      uint64_t total[2] = {0, 0}, nans[2] = {0, 0};
+      double lows[2] = {INFINITY, INFINITY}, highs[2] = {-INFINITY, -INFINITY};
+      for (int k = 0; k < 2; ++k) {
+        for (const auto& bk : (k == 0 ? got : snapped).buckets) {
+          total[k] += bk.count;
+          nans[k] += bk.nan_count;
+          lows[k] = std::min(lows[k], bk.min);
+          highs[k] = std::max(highs[k], bk.max);
+        }
+      }
+      EXPECT_EQ(total[0], total[1]);
+      EXPECT_EQ(nans[0], nans[1]);
+      EXPECT_EQ(lows[0], lows[1]);
+      EXPECT_EQ(highs[0], highs[1]);
       // Brute force: bucket b holds floor((s - lo) * n / (hi - lo + 1)).
       std::map<int, std::tuple<uint64_t, uint64_t, double, double, double>> want;
       for (auto [s, v] : ref) {

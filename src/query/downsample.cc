@@ -109,6 +109,39 @@ struct Run {
     last_ts = s.last_ts;
   }
 
+  // REQUIRES: the aggregated blocks follow the run's points by step.
+  void AddStats(const chunkenc::ChunkStats& s) {
+    count += s.count;
+    nan_count += s.nan_count;
+    min = std::min(min, s.min);
+    max = std::max(max, s.max);
+    sum += s.sum;
+    min_ts = std::min(min_ts, s.min_ts);
+    max_ts = std::max(max_ts, s.max_ts);
+    last_step = s.last_step;
+    last_value = s.last_value;
+    last_ts = s.last_ts;
+  }
+
+  static Run FromStats(int32_t b, const chunkenc::ChunkStats& s) {
+    Run r;
+    r.bucket = b;
+    r.count = s.count;
+    r.nan_count = s.nan_count;
+    r.min = s.min;
+    r.max = s.max;
+    r.sum = s.sum;
+    r.first_step = s.first_step;
+    r.last_step = s.last_step;
+    r.first_value = s.first_value;
+    r.last_value = s.last_value;
+    r.first_ts = s.first_ts;
+    r.last_ts = s.last_ts;
+    r.min_ts = s.min_ts;
+    r.max_ts = s.max_ts;
+    return r;
+  }
+
   static Run FromSummary(int32_t b, const BlockSummary& s) {
     Run r;
     r.bucket = b;
@@ -182,6 +215,7 @@ class Accumulator {
 struct Request {
   Axis axis;
   int64_t lo, hi;
+  bool snap;  // Edges::kBlocks on the step axis
 };
 
 // Already-decoded points, sorted by step, filtered by clip and range.
@@ -222,23 +256,71 @@ Status AddChunk(const Request& r, const ChunkPiece& p, BucketMap* map, Accumulat
     step_hi = std::min(step_hi, r.hi);
   }
   if (step_lo > step_hi) return Status::Ok();
+  // A chunk wholly inside the range, its clip and one bucket is one run:
+  // its aggregate, without a walk over its blocks.
+  const chunkenc::ChunkStats& cs = index.stats();
+  if (cs.count > 0 && cs.first_step >= step_lo && cs.last_step <= step_hi) {
+    int64_t key_lo = r.axis == Axis::kStep ? cs.first_step : cs.min_ts;
+    int64_t key_hi = r.axis == Axis::kStep ? cs.last_step : cs.max_ts;
+    if (key_lo >= r.lo && key_hi <= r.hi) {
+      int32_t b = map->Of(key_lo);
+      int64_t first, last;
+      map->CurrentRange(&first, &last);
+      if (key_hi <= last) {
+        acc->Merge(Run::FromStats(b, cs));
+        ++stats->chunks_summarized;
+        return Status::Ok();
+      }
+    }
+  }
   const std::vector<BlockSummary>& blocks = index.blocks();
   // Scratch for one decoded block; on the stack, as vectors would zero-fill.
   int64_t steps[chunkenc::kBlockPoints], ts[chunkenc::kBlockPoints];
   double values[chunkenc::kBlockPoints];
   // Whole blocks landing in the same bucket in a row are combined locally;
   // the run is flushed before any decoded points so merges stay in step order.
+  // With snapped edges a whole block belongs to the bucket of its first key.
   Run run;
   int64_t run_first = 1, run_last = 0;  // the run's bucket's key range
-  for (size_t i = index.LowerBoundBlock(step_lo);
+  const std::vector<chunkenc::BlockGroup>& groups = index.groups();
+  for (size_t i = step_lo <= cs.first_step ? 0 : index.LowerBoundBlock(step_lo);
        i < blocks.size() && blocks[i].first_step <= step_hi; ++i) {
+    // A whole group of blocks that all land in one bucket: its aggregate.
+    if (i % chunkenc::kGroupBlocks == 0) {
+      const chunkenc::ChunkStats& g = groups[i / chunkenc::kGroupBlocks].stats;
+      int64_t key_lo = r.axis == Axis::kStep ? g.first_step : g.min_ts;
+      int64_t key_hi = r.axis == Axis::kStep ? g.last_step : g.max_ts;
+      // With snapped edges a block goes where its first step does.
+      int64_t key_end = r.snap ? groups[i / chunkenc::kGroupBlocks].last_block_first_step : key_hi;
+      if (g.first_step >= step_lo && g.last_step <= step_hi && key_lo >= r.lo && key_hi <= r.hi) {
+        size_t n_in_group = std::min(chunkenc::kGroupBlocks, blocks.size() - i);
+        if (key_lo >= run_first && key_end <= run_last) {
+          run.AddStats(g);
+          stats->blocks_summarized += n_in_group;
+          i += n_in_group - 1;
+          continue;
+        }
+        int32_t b = map->Of(key_lo);
+        int64_t first, last;
+        map->CurrentRange(&first, &last);
+        if (key_end <= last) {
+          acc->Merge(run);
+          run = Run::FromStats(b, g);
+          run_first = first;
+          run_last = last;
+          stats->blocks_summarized += n_in_group;
+          i += n_in_group - 1;
+          continue;
+        }
+      }
+    }
     const BlockSummary& s = blocks[i];
     int64_t key_lo = r.axis == Axis::kStep ? s.first_step : s.min_ts;
     int64_t key_hi = r.axis == Axis::kStep ? s.last_step : s.max_ts;
     if (key_hi < r.lo || key_lo > r.hi) continue;  // no point of it is in range
     bool whole = s.first_step >= step_lo && s.last_step <= step_hi && key_lo >= r.lo &&
                  key_hi <= r.hi;
-    if (whole && key_lo >= run_first && key_hi <= run_last) {
+    if (whole && key_lo >= run_first && (r.snap ? key_lo : key_hi) <= run_last) {
       run.AddSummary(s);
       ++stats->blocks_summarized;
       continue;
@@ -247,7 +329,7 @@ Status AddChunk(const Request& r, const ChunkPiece& p, BucketMap* map, Accumulat
       int32_t b = map->Of(key_lo);
       int64_t first, last;
       map->CurrentRange(&first, &last);
-      if (key_hi <= last) {
+      if (r.snap || key_hi <= last) {
         acc->Merge(run);
         run = Run::FromSummary(b, s);
         run_first = first;
@@ -277,6 +359,66 @@ double Bucket::mean() const {
   return n == 0 ? std::numeric_limits<double>::quiet_NaN() : sum / static_cast<double>(n);
 }
 
+bool BlockNeedsDecode(const BlockSummary& s, Axis axis, Edges edges, int64_t lo, int64_t hi,
+                      int n_buckets, int64_t clip_lo, int64_t clip_hi) {
+  if (s.last_step < clip_lo || s.first_step > clip_hi) return false;  // not in the piece
+  int64_t key_lo = axis == Axis::kStep ? s.first_step : s.min_ts;
+  int64_t key_hi = axis == Axis::kStep ? s.last_step : s.max_ts;
+  if (axis == Axis::kStep) {
+    clip_lo = std::max(clip_lo, lo);
+    clip_hi = std::min(clip_hi, hi);
+    if (clip_lo > clip_hi || s.last_step < clip_lo || s.first_step > clip_hi) return false;  // none in both
+  }
+  if (key_hi < lo || key_lo > hi) return false;  // no point of it is in range
+  bool whole = s.first_step >= clip_lo && s.last_step <= clip_hi && key_lo >= lo && key_hi <= hi;
+  if (!whole) return true;
+  if (axis == Axis::kStep && edges == Edges::kBlocks) return false;
+  return BucketOf(key_lo, lo, hi, n_buckets) != BucketOf(key_hi, lo, hi, n_buckets);
+}
+
+std::vector<size_t> BlocksToDecode(const chunkenc::ChunkIndex& index, Axis axis, Edges edges,
+                                   int64_t lo, int64_t hi, int n_buckets, int64_t clip_lo,
+                                   int64_t clip_hi) {
+  std::vector<size_t> out;
+  const auto& blocks = index.blocks();
+  const chunkenc::ChunkStats& cs = index.stats();
+  if (blocks.empty() || cs.last_step < clip_lo || cs.first_step > clip_hi) return out;
+  int64_t step_lo = clip_lo, step_hi = clip_hi;
+  if (axis == Axis::kStep) {
+    step_lo = std::max(step_lo, lo);
+    step_hi = std::min(step_hi, hi);
+  }
+  if (step_lo > step_hi) return out;
+  // The same shortcut Downsample takes: a whole chunk inside one bucket.
+  if (cs.first_step >= step_lo && cs.last_step <= step_hi) {
+    int64_t key_lo = axis == Axis::kStep ? cs.first_step : cs.min_ts;
+    int64_t key_hi = axis == Axis::kStep ? cs.last_step : cs.max_ts;
+    if (key_lo >= lo && key_hi <= hi &&
+        BucketOf(key_lo, lo, hi, n_buckets) == BucketOf(key_hi, lo, hi, n_buckets))
+      return out;
+  }
+  if (axis == Axis::kStep && edges == Edges::kBlocks) {
+    // Only the blocks cut by step_lo or step_hi.
+    // A block is cut by step_lo if first < step_lo <= last, by step_hi if
+    // first <= step_hi < last: an edge outside those spans of the whole
+    // chunk cuts none (and needs no search).
+    for (int64_t edge : {step_lo, step_hi}) {
+      if (edge == step_lo ? (edge <= cs.first_step || edge > cs.last_step)
+                          : (edge < cs.first_step || edge >= cs.last_step))
+        continue;
+      size_t b = index.LowerBoundBlock(edge);
+      if (b < blocks.size() &&
+          BlockNeedsDecode(blocks[b], axis, edges, lo, hi, n_buckets, clip_lo, clip_hi) &&
+          (out.empty() || out.back() != b))
+        out.push_back(b);
+    }
+    return out;
+  }
+  for (size_t b = index.LowerBoundBlock(step_lo); b < blocks.size() && blocks[b].first_step <= step_hi; ++b)
+    if (BlockNeedsDecode(blocks[b], axis, edges, lo, hi, n_buckets, clip_lo, clip_hi)) out.push_back(b);
+  return out;
+}
+
 int32_t BucketOf(int64_t x, int64_t lo, int64_t hi, int n) {
   return BucketMap(lo, hi, n).BucketOf(x);
 }
@@ -286,7 +428,8 @@ int64_t BucketStart(int32_t b, int64_t lo, int64_t hi, int n) {
 }
 
 Result<std::vector<Bucket>> Downsample(std::span<const Piece> pieces, Axis axis, int64_t lo,
-                                       int64_t hi, int n_buckets, DownsampleStats* stats) {
+                                       int64_t hi, int n_buckets, DownsampleStats* stats,
+                                       Edges edges) {
   if (lo > hi) return Status::InvalidArgument("downsample: range start is after its end");
   if (n_buckets < 1 || n_buckets > kMaxBuckets) {
     return Status::InvalidArgument("downsample: bucket count must be in [1, " +
@@ -311,7 +454,7 @@ Result<std::vector<Bucket>> Downsample(std::span<const Piece> pieces, Axis axis,
   DownsampleStats local;
   if (stats == nullptr) stats = &local;
   *stats = DownsampleStats();
-  Request r{axis, lo, hi};
+  Request r{axis, lo, hi, axis == Axis::kStep && edges == Edges::kBlocks};
   BucketMap map(lo, hi, n_buckets);
   Accumulator acc(n_buckets);
   for (size_t i = 0; i < pieces.size(); ++i) {

@@ -41,6 +41,18 @@ using Piece = std::variant<ChunkPiece, PointsPiece>;
 
 enum class Axis { kStep, kTime };
 
+// Where bucket edges fall on the step axis.
+//   kExact   equal-width buckets: a block that straddles an edge is decoded
+//            and its points split between the two buckets.
+//   kBlocks  each edge snapped to the nearest stored block boundary: a block
+//            lies wholly in the bucket of its first step, so a bucket may
+//            reach up to one block (128 points) past its nominal end. Counts,
+//            the global min and max and every spike are the same as kExact;
+//            a read decodes only the blocks cut by the range or a fork clip.
+//            Each bucket reports its own first and last step.
+// On the time axis buckets are always exact.
+enum class Edges { kExact, kBlocks };
+
 // The points of one bucket. "First" and "last" are by step on both axes.
 struct Bucket {
   int32_t index = 0;        // in [0, n_buckets)
@@ -58,6 +70,7 @@ struct Bucket {
 
 // Work counters, for tests and for the server's timing logs.
 struct DownsampleStats {
+  uint64_t chunks_summarized = 0;  // whole chunks taken from their aggregate
   uint64_t blocks_summarized = 0;  // taken whole from their summaries
   uint64_t blocks_decoded = 0;
   uint64_t points_scanned = 0;     // decoded or PointsPiece points examined
@@ -73,7 +86,21 @@ struct DownsampleStats {
 constexpr int kMaxBuckets = 100'000;
 Result<std::vector<Bucket>> Downsample(std::span<const Piece> pieces, Axis axis, int64_t lo,
                                        int64_t hi, int n_buckets,
-                                       DownsampleStats* stats = nullptr);
+                                       DownsampleStats* stats = nullptr,
+                                       Edges edges = Edges::kExact);
+
+// Whether Downsample must decode the block summarized by `s` in a chunk piece
+// clipped to [clip_lo, clip_hi]: false when its summary suffices or none of
+// its points is in range. A sparse read fetches the payloads of exactly
+// these blocks.
+bool BlockNeedsDecode(const chunkenc::BlockSummary& s, Axis axis, Edges edges, int64_t lo,
+                      int64_t hi, int n_buckets, int64_t clip_lo, int64_t clip_hi);
+// The blocks of a chunk for which BlockNeedsDecode holds, in order, found
+// without walking every block where possible: none for a chunk inside one
+// bucket, at most two with snapped edges.
+std::vector<size_t> BlocksToDecode(const chunkenc::ChunkIndex& index, Axis axis, Edges edges,
+                                   int64_t lo, int64_t hi, int n_buckets, int64_t clip_lo,
+                                   int64_t clip_hi);
 
 // The bucket holding x: floor((x - lo) * n / (hi - lo + 1)), exactly.
 // REQUIRES: lo <= x <= hi, n >= 1.

@@ -334,6 +334,215 @@ TEST(DownsampleTest, MatchesBruteForceOnRandomSeries) {
   }
 }
 
+// The reference for snapped edges: a block that lies wholly inside the
+// range and its piece's clip goes to the bucket of its first key; every
+// other point (cut blocks, decoded pieces) to its own bucket.
+std::vector<Bucket> BruteForceSnapped(const Fixture& f, int64_t lo, int64_t hi, int n) {
+  Points assigned;          // points in step order
+  std::vector<int64_t> key;  // the key each point is bucketed by
+  for (const Piece& piece : f.pieces) {
+    if (const auto* pts = std::get_if<PointsPiece>(&piece)) {
+      for (size_t i = 0; i < pts->steps.size(); ++i) {
+        assigned.Add(pts->steps[i], pts->ts[i], pts->values[i]);
+        key.push_back(pts->steps[i]);
+      }
+      continue;
+    }
+    const auto& c = std::get<ChunkPiece>(piece);
+    for (size_t b = 0; b < c.index->blocks().size(); ++b) {
+      const auto& s = c.index->blocks()[b];
+      std::vector<int64_t> st, ts;
+      std::vector<double> v;
+      EXPECT_TRUE(c.index->DecodeFloatBlock(b, c.data, &st, &ts, &v).ok());
+      bool whole = s.first_step >= std::max(c.clip_lo, lo) && s.last_step <= std::min(c.clip_hi, hi);
+      for (size_t i = 0; i < st.size(); ++i) {
+        if (st[i] < c.clip_lo || st[i] > c.clip_hi) continue;
+        assigned.Add(st[i], ts[i], v[i]);
+        key.push_back(whole ? s.first_step : st[i]);
+      }
+    }
+  }
+  std::vector<Bucket> dense(n);
+  for (size_t i = 0; i < assigned.steps.size(); ++i) {
+    if (assigned.steps[i] < lo || assigned.steps[i] > hi) continue;
+    Bucket& b = dense[BucketOf(key[i], lo, hi, n)];
+    double v = assigned.values[i];
+    if (b.count == 0) {
+      b.min = kInf;
+      b.max = -kInf;
+      b.first_step = assigned.steps[i];
+      b.first_value = v;
+      b.first_ts = assigned.ts[i];
+      b.min_ts = b.max_ts = assigned.ts[i];
+    }
+    ++b.count;
+    b.min_ts = std::min(b.min_ts, assigned.ts[i]);
+    b.max_ts = std::max(b.max_ts, assigned.ts[i]);
+    if (std::isnan(v)) {
+      ++b.nan_count;
+    } else {
+      b.min = std::min(b.min, v);
+      b.max = std::max(b.max, v);
+      b.sum += v;
+    }
+    b.last_step = assigned.steps[i];
+    b.last_value = v;
+    b.last_ts = assigned.ts[i];
+  }
+  std::vector<Bucket> out;
+  for (int i = 0; i < n; ++i) {
+    if (dense[i].count == 0) continue;
+    dense[i].index = i;
+    out.push_back(dense[i]);
+  }
+  return out;
+}
+
+TEST(DownsampleTest, SnappedEdgesMatchBruteForceAndAgreeWithExact) {
+  std::mt19937_64 rng(77);
+  for (int iter = 0; iter < 600; ++iter) {
+    SCOPED_TRACE(iter);
+    RandomCase c;
+    MakeRandomCase(rng, &c);
+    if (c.series.steps.empty()) continue;
+    int64_t kmin = c.series.steps.front(), kmax = c.series.steps.back();
+    int64_t span = kmax - kmin + 1;
+    int64_t lo = kmin, hi = kmax;
+    if (rng() % 2) {
+      lo = kmin + static_cast<int64_t>(rng() % span);
+      hi = lo + static_cast<int64_t>(rng() % span);
+    }
+    int n = 1 + static_cast<int>(rng() % 300);
+    double scale = 0;
+    for (double v : c.series.values) scale += std::isfinite(v) ? std::fabs(v) : 0;
+    auto snapped = Downsample(c.f.pieces, Axis::kStep, lo, hi, n, nullptr, Edges::kBlocks);
+    ASSERT_TRUE(snapped.ok()) << snapped.status().ToString();
+    ExpectSameBuckets(*snapped, BruteForceSnapped(c.f, lo, hi, n), scale * 1e-12 + 1e-9);
+    // Same points, NaNs, extremes and ends as equal-width buckets.
+    auto exact = Downsample(c.f.pieces, Axis::kStep, lo, hi, n);
+    ASSERT_TRUE(exact.ok());
+    auto totals = [](const std::vector<Bucket>& bs) {
+      Bucket t;
+      t.min = kInf;
+      t.max = -kInf;
+      for (const Bucket& b : bs) {
+        t.count += b.count;
+        t.nan_count += b.nan_count;
+        t.min = std::min(t.min, b.min);
+        t.max = std::max(t.max, b.max);
+      }
+      if (!bs.empty()) {
+        t.first_step = bs.front().first_step;
+        t.last_step = bs.back().last_step;
+      }
+      return t;
+    };
+    Bucket a = totals(*snapped), b = totals(*exact);
+    EXPECT_EQ(a.count, b.count);
+    EXPECT_EQ(a.nan_count, b.nan_count);
+    EXPECT_EQ(a.min, b.min);
+    EXPECT_EQ(a.max, b.max);
+    EXPECT_EQ(a.first_step, b.first_step);
+    EXPECT_EQ(a.last_step, b.last_step);
+    // Every bucket reports what it covers, in order, without overlap.
+    for (size_t i = 1; i < snapped->size(); ++i)
+      EXPECT_GT((*snapped)[i].first_step, (*snapped)[i - 1].last_step);
+    if (HasFailure()) return;
+  }
+}
+
+TEST(DownsampleTest, BlocksToDecodeIsWhatDownsampleDecodes) {
+  std::mt19937_64 rng(91);
+  for (int iter = 0; iter < 300; ++iter) {
+    SCOPED_TRACE(iter);
+    RandomCase c;
+    MakeRandomCase(rng, &c);
+    if (c.series.steps.empty()) continue;
+    for (Axis axis : {Axis::kStep, Axis::kTime}) {
+      for (Edges edges : {Edges::kExact, Edges::kBlocks}) {
+        const auto& keys = axis == Axis::kStep ? c.series.steps : c.series.ts;
+        int64_t kmin = *std::min_element(keys.begin(), keys.end());
+        int64_t kmax = *std::max_element(keys.begin(), keys.end());
+        int64_t span = kmax - kmin + 1;
+        int64_t lo = kmin + static_cast<int64_t>(rng() % span) - span / 4;
+        int64_t hi = lo + static_cast<int64_t>(rng() % span);
+        int n = 1 + static_cast<int>(rng() % 100);
+        uint64_t chosen = 0;
+        for (const Piece& piece : c.f.pieces) {
+          const auto* cp = std::get_if<ChunkPiece>(&piece);
+          if (!cp) continue;
+          std::vector<size_t> want;
+          for (size_t b = 0; b < cp->index->blocks().size(); ++b)
+            if (BlockNeedsDecode(cp->index->blocks()[b], axis, edges, lo, hi, n, cp->clip_lo, cp->clip_hi))
+              want.push_back(b);
+          EXPECT_EQ(BlocksToDecode(*cp->index, axis, edges, lo, hi, n, cp->clip_lo, cp->clip_hi), want)
+              << "axis " << int(axis) << " edges " << int(edges) << " lo " << lo << " hi " << hi << " n " << n
+              << " clip " << cp->clip_lo << ".." << cp->clip_hi << " chunk " << cp->index->stats().first_step << ".."
+              << cp->index->stats().last_step << " ts " << cp->index->stats().min_ts << ".." << cp->index->stats().max_ts
+              << " b1 " << (want.empty() ? 0 : cp->index->blocks()[want[0]].first_step) << ".."
+              << (want.empty() ? 0 : cp->index->blocks()[want[0]].last_step) << " ts "
+              << (want.empty() ? 0 : cp->index->blocks()[want[0]].min_ts) << ".."
+              << (want.empty() ? 0 : cp->index->blocks()[want[0]].max_ts);
+          chosen += want.size();
+        }
+        DownsampleStats stats;
+        ASSERT_TRUE(Downsample(c.f.pieces, axis, lo, hi, n, &stats, edges).ok());
+        EXPECT_EQ(stats.blocks_decoded, chosen);
+        if (HasFailure()) return;
+      }
+    }
+  }
+}
+
+TEST(DownsampleTest, SnappedCostDoesNotGrowWithTheSeries) {
+  // 10x and 100x the points, same 2,000 buckets: with snapped edges only the
+  // blocks cut by the requested range are decoded, and chunks that fit in
+  // one bucket are taken whole from their aggregates.
+  std::mt19937_64 rng(8);
+  uint64_t decoded_at[3];
+  for (int k = 0; k < 3; ++k) {
+    const int64_t n = int64_t{50'000} * (k == 0 ? 1 : k == 1 ? 10 : 100);
+    const int64_t per_chunk = 16'384;
+    Fixture f;
+    for (int64_t c0 = 0; c0 < n; c0 += per_chunk) {
+      Points p;
+      for (int64_t i = c0; i < std::min(n, c0 + per_chunk); ++i)
+        p.Add(i * 1'000'000, i * 1000 + int64_t(rng() % 700), 1e-3 * double(rng() % 1000));
+      f.AddChunk(p, kMin, kMax);
+    }
+    // A window that cuts blocks at both ends.
+    int64_t lo = 77 * 1'000'000 + 1, hi = (n - 77) * 1'000'000 - 1;
+    DownsampleStats stats;
+    auto r = Downsample(f.pieces, Axis::kStep, lo, hi, 2000, &stats, Edges::kBlocks);
+    ASSERT_TRUE(r.ok());
+    uint64_t total = 0;
+    for (const Bucket& b : *r) total += b.count;
+    EXPECT_EQ(total, static_cast<uint64_t>(n - 77 - 77 - 1));
+    decoded_at[k] = stats.blocks_decoded;
+    EXPECT_LE(stats.blocks_decoded, 2u);
+    EXPECT_GT(stats.blocks_summarized, 0u);
+  }
+  EXPECT_EQ(decoded_at[0], decoded_at[2]);
+  // When a bucket spans several chunks (as 2,000 buckets over 100 M points
+  // in 16,384-point chunks do), most chunks are taken whole.
+  const int64_t n = 2'000'000, per_chunk = 256;
+  Fixture f;
+  Points p;
+  for (int64_t c0 = 0; c0 < n; c0 += per_chunk) {
+    p = Points();
+    for (int64_t i = c0; i < std::min(n, c0 + per_chunk); i += 1) p.Add(i, i, double(i % 97));
+    f.AddChunk(p, kMin, kMax);
+  }
+  DownsampleStats stats;
+  auto r = Downsample(f.pieces, Axis::kStep, 0, n - 1, 2000, &stats, Edges::kBlocks);
+  ASSERT_TRUE(r.ok());
+  uint64_t chunks = (n + per_chunk - 1) / per_chunk;
+  EXPECT_GT(stats.chunks_summarized, chunks / 2);
+  // Everything else walks the summaries of the chunks cut by bucket edges.
+  EXPECT_LE(stats.blocks_summarized, 2000u * (per_chunk / chunkenc::kBlockPoints + 1) * 2);
+  EXPECT_EQ(stats.blocks_decoded, 0u);
+}
+
 TEST(DownsampleTest, ExtremeRanges) {
   Points p;
   p.Add(kMin, kMin, 1);

@@ -18,6 +18,7 @@
 #include "model/operations.h"
 #include "model/types.h"
 #include "storage/chunkenc/chunk.h"
+#include "storage/index_cache.h"
 
 namespace sextant::storage {
 
@@ -58,9 +59,15 @@ struct ChunkRow {
   int64_t first_step = 0, last_step = 0;
   int64_t count = 0;
   std::string index, data;  // see docs/format/chunk.md
-  // Set by ReadChunksSparse: the parsed index, and which blocks' payloads
-  // were read into `data` (at their offsets; other bytes are zero).
+  // Set by ReadChunksSparse: the parsed index, and a buffer of data_size()
+  // bytes holding the chosen blocks' payloads at their offsets (other bytes
+  // are not initialized; null when no block was chosen).
   std::shared_ptr<const chunkenc::ChunkIndex> parsed;
+  std::shared_ptr<char[]> sparse;
+  // The payload bytes to decode blocks from: `sparse` when set, else `data`.
+  std::string_view payload() const {
+    return sparse ? std::string_view(sparse.get(), parsed->data_size()) : std::string_view(data);
+  }
 };
 
 // One run of a series' fork lineage (Backend::SeriesLineage).
@@ -235,7 +242,9 @@ class Backend {
 
   // Like ReadChunks, but reads each chunk's payload only for the blocks that
   // `choose` names: a downsampled read needs the summaries of every block
-  // and the points of a few, so it need not copy whole chunks.
+  // and the points of a few, so it need not copy whole chunks. Parsed
+  // indexes of sealed chunks come from index_cache() (storage/index_cache.h);
+  // rows carry `parsed` and, for chosen blocks, `sparse`, not `index`/`data`.
   virtual Result<std::vector<ChunkRow>> ReadChunksSparse(int64_t attr_id, int64_t lo, int64_t hi,
                                                          const BlockChooser& choose) = 0;
 
@@ -283,6 +292,11 @@ class Backend {
 
   // Flushes and stops background work; further calls return Unavailable.
   virtual Status Close() = 0;
+
+  IndexCache& index_cache() { return index_cache_; }
+
+ private:
+  IndexCache index_cache_{kDefaultIndexCacheBytes};
 };
 
 }  // namespace sextant::storage

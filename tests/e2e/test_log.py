@@ -585,5 +585,10 @@ def test_admin_compact_keeps_data_and_makes_counts_exact(client, proj):
     assert after == before
     a = client.attributes(proj, "r")["m"]
     assert a["count"] == 140 and a["last_step"] == 139 and a["last_value"] == 4.0
-    b = client.series(proj, {"runs": ["r"], "path": "m", "step_range": [-0.5, 139.5], "buckets": 14}).json
+    b = client.series(proj, {"runs": ["r"], "path": "m", "step_range": [-0.5, 139.5], "buckets": 14,
+                             "exact_buckets": True}).json
     assert b["series"][0]["buckets"]["count"] == [10] * 14
+    # Snapped edges (the default): the sealed chunk's 128-point blocks stay whole.
+    b = client.series(proj, {"runs": ["r"], "path": "m", "step_range": [-0.5, 139.5], "buckets": 14}).json
+    assert b["series"][0]["buckets"]["count"] == [128, 12]
+    assert b["series"][0]["buckets"]["first_step"] == [0, 128]

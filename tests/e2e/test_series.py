@@ -52,6 +52,28 @@ def brute_buckets(points: dict, lo, hi, nb: int, key=None) -> dict:
     return out
 
 
+def check_snapped(got: dict, exact: dict, nb: int, ctx: str = "") -> None:
+    """Buckets with edges snapped to stored 128-point blocks against the
+    equal-width ones: same points, NaNs, extremes and ends; buckets in order
+    without overlap; none further than a block from its twin."""
+    assert sum(got["count"]) == sum(exact["count"]), ctx
+    assert sum(got["nan_count"]) == sum(exact["nan_count"]), ctx
+    if not exact["index"]:
+        assert got["index"] == [], ctx
+        return
+    finite = lambda xs: [fval(x) for x in xs if not math.isnan(fval(x))]
+    assert min(finite(got["min"])) == min(finite(exact["min"])), ctx
+    assert max(finite(got["max"])) == max(finite(exact["max"])), ctx
+    assert got["first_step"][0] == exact["first_step"][0], ctx
+    assert got["last_step"][-1] == exact["last_step"][-1], ctx
+    assert got["index"] == sorted(set(got["index"])) and all(0 <= i < nb for i in got["index"]), ctx
+    for i in range(1, len(got["index"])):
+        assert got["first_step"][i] > got["last_step"][i - 1], ctx
+    twin = dict(zip(exact["index"], exact["count"]))
+    for i, c in zip(got["index"], got["count"]):
+        assert abs(c - twin.get(i, 0)) <= 2 * 127, f"{ctx}: bucket {i}: {c} points, equal-width {twin.get(i, 0)}"
+
+
 def check_buckets(got: dict, want: dict, ctx: str = "") -> None:
     for k in BUCKET_KEYS:
         assert k in got, f"{ctx}: bucket field {k!r} missing: {sorted(got)}"
@@ -172,7 +194,8 @@ def test_several_runs_in_one_request(client, proj):
     for s in r.json["series"]:
         assert s["steps"] == [0, 1, 2, 3] and s["next_after_step"] == 3
     # buckets for several runs
-    r = client.series(proj, {"runs": ["a", "empty", "b"], "path": "m", "step_range": [-0.5, 9.5], "buckets": 2})
+    r = client.series(proj, {"runs": ["a", "empty", "b"], "path": "m", "step_range": [-0.5, 9.5], "buckets": 2,
+                             "exact_buckets": True})
     series = r.json["series"]
     assert [s["run_id"] for s in series] == ["a", "empty", "b"]
     assert series[1]["buckets"]["index"] == [] and series[1]["buckets"]["count"] == []
@@ -259,10 +282,16 @@ def test_downsample_100k_matches_brute_force(client, big_series):
     cases = [((-0.5, 109_999.5), 1000), ((-0.5, 109_999.5), 7), ((999.5, 50_999.5), 250),
              ((-0.5, 99_999.5), 100_000), ((19_989.5, 30_009.5), 20), ((-0.5, 109_999.5), 1)]
     for (lo, hi), nb in cases:
-        r = client.series(proj, {"runs": ["big"], "path": "m", "step_range": [lo, hi], "buckets": nb})
+        r = client.series(proj, {"runs": ["big"], "path": "m", "step_range": [lo, hi], "buckets": nb,
+                                 "exact_buckets": True})
         s = r.json["series"][0]
         assert s["run_id"] == "big"
-        check_buckets(s["buckets"], brute_buckets(points, lo, hi, nb), ctx=f"range {lo}-{hi}, {nb} buckets")
+        want = brute_buckets(points, lo, hi, nb)
+        check_buckets(s["buckets"], want, ctx=f"range {lo}-{hi}, {nb} buckets")
+        # The default, edges snapped to stored blocks: the same points and
+        # extremes, each bucket within one block of its equal-width twin.
+        r = client.series(proj, {"runs": ["big"], "path": "m", "step_range": [lo, hi], "buckets": nb})
+        check_snapped(r.json["series"][0]["buckets"], want, nb, ctx=f"snapped {lo}-{hi}, {nb} buckets")
 
 
 def test_downsample_without_range_covers_everything(client, big_series):
@@ -292,7 +321,8 @@ def test_downsample_with_non_finite_values(client, proj):
     client.create_run(proj, "r")
     vals = [1.0, "NaN", 3.0, "NaN", "NaN", -2.0, "Infinity", 0.5, "NaN", "-Infinity", "NaN", "NaN"]
     client.log(proj, "r", {"series": [{"path": "m", "steps": list(range(12)), "values": vals}]})
-    s = client.series(proj, {"runs": ["r"], "path": "m", "step_range": [-0.5, 11.5], "buckets": 4}).json["series"][0]
+    s = client.series(proj, {"runs": ["r"], "path": "m", "step_range": [-0.5, 11.5], "buckets": 4,
+                             "exact_buckets": True}).json["series"][0]
     b = s["buckets"]
     # buckets: 0-2, 3-5, 6-8, 9-11
     assert b["index"] == [0, 1, 2, 3]
@@ -386,10 +416,11 @@ def test_fork_lineage(client, proj):
 
     # downsampling sees the lineage too
     w = want("c2")
-    b = client.series(proj, {"runs": ["c2"], "path": "m", "step_range": [-0.5, 15.5], "buckets": 16}).json["series"][0]["buckets"]
+    b = client.series(proj, {"runs": ["c2"], "path": "m", "step_range": [-0.5, 15.5], "buckets": 16,
+                             "exact_buckets": True}).json["series"][0]["buckets"]
     check_buckets(b, brute_buckets(w, -0.5, 15.5, 16), "lineage buckets")
     b = client.series(proj, {"runs": ["c2"], "path": "m", "step_range": [-0.5, 15.5], "buckets": 4,
-                             "lineage": False}).json["series"][0]["buckets"]
+                             "lineage": False, "exact_buckets": True}).json["series"][0]["buckets"]
     check_buckets(b, brute_buckets({s: 200.0 + s for s in range(9, 16)}, -0.5, 15.5, 4), "no-lineage buckets")
     # the step range is inclusive of both ends
     b = client.series(proj, {"runs": ["c2"], "path": "m", "step_range": [3, 12], "buckets": 1}).json["series"][0]["buckets"]
@@ -478,7 +509,8 @@ def test_base64_encoding_fractional_steps_and_buckets(client, proj):
     assert b["step_scale"] == 1_000_000
     assert _col(b["steps_b64"], "q") == [0, 500_000, 123456789012000001]
     # Buckets are small: they stay JSON whatever the encoding.
-    k = client.series(proj, {"runs": ["r"], "path": "m", "buckets": 2, "encoding": "base64"}).json["series"][0]
+    k = client.series(proj, {"runs": ["r"], "path": "m", "buckets": 2, "encoding": "base64",
+                             "exact_buckets": True}).json["series"][0]
     assert k["buckets"]["count"] == [2, 1]
     r = client.series(proj, {"runs": ["r"], "path": "m", "encoding": "binary"}, expect=None)
     assert_error(r, 400, "invalid_argument")

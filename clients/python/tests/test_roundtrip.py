@@ -152,8 +152,12 @@ def test_runs_table_and_series_reads(run_factory, client, proj, monkeypatch):
     ss = client.series(proj, ["r0", "r2"], "train/loss", step_range=(10, 209))
     assert [s["run_id"] for s in ss] == ["r0", "r2"]
     assert all(s["steps"] == list(range(10, 210)) for s in ss)
-    b = client.series(proj, "r1", "train/loss", buckets=5)[0]["buckets"]
+    b = client.series(proj, "r1", "train/loss", buckets=5, exact_buckets=True)[0]["buckets"]
     assert b["count"] == [50] * 5 and b["min"][0] == 1.0 and b["max"][-1] == pytest.approx(1.249)
+    # By default edges are snapped to stored 128-point blocks: same points and extremes.
+    b = client.series(proj, "r1", "train/loss", buckets=5)[0]["buckets"]
+    assert sum(b["count"]) == 250 and min(b["min"]) == 1.0 and max(b["max"]) == pytest.approx(1.249)
+    assert b["first_step"][0] == 0 and b["last_step"][-1] == 249
 
 
 def test_to_pandas(run_factory, client, proj):
@@ -165,7 +169,7 @@ def test_to_pandas(run_factory, client, proj):
     r.close(timeout=30)
     df = client.series(proj, "p", "loss").to_pandas()
     assert list(df.columns) == ["run_id", "step", "value", "timestamp"] and len(df) == 5
-    assert len(client.series(proj, "p", "loss", buckets=2).to_pandas()) == 2
+    assert len(client.series(proj, "p", "loss", buckets=2, exact_buckets=True).to_pandas()) == 2
     runs = client.runs(proj).to_pandas()
     assert runs.loc[0, "lr"] == 0.1 and runs.loc[0, "loss"] == 4.0
     assert "loss" in set(client.attributes(proj, "p").to_pandas()["path"])

@@ -596,7 +596,8 @@ Result<std::string> DecodeProjectEdit(element body) {
 Result<SeriesQuery> DecodeSeriesRequest(element body) {
   object o = body;
   RETURN_IF_ERROR(RejectUnknown(o, {"runs", "path", "step_range", "time_range", "buckets", "limit",
-                                    "after_step", "lineage", "encoding"}, "series request"));
+                                    "after_step", "lineage", "encoding", "exact_buckets"},
+                                "series request"));
   SeriesQuery q;
   core::SeriesRequest& r = q.request;
   element e;
@@ -650,6 +651,10 @@ Result<SeriesQuery> DecodeSeriesRequest(element body) {
   if (!o["lineage"].get(e) && !e.is_null()) {
     if (e.type() != element_type::BOOL) return Expected("lineage", "a boolean", e);
     r.lineage = bool(e);
+  }
+  if (!o["exact_buckets"].get(e) && !e.is_null()) {
+    if (e.type() != element_type::BOOL) return Expected("exact_buckets", "a boolean", e);
+    r.exact_buckets = bool(e);
   }
   ASSIGN_OR_RETURN(auto encoding, OptString(o, "encoding"));
   if (encoding && *encoding != "json" && *encoding != "base64")

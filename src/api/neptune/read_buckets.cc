@@ -68,6 +68,7 @@ Result<core::SeriesResult> Downsampled(core::Tracker* t, const RunRef& run, cons
   req.step_lo = lo;
   req.step_hi = hi;
   req.buckets = n;
+  req.exact_buckets = true;  // Neptune's buckets are equal-width by contract
   auto r = t->ReadSeries(run.project, req);
   if (!r.ok()) {
     if (r.status().code() == Code::kNotFound) return core::SeriesResult{};

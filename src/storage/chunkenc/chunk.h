@@ -78,6 +78,16 @@ struct ChunkStats {
 // REQUIRES: `blocks` in step order, as ChunkIndex::blocks() returns them.
 ChunkStats Aggregate(std::span<const BlockSummary> blocks);
 
+// Blocks per group: a parsed index also keeps the aggregate of each run of
+// kGroupBlocks consecutive blocks, so that a reader covering many blocks
+// with one chart bucket reads one group instead of 16 summaries.
+constexpr size_t kGroupBlocks = 16;
+
+struct BlockGroup {
+  ChunkStats stats;                 // Aggregate() of the group's blocks
+  int64_t last_block_first_step;    // first step of the group's last block
+};
+
 // A parsed `index`. Parse() costs O(blocks) and verifies the checksum; every
 // summary it returns is self-consistent (steps increase within and across
 // blocks, timestamps lie within [min_ts, max_ts], byte ranges are adjacent).
@@ -93,6 +103,16 @@ class ChunkIndex {
   uint64_t num_points() const { return num_points_; }
   // The size `data` must have: the sum of block sizes.
   uint64_t data_size() const { return data_size_; }
+  // Aggregate(blocks()), computed once by Parse(): a reader whose whole
+  // chunk falls in one chart bucket takes it from here.
+  const ChunkStats& stats() const { return stats_; }
+  // Group g aggregates blocks [g * kGroupBlocks, min((g + 1) * kGroupBlocks, n)).
+  const std::vector<BlockGroup>& groups() const { return groups_; }
+  // Heap bytes held (for caches that bound their memory).
+  size_t MemoryBytes() const {
+    return sizeof(*this) + blocks_.capacity() * sizeof(BlockSummary) +
+           groups_.capacity() * sizeof(BlockGroup);
+  }
 
   // Index of the first block whose last_step >= step (blocks().size() if
   // none); with it a reader seeks to a step without scanning summaries.
@@ -133,6 +153,8 @@ class ChunkIndex {
   std::vector<BlockSummary> blocks_;
   uint64_t num_points_ = 0;
   uint64_t data_size_ = 0;
+  ChunkStats stats_ = Aggregate({});
+  std::vector<BlockGroup> groups_;
 };
 
 }  // namespace sextant::chunkenc

@@ -84,6 +84,13 @@ Result<ChunkIndex> ChunkIndex::Parse(std::string_view index) {
     idx.num_points_ += s.count;
   }
   if (in.remaining() != 0) return Status::DataLoss("chunk index: trailing bytes");
+  idx.stats_ = Aggregate(idx.blocks_);
+  std::span<const BlockSummary> all(idx.blocks_);
+  idx.groups_.reserve((n_blocks + kGroupBlocks - 1) / kGroupBlocks);
+  for (size_t g = 0; g < n_blocks; g += kGroupBlocks) {
+    auto part = all.subspan(g, std::min(kGroupBlocks, n_blocks - g));
+    idx.groups_.push_back(BlockGroup{Aggregate(part), part.back().first_step});
+  }
   return idx;
 }
 

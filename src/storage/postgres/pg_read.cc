@@ -3,6 +3,7 @@
 // it names) run in a REPEATABLE READ snapshot.
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 #include <limits>
 
 #include "storage/config_columns.h"
@@ -161,36 +162,68 @@ Result<std::vector<ChunkRow>> PgBackend::ReadChunksSparse(int64_t attr_id, int64
                                                           const BlockChooser& choose) {
   ASSIGN_OR_RETURN(auto snap, Snapshot::Begin(this));
   Conn& c = snap->conn();
-  ASSIGN_OR_RETURN(Rows rows, c.Query(std::string("SELECT id, level, first_step, last_step, count, idx ") +
+  // Indexes of sealed chunks come from the cache; unsealed ones (few, soon
+  // compacted away) ride along. A cold cache costs one more round trip.
+  ASSIGN_OR_RETURN(Rows rows, c.Query(std::string("SELECT id, level, first_step, last_step, count, "
+                                                  "CASE WHEN level = 0 THEN idx END ") +
                                           kChunksInRange,
                                       Params().Add(attr_id).Add(hi).Add(lo)));
+  IndexCache& cache = index_cache();
   std::vector<ChunkRow> out;
+  out.reserve(rows.size());
+  std::vector<int64_t> missing;
+  for (int i = 0; i < rows.size(); ++i) {
+    ChunkRow ch = ReadChunkMeta(rows, i);
+    if (ch.level > 0) {
+      ch.parsed = cache.Find(ch.id);
+      if (!ch.parsed) missing.push_back(ch.id);
+    }
+    out.push_back(std::move(ch));
+  }
+  std::unordered_map<int64_t, std::string> fetched;
+  if (!missing.empty()) {
+    ASSIGN_OR_RETURN(Rows idx, c.Query("SELECT id, idx FROM chunks WHERE id = ANY($1)",
+                                       Params().AddArray(missing)));
+    for (int i = 0; i < idx.size(); ++i) fetched.emplace(idx.Int(i, 0), idx.Text(i, 1));
+  }
   // The byte ranges to fetch: the chosen blocks of each chunk, adjacent
   // ones joined.
   std::vector<int64_t> range_chunk, range_offset, range_size;
   std::vector<size_t> range_row;  // index into `out`
-  for (int i = 0; i < rows.size(); ++i) {
-    ChunkRow ch = ReadChunkMeta(rows, i);
-    auto parsed = chunkenc::ChunkIndex::Parse(ch.index);
-    if (!parsed.ok()) return parsed.status().WithContext("chunk " + std::to_string(ch.id));
-    ch.parsed = std::make_shared<chunkenc::ChunkIndex>(std::move(parsed).value());
+  for (size_t row = 0; row < out.size(); ++row) {
+    ChunkRow& ch = out[row];
+    if (!ch.parsed) {
+      std::string_view bytes = ch.index;
+      if (ch.level > 0) {
+        auto it = fetched.find(ch.id);
+        if (it == fetched.end()) return Status::Unavailable("chunk vanished during a read; retry");
+        bytes = it->second;
+      }
+      auto parsed = chunkenc::ChunkIndex::Parse(bytes);
+      if (!parsed.ok()) return parsed.status().WithContext("chunk " + std::to_string(ch.id));
+      ch.parsed = std::make_shared<chunkenc::ChunkIndex>(std::move(parsed).value());
+      if (ch.level > 0) cache.Insert(ch.id, ch.parsed);
+      ch.index.clear();
+    }
     std::vector<size_t> chosen = choose(*ch.parsed);
     std::sort(chosen.begin(), chosen.end());
     uint64_t chosen_bytes = 0;
     for (size_t b : chosen) chosen_bytes += ch.parsed->blocks().at(b).size;
-    if (chosen_bytes * 2 >= ch.parsed->data_size() && !chosen.empty()) {
+    if (chosen.empty()) continue;
+    // Not zero-filled: only the chosen blocks' bytes are ever read.
+    ch.sparse = std::make_shared_for_overwrite<char[]>(ch.parsed->data_size());
+    if (chosen_bytes * 2 >= ch.parsed->data_size()) {
       // Most of the chunk: one range, the whole payload, is cheaper than
       // many small ones.
       range_chunk.push_back(ch.id);
       range_offset.push_back(0);
       range_size.push_back(static_cast<int64_t>(ch.parsed->data_size()));
-      range_row.push_back(out.size());
-      chosen.clear();
-      ch.data.assign(ch.parsed->data_size(), '\0');
+      range_row.push_back(row);
+      continue;
     }
     for (size_t b : chosen) {
       const auto& bs = ch.parsed->blocks().at(b);
-      if (!range_row.empty() && range_row.back() == out.size() &&
+      if (!range_row.empty() && range_row.back() == row &&
           range_offset.back() + range_size.back() == static_cast<int64_t>(bs.offset)) {
         range_size.back() += bs.size;
         continue;
@@ -198,10 +231,8 @@ Result<std::vector<ChunkRow>> PgBackend::ReadChunksSparse(int64_t attr_id, int64
       range_chunk.push_back(ch.id);
       range_offset.push_back(static_cast<int64_t>(bs.offset));
       range_size.push_back(static_cast<int64_t>(bs.size));
-      range_row.push_back(out.size());
+      range_row.push_back(row);
     }
-    if (!chosen.empty()) ch.data.assign(ch.parsed->data_size(), '\0');
-    out.push_back(std::move(ch));
   }
   if (range_row.empty()) return out;
   // One more round trip for every byte range needed, whatever the chunk
@@ -219,10 +250,10 @@ Result<std::vector<ChunkRow>> PgBackend::ReadChunksSparse(int64_t attr_id, int64
     std::string_view bytes = data.Bytes(i, 1);
     ChunkRow& ch = out[range_row[r]];
     if (bytes.size() != static_cast<size_t>(range_size[r]) ||
-        range_offset[r] + range_size[r] > static_cast<int64_t>(ch.data.size()))
+        range_offset[r] + range_size[r] > static_cast<int64_t>(ch.parsed->data_size()))
       return Status::DataLoss("chunk " + std::to_string(ch.id) + " is shorter than its index");
     // Only the chosen blocks' bytes are kept, at their offsets (ChunkRow).
-    std::memcpy(ch.data.data() + range_offset[r], bytes.data(), bytes.size());
+    std::memcpy(ch.sparse.get() + range_offset[r], bytes.data(), bytes.size());
   }
   return out;
 }

@@ -58,6 +58,12 @@ Result<std::unique_ptr<SqliteBackend>> SqliteBackend::Open(const BackendOptions&
     }
     s->Reset();
   }
+  {
+    ASSIGN_OR_RETURN(Stmt * s, db->Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM chunks"));
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (row) b->next_chunk_id_ = s->Int(0);
+    s->Reset();
+  }
   b->writer_ = std::make_unique<Writer>(std::move(db));
   return b;
 }

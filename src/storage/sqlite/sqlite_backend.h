@@ -125,6 +125,10 @@ class SqliteBackend : public Backend {
 
   DirtySeries dirty_;  // series with level-0 chunks waiting for compaction
   std::atomic<bool> closed_{false};
+  // The id the next chunk gets: above every id this process has seen, so
+  // that an id is never reused while the index cache may hold it (SQLite
+  // alone would reuse the greatest id after it is deleted). Writer thread.
+  int64_t next_chunk_id_ = 1;
 };
 
 Result<RunInfo> ReadRunRow(Stmt* s);  // columns as in kRunColumns

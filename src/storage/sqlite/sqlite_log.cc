@@ -92,10 +92,11 @@ Status SqliteBackend::InsertChunk(Db& db, int64_t attr_id, int level,
                                   const chunkenc::EncodedChunk& c, const chunkenc::ChunkStats& s) {
   ASSIGN_OR_RETURN(Stmt * ins, db.Prepare(
       "INSERT INTO chunks (attr_id, level, first_step, last_step, count, min_value, max_value, "
-      "sum_value, min_ts, max_ts, idx, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      "sum_value, min_ts, max_ts, idx, data, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   ins->Bind(1, attr_id).Bind(2, int64_t(level)).Bind(3, s.first_step).Bind(4, s.last_step)
       .Bind(5, static_cast<int64_t>(s.count)).Bind(6, s.min).Bind(7, s.max).Bind(8, s.sum)
-      .Bind(9, s.min_ts).Bind(10, s.max_ts).BindBlob(11, c.index).BindBlob(12, c.data);
+      .Bind(9, s.min_ts).Bind(10, s.max_ts).BindBlob(11, c.index).BindBlob(12, c.data)
+      .Bind(13, next_chunk_id_++);  // never reused: see next_chunk_id_
   return ins->Exec();
 }
 

@@ -225,42 +225,68 @@ Result<std::vector<ChunkRow>> SqliteBackend::ReadChunksSparse(int64_t attr_id, i
   RETURN_IF_ERROR((*r)->Exec("BEGIN"));
   std::vector<ChunkRow> out;
   Status st = [&]() -> Status {
+    // Metadata only: indexes come from the cache, payloads from blob reads.
     ASSIGN_OR_RETURN(Stmt * s, (*r)->Prepare(
-        "SELECT id, level, first_step, last_step, count, idx FROM chunks "
+        "SELECT id, level, first_step, last_step, count FROM chunks "
         "WHERE attr_id = ? AND first_step <= ? AND last_step >= ? ORDER BY first_step, id"));
     s->Bind(1, attr_id).Bind(2, hi).Bind(3, lo);
-    std::unique_ptr<sqlite3_blob, int (*)(sqlite3_blob*)> blob(nullptr, sqlite3_blob_close);
     for (;;) {
       ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
-      ChunkRow c = ReadChunkRow(s);
-      auto parsed = chunkenc::ChunkIndex::Parse(c.index);
-      if (!parsed.ok()) return parsed.status().WithContext("chunk " + std::to_string(c.id));
-      auto idx = std::make_shared<chunkenc::ChunkIndex>(std::move(parsed).value());
-      std::vector<size_t> blocks = choose(*idx);
-      if (!blocks.empty()) {
-        c.data.assign(idx->data_size(), '\0');
-        int rc;
-        if (blob) {
-          rc = sqlite3_blob_reopen(blob.get(), c.id);
-        } else {
-          sqlite3_blob* b = nullptr;
-          rc = sqlite3_blob_open((*r)->raw(), "main", "chunks", "data", c.id, 0, &b);
-          blob.reset(b);
-        }
-        if (rc != SQLITE_OK) return SqliteError((*r)->raw(), rc, "opening chunk payload");
-        for (size_t b : blocks) {
-          const auto& bs = idx->blocks().at(b);
-          rc = sqlite3_blob_read(blob.get(), c.data.data() + bs.offset, static_cast<int>(bs.size),
-                                 static_cast<int>(bs.offset));
-          if (rc != SQLITE_OK) return SqliteError((*r)->raw(), rc, "reading chunk payload");
-        }
-      }
-      c.parsed = std::move(idx);
+      ChunkRow c;
+      c.id = s->Int(0);
+      c.level = static_cast<int>(s->Int(1));
+      c.first_step = s->Int(2);
+      c.last_step = s->Int(3);
+      c.count = s->Int(4);
       out.push_back(std::move(c));
     }
-    blob.reset();
     s->Reset();
+    std::unique_ptr<sqlite3_blob, int (*)(sqlite3_blob*)> idx_blob(nullptr, sqlite3_blob_close);
+    std::unique_ptr<sqlite3_blob, int (*)(sqlite3_blob*)> data_blob(nullptr, sqlite3_blob_close);
+    // Opens (or moves) `blob` to column `column` of chunk `id`.
+    auto open = [&](decltype(idx_blob)& blob, const char* column, int64_t id) -> Status {
+      int rc;
+      if (blob) {
+        rc = sqlite3_blob_reopen(blob.get(), id);
+      } else {
+        sqlite3_blob* b = nullptr;
+        rc = sqlite3_blob_open((*r)->raw(), "main", "chunks", column, id, 0, &b);
+        blob.reset(b);
+      }
+      if (rc != SQLITE_OK) return SqliteError((*r)->raw(), rc, "opening chunk " + std::string(column));
+      return Status::Ok();
+    };
+    IndexCache& cache = index_cache();
+    std::string bytes;
+    for (ChunkRow& c : out) {
+      c.parsed = cache.Find(c.id);
+      if (!c.parsed) {
+        RETURN_IF_ERROR(open(idx_blob, "idx", c.id));
+        bytes.resize(static_cast<size_t>(sqlite3_blob_bytes(idx_blob.get())));
+        int rc = sqlite3_blob_read(idx_blob.get(), bytes.data(), static_cast<int>(bytes.size()), 0);
+        if (rc != SQLITE_OK) return SqliteError((*r)->raw(), rc, "reading chunk index");
+        auto parsed = chunkenc::ChunkIndex::Parse(bytes);
+        if (!parsed.ok()) return parsed.status().WithContext("chunk " + std::to_string(c.id));
+        c.parsed = std::make_shared<chunkenc::ChunkIndex>(std::move(parsed).value());
+        // Unsealed chunks are soon compacted away: not worth a slot.
+        if (c.level > 0) cache.Insert(c.id, c.parsed);
+      }
+      const chunkenc::ChunkIndex& idx = *c.parsed;
+      std::vector<size_t> blocks = choose(idx);
+      if (blocks.empty()) continue;
+      // Not zero-filled: only the chosen blocks' bytes are ever read.
+      c.sparse = std::make_shared_for_overwrite<char[]>(idx.data_size());
+      RETURN_IF_ERROR(open(data_blob, "data", c.id));
+      for (size_t b : blocks) {
+        const auto& bs = idx.blocks().at(b);
+        int rc = sqlite3_blob_read(data_blob.get(), c.sparse.get() + bs.offset,
+                                   static_cast<int>(bs.size), static_cast<int>(bs.offset));
+        if (rc != SQLITE_OK) return SqliteError((*r)->raw(), rc, "reading chunk payload");
+      }
+    }
+    idx_blob.reset();
+    data_blob.reset();
     return Status::Ok();
   }();
   (void)(*r)->Exec("COMMIT");
