@@ -34,6 +34,10 @@ class BucketMap {
     return cur_;
   }
 
+  // Whether a block spanning `span` keys (last - first) is narrower than a
+  // bucket: only such blocks are snapped (Edges::kBlocks).
+  bool Narrower(uint64_t span) const { return static_cast<u128>(span) * n_ < width_; }
+
   // The key range of the bucket of the last Of() call.
   void CurrentRange(int64_t* first, int64_t* last) const {
     *first = cur_start_;
@@ -290,8 +294,9 @@ Status AddChunk(const Request& r, const ChunkPiece& p, BucketMap* map, Accumulat
       const chunkenc::ChunkStats& g = groups[i / chunkenc::kGroupBlocks].stats;
       int64_t key_lo = r.axis == Axis::kStep ? g.first_step : g.min_ts;
       int64_t key_hi = r.axis == Axis::kStep ? g.last_step : g.max_ts;
-      // With snapped edges a block goes where its first step does.
-      int64_t key_end = r.snap ? groups[i / chunkenc::kGroupBlocks].last_block_first_step : key_hi;
+      // With snapped edges a (narrow) block goes where its first step does.
+      const chunkenc::BlockGroup& grp = groups[i / chunkenc::kGroupBlocks];
+      int64_t key_end = r.snap && map->Narrower(grp.max_block_span) ? grp.last_block_first_step : key_hi;
       if (g.first_step >= step_lo && g.last_step <= step_hi && key_lo >= r.lo && key_hi <= r.hi) {
         size_t n_in_group = std::min(chunkenc::kGroupBlocks, blocks.size() - i);
         if (key_lo >= run_first && key_end <= run_last) {
@@ -320,7 +325,8 @@ Status AddChunk(const Request& r, const ChunkPiece& p, BucketMap* map, Accumulat
     if (key_hi < r.lo || key_lo > r.hi) continue;  // no point of it is in range
     bool whole = s.first_step >= step_lo && s.last_step <= step_hi && key_lo >= r.lo &&
                  key_hi <= r.hi;
-    if (whole && key_lo >= run_first && (r.snap ? key_lo : key_hi) <= run_last) {
+    const bool snap = r.snap && map->Narrower(Offset(s.last_step, s.first_step));
+    if (whole && key_lo >= run_first && (snap ? key_lo : key_hi) <= run_last) {
       run.AddSummary(s);
       ++stats->blocks_summarized;
       continue;
@@ -329,7 +335,7 @@ Status AddChunk(const Request& r, const ChunkPiece& p, BucketMap* map, Accumulat
       int32_t b = map->Of(key_lo);
       int64_t first, last;
       map->CurrentRange(&first, &last);
-      if (r.snap || key_hi <= last) {
+      if (snap || key_hi <= last) {
         acc->Merge(run);
         run = Run::FromSummary(b, s);
         run_first = first;
@@ -372,8 +378,10 @@ bool BlockNeedsDecode(const BlockSummary& s, Axis axis, Edges edges, int64_t lo,
   if (key_hi < lo || key_lo > hi) return false;  // no point of it is in range
   bool whole = s.first_step >= clip_lo && s.last_step <= clip_hi && key_lo >= lo && key_hi <= hi;
   if (!whole) return true;
-  if (axis == Axis::kStep && edges == Edges::kBlocks) return false;
-  return BucketOf(key_lo, lo, hi, n_buckets) != BucketOf(key_hi, lo, hi, n_buckets);
+  BucketMap map(lo, hi, n_buckets);
+  if (axis == Axis::kStep && edges == Edges::kBlocks && map.Narrower(Offset(key_hi, key_lo)))
+    return false;
+  return map.BucketOf(key_lo) != map.BucketOf(key_hi);
 }
 
 std::vector<size_t> BlocksToDecode(const chunkenc::ChunkIndex& index, Axis axis, Edges edges,
@@ -397,8 +405,9 @@ std::vector<size_t> BlocksToDecode(const chunkenc::ChunkIndex& index, Axis axis,
         BucketOf(key_lo, lo, hi, n_buckets) == BucketOf(key_hi, lo, hi, n_buckets))
       return out;
   }
-  if (axis == Axis::kStep && edges == Edges::kBlocks) {
-    // Only the blocks cut by step_lo or step_hi.
+  if (axis == Axis::kStep && edges == Edges::kBlocks &&
+      BucketMap(lo, hi, n_buckets).Narrower(index.max_block_span())) {
+    // Every block is snapped whole: only those cut by step_lo or step_hi.
     // A block is cut by step_lo if first < step_lo <= last, by step_hi if
     // first <= step_hi < last: an edge outside those spans of the whole
     // chunk cuts none (and needs no search).

@@ -44,12 +44,15 @@ enum class Axis { kStep, kTime };
 // Where bucket edges fall on the step axis.
 //   kExact   equal-width buckets: a block that straddles an edge is decoded
 //            and its points split between the two buckets.
-//   kBlocks  each edge snapped to the nearest stored block boundary: a block
-//            lies wholly in the bucket of its first step, so a bucket may
-//            reach up to one block (128 points) past its nominal end. Counts,
-//            the global min and max and every spike are the same as kExact;
-//            a read decodes only the blocks cut by the range or a fork clip.
-//            Each bucket reports its own first and last step.
+//   kBlocks  edges snapped to stored block boundaries where blocks are
+//            narrower than a bucket: such a block lies wholly in the bucket
+//            of its first step, so a bucket may reach up to one block (128
+//            points, less than a bucket) past its nominal end. A block as
+//            wide as a bucket or wider (a short series, a deep zoom) is cut
+//            exactly, as with kExact. Counts, the global min and max and every
+//            spike are the same as kExact; on a long series a read decodes
+//            only the blocks cut by the range or a fork clip. Each bucket
+//            reports its own first and last step.
 // On the time axis buckets are always exact.
 enum class Edges { kExact, kBlocks };
 

@@ -355,6 +355,10 @@ std::vector<Bucket> BruteForceSnapped(const Fixture& f, int64_t lo, int64_t hi, 
       std::vector<double> v;
       EXPECT_TRUE(c.index->DecodeFloatBlock(b, c.data, &st, &ts, &v).ok());
       bool whole = s.first_step >= std::max(c.clip_lo, lo) && s.last_step <= std::min(c.clip_hi, hi);
+      // Only blocks narrower than a bucket are snapped.
+      unsigned __int128 span = static_cast<uint64_t>(s.last_step) - static_cast<uint64_t>(s.first_step);
+      unsigned __int128 width = static_cast<unsigned __int128>(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo)) + 1;
+      whole = whole && span * static_cast<unsigned>(n) < width;
       for (size_t i = 0; i < st.size(); ++i) {
         if (st[i] < c.clip_lo || st[i] > c.clip_hi) continue;
         assigned.Add(st[i], ts[i], v[i]);
@@ -451,6 +455,31 @@ TEST(DownsampleTest, SnappedEdgesMatchBruteForceAndAgreeWithExact) {
   }
 }
 
+TEST(DownsampleTest, BlocksWiderThanABucketAreCutExactly) {
+  // A short series in a wide chart: 100 points (one block) in 400 buckets
+  // gives 100 buckets, as equal-width ones do; snapping is only for blocks
+  // narrower than a bucket.
+  Points p;
+  for (int64_t i = 0; i < 100; ++i) p.Add(i, i, double(i));
+  Fixture f;
+  f.AddChunk(p, kMin, kMax);
+  auto snapped = Downsample(f.pieces, Axis::kStep, 0, 99, 400, nullptr, Edges::kBlocks);
+  ASSERT_TRUE(snapped.ok());
+  ExpectSameBuckets(*snapped, BruteForce(p, Axis::kStep, 0, 99, 400), 0);
+  // 1,000 points in 20 buckets of 50: blocks of 128 span three buckets.
+  Points q;
+  for (int64_t i = 0; i < 1000; ++i) q.Add(i, i, double(i % 7));
+  Fixture g;
+  g.AddChunk(q, kMin, kMax);
+  auto r = Downsample(g.pieces, Axis::kStep, 0, 999, 20, nullptr, Edges::kBlocks);
+  ASSERT_TRUE(r.ok());
+  ExpectSameBuckets(*r, BruteForce(q, Axis::kStep, 0, 999, 20), 0);
+  // 10 buckets of 100 points: still narrower than a block, still exact.
+  r = Downsample(g.pieces, Axis::kStep, 0, 999, 10, nullptr, Edges::kBlocks);
+  ASSERT_TRUE(r.ok());
+  ExpectSameBuckets(*r, BruteForce(q, Axis::kStep, 0, 999, 10), 0);
+}
+
 TEST(DownsampleTest, BlocksToDecodeIsWhatDownsampleDecodes) {
   std::mt19937_64 rng(91);
   for (int iter = 0; iter < 300; ++iter) {
@@ -495,7 +524,7 @@ TEST(DownsampleTest, BlocksToDecodeIsWhatDownsampleDecodes) {
 }
 
 TEST(DownsampleTest, SnappedCostDoesNotGrowWithTheSeries) {
-  // 10x and 100x the points, same 2,000 buckets: with snapped edges only the
+  // 10x and 100x the points, same 50 buckets: with snapped edges only the
   // blocks cut by the requested range are decoded, and chunks that fit in
   // one bucket are taken whole from their aggregates.
   std::mt19937_64 rng(8);
@@ -513,7 +542,8 @@ TEST(DownsampleTest, SnappedCostDoesNotGrowWithTheSeries) {
     // A window that cuts blocks at both ends.
     int64_t lo = 77 * 1'000'000 + 1, hi = (n - 77) * 1'000'000 - 1;
     DownsampleStats stats;
-    auto r = Downsample(f.pieces, Axis::kStep, lo, hi, 2000, &stats, Edges::kBlocks);
+    // 50 buckets: each ~1,000 points at the smallest size, wider than a block.
+    auto r = Downsample(f.pieces, Axis::kStep, lo, hi, 50, &stats, Edges::kBlocks);
     ASSERT_TRUE(r.ok());
     uint64_t total = 0;
     for (const Bucket& b : *r) total += b.count;

@@ -86,6 +86,7 @@ constexpr size_t kGroupBlocks = 16;
 struct BlockGroup {
   ChunkStats stats;                 // Aggregate() of the group's blocks
   int64_t last_block_first_step;    // first step of the group's last block
+  uint64_t max_block_span;          // max of last_step - first_step over its blocks
 };
 
 // A parsed `index`. Parse() costs O(blocks) and verifies the checksum; every
@@ -108,6 +109,8 @@ class ChunkIndex {
   const ChunkStats& stats() const { return stats_; }
   // Group g aggregates blocks [g * kGroupBlocks, min((g + 1) * kGroupBlocks, n)).
   const std::vector<BlockGroup>& groups() const { return groups_; }
+  // The widest block's last_step - first_step.
+  uint64_t max_block_span() const { return max_block_span_; }
   // Heap bytes held (for caches that bound their memory).
   size_t MemoryBytes() const {
     return sizeof(*this) + blocks_.capacity() * sizeof(BlockSummary) +
@@ -155,6 +158,7 @@ class ChunkIndex {
   uint64_t data_size_ = 0;
   ChunkStats stats_ = Aggregate({});
   std::vector<BlockGroup> groups_;
+  uint64_t max_block_span_ = 0;
 };
 
 }  // namespace sextant::chunkenc

@@ -89,7 +89,11 @@ Result<ChunkIndex> ChunkIndex::Parse(std::string_view index) {
   idx.groups_.reserve((n_blocks + kGroupBlocks - 1) / kGroupBlocks);
   for (size_t g = 0; g < n_blocks; g += kGroupBlocks) {
     auto part = all.subspan(g, std::min(kGroupBlocks, n_blocks - g));
-    idx.groups_.push_back(BlockGroup{Aggregate(part), part.back().first_step});
+    uint64_t span = 0;
+    for (const BlockSummary& b : part)
+      span = std::max(span, static_cast<uint64_t>(b.last_step) - static_cast<uint64_t>(b.first_step));
+    idx.groups_.push_back(BlockGroup{Aggregate(part), part.back().first_step, span});
+    idx.max_block_span_ = std::max(idx.max_block_span_, span);
   }
   return idx;
 }

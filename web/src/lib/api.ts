@@ -120,6 +120,8 @@ export interface SeriesQuery {
   path: string;
   step_range?: [number, number] | null;
   buckets?: number;
+  /** Equal-width step buckets instead of edges snapped to stored blocks. */
+  exact_buckets?: boolean;
   limit?: number;
   after_step?: number | null;
   lineage?: boolean;

@@ -78,10 +78,11 @@ export class PanelChart {
     const { project, runs, metrics, x } = this.spec;
     const ids = runs.map((r) => r.runId);
     const width = Math.max(32, this.knownWidth || 400);
-    const buckets = (path: string) => limit(() => api.series(project, { runs: ids, path, buckets: width }, ctl.signal));
+    const buckets = (path: string, exact = false) =>
+      limit(() => api.series(project, { runs: ids, path, buckets: width, ...(exact ? { exact_buckets: true } : {}) }, ctl.signal));
     const raw = (path: string) => limit(() => api.series(project, { runs: ids, path, limit: RAW_TIME_LIMIT }, ctl.signal));
     /** Per metric, per run: (step, mean) of the bucketed series. */
-    const byStep = async () => (await Promise.all(metrics.map(buckets))).map((res) => runs.map((r) => {
+    const byStep = async () => (await Promise.all(metrics.map((m) => buckets(m)))).map((res) => runs.map((r) => {
       const p = stepMeans(res.find((s) => s.run_id === r.runId));
       return { x: p.steps, y: p.values };
     }));
@@ -90,7 +91,9 @@ export class PanelChart {
       let perMetric: { x: number[]; y: (number | null)[] }[][];
       if (xIsSeries(x)) {
         this.mode = "series";
-        const [bRes, ...aRes] = await Promise.all([buckets(x), ...metrics.map(buckets)]);
+        // Joined on steps: equal-width buckets end on the same steps in
+        // every series, snapped ones only where their blocks line up.
+        const [bRes, ...aRes] = await Promise.all([buckets(x, true), ...metrics.map((m) => buckets(m, true))]);
         const bByRun = new Map(bRes.map((s) => [s.run_id, lastPoints(s)]));
         perMetric = aRes.map((res) => runs.map((r) => {
           const a = stepMeans(res.find((s) => s.run_id === r.runId));
