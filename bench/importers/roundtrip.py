@@ -12,6 +12,11 @@ the native API (binary columns, 1 M points per request), then times
 `sextant export` from it and `sextant import sextant` into the second, and
 prints points/s for each, the export's size on disk and bytes per point.
 
+stream: seeds the same way, then times the server's streamed export
+(`GET /api/v1/projects/…/export`, NDJSON) into a file with the server's
+peak memory (VmHWM) before and after, and `sextant import sextant FILE`
+of it into a second server.
+
 neptune: writes the same points as a neptune-exporter tree (one run, its
 sys/ rows, parts of at most 5 M rows, millisecond timestamps, Snappy, as
 tests/importers/test_neptune_export.py writes it) and times
@@ -169,8 +174,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--points", type=int, default=10_000_000)
     ap.add_argument("--series", type=int, default=10)
-    ap.add_argument("--only", choices=["roundtrip", "neptune"], default=None,
-                    help="run one of the two benchmarks (default both)")
+    ap.add_argument("--only", choices=["roundtrip", "stream", "neptune"], default=None,
+                    help="run one of the benchmarks (default all)")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
     token = auth_template()["token"]
@@ -179,9 +184,11 @@ def main() -> None:
                XDG_STATE_HOME=str(tmp / "state"))
     result = {"points": a.points, "series": a.series}
     try:
-        if a.only != "neptune":
+        if a.only in (None, "roundtrip"):
             result.update(roundtrip(tmp, env, token, a.points, a.series))
-        if a.only != "roundtrip":
+        if a.only in (None, "stream"):
+            result.update(stream(tmp, env, token, a.points, a.series))
+        if a.only in (None, "neptune"):
             result.update(neptune(tmp, env, a.points, a.series))
         print(json.dumps(result))
     finally:
@@ -212,6 +219,42 @@ def roundtrip(tmp: Path, env: dict, token: str, points: int, series: int) -> dic
     return {"export_s": round(te, 1), "export_points_per_s": round(points / te),
             "import_s": round(ti, 1), "import_points_per_s": round(points / ti),
             "export_bytes": size, "export_bytes_per_point": round(size / points, 2)}
+
+
+def peak_rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def stream(tmp: Path, env: dict, token: str, points: int, series: int) -> dict:
+    src = Server(tmp / "sa", tmp / "sa.log").start()
+    dst = Server(tmp / "sb", tmp / "sb.log").start()
+    try:
+        seed(src.url, token, "bench/stream", points, series)
+        rss_before = peak_rss_mib(src.proc.pid)
+        out = tmp / "stream.ndjson"
+        req = urllib.request.Request(src.url + "/api/v1/projects/bench/stream/export")
+        req.add_header("Authorization", f"Bearer {token}")
+        t = time.monotonic()
+        with urllib.request.urlopen(req, timeout=600) as r, open(out, "wb") as f:
+            shutil.copyfileobj(r, f, 1 << 20)
+        te = time.monotonic() - t
+        rss_after = peak_rss_mib(src.proc.pid)
+        size = out.stat().st_size
+        t = time.monotonic()
+        subprocess.run([sys.executable, "-m", "sextant", "import", "sextant", str(out),
+                        "--project", "bench/stream", "-q"], env=dict(env, SEXTANT_URL=dst.url), check=True)
+        ti = time.monotonic() - t
+    finally:
+        src.stop()
+        dst.stop()
+    return {"stream_s": round(te, 1), "stream_points_per_s": round(points / te),
+            "stream_bytes_per_point": round(size / points, 2),
+            "stream_server_peak_rss_mib": [round(rss_before), round(rss_after)],
+            "stream_import_s": round(ti, 1), "stream_import_points_per_s": round(points / ti)}
 
 
 if __name__ == "__main__":

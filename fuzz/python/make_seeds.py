@@ -8,6 +8,8 @@ importer suite's venv after a harness's input layout changes:
 from __future__ import annotations
 
 import glob
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -204,6 +206,35 @@ def hand_made() -> None:
         b"r1\tfirst\texp\tfinished\t1740830400000000\t\t\n"
         b"r2\tfork\texp\tfailed\t1740830400000000\tr1\t2.5\n=\n" + NEPTUNE_RUN.split(b"\nckpt")[0]
         + b"\nckpt\tfile\t\t\tf.bin\ntrain/loss\tfloat_series\t3\t1740830400000000\t1\n")
+
+    blob = base64.b64encode(b"\0\1\2").decode()
+    sha = hashlib.sha256(b"\0\1\2").hexdigest()
+    put("sextant_stream", "two_runs", "\n".join(json.dumps(o) for o in (
+        {"export": {"format": "sextant-export-stream", "version": 1, "project": "ws/proj", "runs": 2}},
+        {"run": {"project_id": "ws/proj", "run_id": "r1", "name": "first", "experiment_name": "exp",
+                 "state": "finished", "created_at_us": 1740830400000000, "fork_run_id": None, "fork_step": None}},
+        {"config": {"run_id": "r1", "attribute_path": "lr", "attribute_type": "float", "float_value": "NaN"}},
+        {"config": {"run_id": "r1", "attribute_path": "when", "attribute_type": "datetime",
+                    "datetime_value_us": 1740830400000001}},
+        {"config": {"run_id": "r1", "attribute_path": "sys/tags", "attribute_type": "string_set",
+                    "string_set_value": ["a"]}},
+        {"config": {"run_id": "r1", "attribute_path": "sys/archived", "attribute_type": "bool", "bool_value": True}},
+        {"series": {"run_id": "r1", "attribute_path": "loss", "attribute_type": "float_series",
+                    "step_micros": [0, 2500000], "timestamp_us": [1740830400000000, 1740830400000001],
+                    "float_value": [1.5, "-Infinity"]}},
+        {"series": {"run_id": "r1", "attribute_path": "h", "attribute_type": "histogram_series",
+                    "step_micros": [0], "timestamp_us": [1], "histogram_value": [{"edges": [0, 1], "counts": [2]}]}},
+        {"blob": {"sha256": sha, "size": 3, "offset": 0, "data": blob}},
+        {"file": {"run_id": "r1", "attribute_path": "ckpt", "attribute_type": "file",
+                  "file_value": {"path": "files/" + sha, "name": "c.bin", "size": 3}}},
+        {"series": {"run_id": "r1", "attribute_path": "img", "attribute_type": "file_series",
+                    "step_micros": [1000000], "timestamp_us": [5],
+                    "file_value": [{"path": "files/" + sha, "name": "i.png", "size": 3}]}},
+        {"run": {"project_id": "ws/proj", "run_id": "r2", "name": "", "experiment_name": "",
+                 "state": "failed", "created_at_us": 1, "fork_run_id": "r1", "fork_step": "2.5"}},
+        {"series": {"run_id": "r2", "attribute_path": "text", "attribute_type": "string_series",
+                    "step_micros": [3000000], "timestamp_us": [7], "string_value": ["x"]}},
+        {"end": {"runs": 2}})).encode() + b"\n")
 
 
 def main() -> None:

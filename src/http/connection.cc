@@ -199,6 +199,7 @@ class Session {
     SplitTarget(&req);
     req.peer = peer_;
     req.secure = kTls;
+    req.version = head.version() == 10 ? 10 : 11;
     size_t fields = 0;
     for (const auto& f : head) {
       if (++fields > opt_.max_header_fields) break;
@@ -389,6 +390,7 @@ class Session {
   asio::awaitable<bool> WriteResponse(const Request& req, Response& res, bool keep_alive,
                                       bool is_head) {
     if (res.events) co_return co_await WriteEvents(res, is_head);
+    if (res.stream) co_return co_await WriteStream(req, res, keep_alive, is_head);
     if (res.file) co_return co_await WriteFile(req, res, keep_alive, is_head);
     Tcp().expires_after(opt_.io_timeout);
     if (is_head) {
@@ -486,6 +488,54 @@ class Session {
     }
     if (!epilogue.empty() && !co_await WriteRaw(epilogue)) co_return false;
     co_return true;
+  }
+
+  // A produced body (BodyStream): chunked to HTTP/1.1 clients, up to the
+  // close to HTTP/1.0 ones. Each piece is produced on the worker pool while
+  // nothing else is in flight, so a slow client slows the producer down
+  // instead of piling pieces up in memory.
+  asio::awaitable<bool> WriteStream(const Request& req, Response& res, bool keep_alive,
+                                    bool is_head) {
+    bool chunked = req.version >= 11;
+    if (!chunked) keep_alive = false;
+    bhttp::response<bhttp::empty_body> m;
+    res.headers.Set("X-Accel-Buffering", "no");
+    FillHead(m, res, keep_alive);
+    if (chunked && !is_head) m.set(bhttp::field::transfer_encoding, "chunked");
+    bhttp::response_serializer<bhttp::empty_body> sr(m);
+    Tcp().expires_after(opt_.io_timeout);
+    auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, kTuple);
+    if (ec) co_return false;
+    if (is_head) co_return keep_alive;
+    std::string piece;
+    for (;;) {
+      piece.clear();
+      bool more = false;
+      Status st = co_await OnPool([&] {
+        Result<bool> r = res.stream->Next(&piece);
+        if (!r.ok()) return r.status();
+        more = *r;
+        return Status::Ok();
+      });
+      if (!st.ok()) {
+        std::fprintf(stderr, "sextant: streamed answer to %s %s ended early: %s\n",
+                     req.method.c_str(), req.path.c_str(), st.ToString().c_str());
+        co_return false;  // no last chunk: the client sees a truncated body
+      }
+      if (!piece.empty()) {
+        if (chunked) {
+          char size[24];
+          int len = std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+          piece.insert(0, size, static_cast<size_t>(len));
+          piece.append("\r\n");
+        }
+        if (!co_await WriteRaw(piece)) co_return false;
+      }
+      if (!more) break;
+      if (*ctx_.stopping) co_return false;
+    }
+    if (chunked && !co_await WriteRaw("0\r\n\r\n")) co_return false;
+    co_return keep_alive;
   }
 
   // Server-sent events (sse_writer.h), chunked, until the stream ends, the

@@ -48,6 +48,7 @@ struct Request {
   std::string body;    // buffered routes: the decoded body (Content-Encoding undone)
   std::string peer;    // the client's address
   bool secure = false;  // it came over TLS (HTTPS)
+  int version = 11;     // HTTP/1.0 (10) or HTTP/1.1 (11)
 };
 
 // A response body read in pieces on the worker pool: files, which the
@@ -58,6 +59,20 @@ class FileBody {
   virtual uint64_t size() const = 0;
   // Blocking: reads up to `n` bytes at `offset` into *out (replacing it).
   virtual Status ReadAt(uint64_t offset, size_t n, std::string* out) = 0;
+};
+
+// A body produced piece by piece on the worker pool, for answers too large
+// to hold in memory (a project's export). HTTP/1.1 clients get it chunked and
+// the connection stays open; HTTP/1.0 clients get it up to a close.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // Blocking, on the worker pool: appends the next piece to *out (empty on
+  // entry). True: more follows; false: the body is complete. An error after
+  // the head went out can only be signalled by ending the body early: the
+  // connection is closed without the last chunk, which a client reads as a
+  // truncated body, and the error is logged.
+  virtual Result<bool> Next(std::string* out) = 0;
 };
 
 // A server-sent event stream. The transport calls Next() from its event loop
@@ -81,6 +96,7 @@ struct Response {
   std::string body;
   std::shared_ptr<FileBody> file;       // instead of body: streamed, ranged
   std::shared_ptr<EventStream> events;  // instead of body: text/event-stream
+  std::shared_ptr<BodyStream> stream;   // instead of body: produced as it is sent
   bool close = false;                   // close the connection afterwards
 };
 

@@ -42,7 +42,7 @@ bool AcceptsGzip(std::string_view accept) {
 }  // namespace
 
 void MaybeCompress(std::string_view accept_encoding, Response& res) {
-  if (res.file || res.events || res.body.size() < kMinCompressBytes) return;
+  if (res.file || res.events || res.stream || res.body.size() < kMinCompressBytes) return;
   if (!Compressible(res.content_type) || !AcceptsGzip(accept_encoding)) return;
   if (res.headers.Has("Content-Encoding")) return;
   z_stream z{};

@@ -80,20 +80,18 @@ def data_files(d: Path):
     return sorted(str(p.relative_to(d)) for p in d.rglob("*") if p.is_file() and p.name != "manifest.json")
 
 
-def test_export_import_export_identical(tmp_path, server, sextant, native, project):
-    seed(native, server.url, project)
-    first = tmp_path / "first"
-    sextant("export", project, str(first))
-
-    # Into an empty server.
+def import_into_empty_server(tmp_path: Path, sextant, source: Path, project: str) -> Path:
+    """Imports the seeded project from `source` (an export folder or stream)
+    into a new, empty server, twice (the second imports nothing), checks the
+    runs' flags there and returns that server's Parquet export."""
     other = Server(tmp_path / "other-data", tmp_path / "other.log").start()
+    env = {"SEXTANT_URL": other.url}
     try:
-        p = sextant("import", "sextant", str(first), "--project", project, env={"SEXTANT_URL": other.url})
+        p = sextant("import", "sextant", str(source), "--project", project, env=env)
         assert "4 runs imported" in p.stderr, p.stderr
         second = tmp_path / "second"
-        sextant("export", project, str(second), env={"SEXTANT_URL": other.url})
-        # Import again: nothing changes.
-        p = sextant("import", "sextant", str(first), "--project", project, env={"SEXTANT_URL": other.url})
+        sextant("export", project, str(second), env=env)
+        p = sextant("import", "sextant", str(source), "--project", project, env=env)
         assert "4 runs were already imported" in p.stderr, p.stderr
         # Hidden as they were: the trashed run in the trash, the archived one archived.
         assert listed(other.url, project) == ["base", "fork:1"]
@@ -101,12 +99,23 @@ def test_export_import_export_identical(tmp_path, server, sextant, native, proje
         assert listed(other.url, project, archived="only") == ["live"]
     finally:
         other.stop()
+    return second
 
+
+def assert_same_data(first: Path, second: Path) -> None:
     names = data_files(first)
     assert names == data_files(second)
     assert "runs.parquet" in names and "runs/base.parquet" in names and "runs/fork%3A1.parquet" in names
     for n in names:
         assert filecmp.cmp(first / n, second / n, shallow=False), f"{n} differs"
+
+
+def test_export_import_export_identical(tmp_path, server, sextant, native, project):
+    seed(native, server.url, project)
+    first = tmp_path / "first"
+    sextant("export", project, str(first))
+    second = import_into_empty_server(tmp_path, sextant, first, project)
+    assert_same_data(first, second)
     m1 = json.loads((first / "manifest.json").read_text())
     assert m1["format"] == "sextant-export" and m1["version"] == 1 and m1["runs"] == 4
     assert m1["points"] == 5 + 2 + 1 + 2 + 2 + 5000

@@ -235,4 +235,30 @@ describe("CSV downloads", () => {
     const steps = text.split("\r\n").slice(1, -1).map((l) => l.split(",")[1]);
     expect(steps).toEqual(Array.from({ length: 21 }, (_, k) => String(10 + k * 0.5)));
   });
+
+  it("downloads the whole project as NDJSON from the projects page", async () => {
+    await page.goto(`${stack.web}/#/`);
+    const link = `a.export-link[href$="/projects/e2e/csv/export"]`;
+    await page.waitForSelector(link);
+    const { name, text } = await download(link);
+    expect(name).toBe("e2e-csv.ndjson");
+    const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, Record<string, unknown>>);
+    expect(Object.keys(lines[0])).toEqual(["export"]);
+    expect(lines[0].export.runs).toBe(RUNS + 2);
+    const end = lines[lines.length - 1].end;
+    expect(end).toBeDefined();
+    const points = RUNS * 2 + LONG_POINTS + 2_500;
+    expect(end.runs).toBe(RUNS + 2);
+    expect(end.points).toBe(points);
+    const runs = lines.filter((l) => l.run).map((l) => l.run.run_id as string);
+    expect(runs.length).toBe(RUNS + 2);
+    let seen = 0;
+    const notes = new Set<unknown>();
+    for (const l of lines) {
+      if (l.series) seen += (l.series.float_value as unknown[]).length;
+      if (l.config?.attribute_path === "config/note") notes.add(l.config.string_value);
+    }
+    expect(seen).toBe(points);
+    expect([...notes].sort()).toEqual([...NOTES].sort()); // text exactly as logged, no CSV defusing
+  });
 });

@@ -1,8 +1,9 @@
 // Server and project routes: health, projects, saved views, attribute paths,
-// compaction.
+// the streamed export, compaction.
 #include <simdjson.h>
 
 #include "api/json_writer.h"
+#include "api/native/export_stream.h"
 #include "api/native/module.h"
 #include "api/native/respond.h"
 #include "api/native/write.h"
@@ -91,6 +92,25 @@ void AddProjectRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
            WriteNextPageToken(w, paths.next_page_token);
            w.EndObject();
            return Json(200, w.Take());
+         }});
+
+  // The whole project as one NDJSON stream (docs/format/export.md), produced
+  // while it is sent; ?files=false leaves the file contents out.
+  m.Add({"GET", P("/export"), Permission::kRead, 0, [t](Context& c) -> Result<http::Response> {
+           ExportStreamOptions eo;
+           std::string files = c.query.Get("files");
+           if (files == "false") eo.files = false;
+           else if (!files.empty() && files != "true")
+             return Status::InvalidArgument("files: expected true or false, got '" + files + "'");
+           RETURN_IF_ERROR(t->GetProject(*c.project).status());
+           ASSIGN_OR_RETURN(auto stream, NewProjectExport(t, *c.project, eo));
+           http::Response r;
+           r.content_type = "application/x-ndjson";
+           r.headers.Set("Content-Disposition", "attachment; filename=\"" + c.project->workspace + "-" +
+                                                    c.project->name + ".ndjson\"");
+           r.headers.Set("Cache-Control", "no-store");
+           r.stream = std::move(stream);
+           return r;
          }});
 
   // Compacts every series now (operations and benchmarks; the background

@@ -369,6 +369,10 @@ export const api = {
   deleteMember(project: string, principal: string): Promise<void> {
     return request("DELETE", `${projectBase(project)}/members/${encodeURIComponent(principal)}`);
   },
+  /** The whole project as one NDJSON download (`sextant import sextant FILE` reads it back). */
+  exportUrl(project: string, files = true): string {
+    return `${projectBase(project)}/export${files ? "" : "?files=false"}`;
+  },
   /** A file attribute, or with `step` one point of a file series (the step as the API printed it). */
   fileUrl(project: string, runId: string, path: string, step?: number): string {
     const url = `${projectBase(project)}/runs/${encodeURIComponent(runId)}/files/${path.split("/").map(encodeURIComponent).join("/")}`;

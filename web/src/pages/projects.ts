@@ -40,7 +40,12 @@ export function projectsPage(root: HTMLElement): Page {
           h("span", { class: "dim" }, p.workspace + " / "), p.name)),
         h("td", { class: "num" }, p.runs.toLocaleString()),
         h("td", { title: formatTime(p.created_at) }, formatAgo(p.created_at)),
-        h("td", { class: "actions" }, h("a", { class: "members-link", href: href({ page: "members", project: p.project }) }, "Members")),
+        h("td", { class: "actions" },
+          h("a", { class: "members-link", href: href({ page: "members", project: p.project }) }, "Members"),
+          h("a", {
+            class: "export-link", href: api.exportUrl(p.project), download: "",
+            title: "Every run, value, point and file as one NDJSON file; `sextant import sextant FILE` reads it back",
+          }, "Export")),
       ))),
     ));
   };

@@ -1,7 +1,8 @@
 """`sextant import sextant DIR`: reads back what `sextant export` wrote
 (docs/format/export.md): runs.parquet for the runs (ids, names,
 experiments, states, creation times, forks) and runs/<id>.parquet for their
-values and points; files from DIR/files. Run ids are kept, so an export
+values and points; files from DIR/files. A file instead of a folder is the
+server's streamed export (sextant_stream.py). Run ids are kept, so an export
 imported into an empty server and exported again gives the same bytes."""
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from ._source import SourceError, SourceRun, need, parents_first, safe_run_id
 from ._writer import RunWriter
 
 NAME = "sextant"
-HELP = "a folder written by `sextant export` (Parquet)"
+HELP = ("a folder written by `sextant export` (Parquet), or a file saved from the server's "
+        "streamed export (GET …/export, NDJSON)")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -33,6 +35,9 @@ def _micro_text(d: Any) -> Any:
 
 
 def open_source(path: str, args: argparse.Namespace, report: Report) -> Iterable[SourceRun]:
+    if os.path.isfile(path):  # the server's streamed export (sextant_stream.py)
+        from .sextant_stream import open_stream
+        return open_stream(path, args, report)
     pq = need("pyarrow.parquet")
     from .export import FORMAT, VERSION, run_file, runs_schema
     mpath = os.path.join(path, "manifest.json")
