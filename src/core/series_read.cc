@@ -103,17 +103,32 @@ Status AddPieces(std::vector<storage::ChunkRow> rows, int64_t lo, int64_t hi, Pi
   return Status::Ok();
 }
 
-// Appends the raw points of one series with steps in [lo, hi] to `out`
-// until it holds `want`, reading the series in windows of steps that hold
-// about the points still wanted (chosen from chunk counts, without
-// payloads): a page costs the chunks it returns, not the whole series.
+// Appends the raw points of one series with steps in [lo, hi] (and
+// timestamps in `time`, when given) to `out` until it holds `want`, reading
+// the series in windows of steps that hold about the points still wanted
+// (chosen from chunk counts, without payloads): a page costs the chunks it
+// returns, not the whole series.
+//
+// With a time range only chunks whose timestamp bounds meet it are listed.
+// Steps before the first of them hold no point in the range (every version
+// of them sits in a chunk outside it), so the window starts there; and
+// after the last of a complete listing there is nothing left to read.
 Status ReadRawPaged(storage::Backend& backend, int64_t attr_id, bool floats, int64_t lo, int64_t hi,
-                    size_t want, SeriesResult* out) {
+                    const std::optional<std::pair<int64_t, int64_t>>& time, size_t want,
+                    SeriesResult* out) {
   constexpr size_t kMetaRows = 64;
   while (lo <= hi && out->points.size() < want) {
     const int64_t need = static_cast<int64_t>(want - out->points.size());
-    ASSIGN_OR_RETURN(auto metas, backend.ListChunks(attr_id, lo, hi, kMetaRows));
+    ASSIGN_OR_RETURN(auto metas, backend.ListChunks(attr_id, lo, hi, kMetaRows, time));
     if (metas.empty()) break;
+    if (time) {
+      lo = std::max(lo, metas.front().first);
+      if (metas.size() < kMetaRows) {
+        int64_t last = lo;
+        for (const auto& m : metas) last = std::max(last, m.last);
+        hi = std::min(hi, last);
+      }
+    }
     int64_t end = hi, held = 0;
     bool enough = false;
     for (const auto& m : metas) {
@@ -130,7 +145,7 @@ Status ReadRawPaged(storage::Backend& backend, int64_t attr_id, bool floats, int
     Pieces pieces;
     pieces.floats = floats;
     RETURN_IF_ERROR(AddPieces(std::move(rows), lo, end, &pieces));
-    RETURN_IF_ERROR(ReadRaw(pieces, std::nullopt, want, &out->points));
+    RETURN_IF_ERROR(ReadRaw(pieces, time, want, &out->points));
     if (end >= hi) break;
     lo = end + 1;
   }
@@ -190,38 +205,41 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
     attrs.push_back(std::move(attr));
   }
   const bool floats = out->type == model::AttrType::kFloatSeries;
-  // A page of raw points (by step): bounded by the page, not the series.
-  if (!req.buckets && !req.time_range) {
+  // A page of raw points (by step, within a time range or not): bounded by
+  // the page, not the series. String and histogram series have no
+  // statistics: asked for buckets, they answer raw too.
+  if (!req.buckets || (out->type && !floats)) {
     for (size_t k = 0; k < segments.size() && out->points.size() <= req.limit; ++k) {
       if (!attrs[k]) continue;
       RETURN_IF_ERROR(ReadRawPaged(*backend_, attrs[k]->id, floats, segments[k].lo, segments[k].hi,
-                                   req.limit + 1, out));
+                                   req.time_range, req.limit + 1, out));
     }
     TrimToLimit(req.limit, floats, out);
     return Status::Ok();
   }
-  // A downsampled read fixes its buckets first, so that it fetches only the
-  // payload of blocks at bucket edges (the rest is read from block summaries).
-  bool sparse = req.buckets && out->type == model::AttrType::kFloatSeries && !force_full;
+  // A downsampled read (of a float series, or of none) fixes its buckets
+  // first, so that it fetches only the payload of blocks at bucket edges
+  // (the rest is read from block summaries).
+  out->downsampled = true;
+  if (!out->type) return Status::Ok();
+  bool sparse = !force_full;
   query::Axis axis = req.time_range ? query::Axis::kTime : query::Axis::kStep;
   query::Edges edges = req.exact_buckets ? query::Edges::kExact : query::Edges::kBlocks;
   int64_t blo = INT64_MAX, bhi = INT64_MIN;
-  if (req.buckets && out->type == model::AttrType::kFloatSeries) {
-    if (req.time_range) {
-      blo = req.time_range->first;
-      bhi = req.time_range->second;
-    } else {
-      for (size_t k = 0; k < segments.size(); ++k) {
-        if (!attrs[k]) continue;
-        const auto& extent = lineage[entry_of[k]].extent;
-        if (!extent) continue;
-        blo = std::min(blo, std::max(segments[k].lo, extent->first));
-        bhi = std::max(bhi, std::min(segments[k].hi, extent->second));
-      }
-      // Without an explicit range the buckets span the data that exists.
-      if (req.step_lo != INT64_MIN) blo = req.step_lo;
-      if (req.step_hi != INT64_MAX) bhi = req.step_hi;
+  if (req.time_range) {
+    blo = req.time_range->first;
+    bhi = req.time_range->second;
+  } else {
+    for (size_t k = 0; k < segments.size(); ++k) {
+      if (!attrs[k]) continue;
+      const auto& extent = lineage[entry_of[k]].extent;
+      if (!extent) continue;
+      blo = std::min(blo, std::max(segments[k].lo, extent->first));
+      bhi = std::max(bhi, std::min(segments[k].hi, extent->second));
     }
+    // Without an explicit range the buckets span the data that exists.
+    if (req.step_lo != INT64_MIN) blo = req.step_lo;
+    if (req.step_hi != INT64_MAX) bhi = req.step_hi;
   }
 
   Pieces pieces;
@@ -229,7 +247,6 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
     const Segment& seg = segments[k];
     const auto& attr = attrs[k];
     if (!attr) continue;
-    pieces.floats = attr->type == model::AttrType::kFloatSeries;
     std::vector<storage::ChunkRow> rows;
     if (sparse && blo <= bhi) {
       int n = *req.buckets;
@@ -282,34 +299,22 @@ Status Tracker::ReadOne(const storage::RunInfo& run, const SeriesRequest& req, S
       i = j;
     }
   }
-  // String and histogram series have no statistics: they are returned raw.
-  out->downsampled = req.buckets.has_value() && pieces.floats;
-  if (!out->type) return Status::Ok();
-
-  if (out->downsampled) {
-    std::vector<query::Piece> qp;
-    for (const Src& src : pieces.list) {
-      if (src.points)
-        qp.push_back(query::PointsPiece{src.points->steps, src.points->ts, src.points->floats});
-      else if (!src.index->blocks().empty())
-        qp.push_back(query::ChunkPiece{src.index, src.data, src.lo, src.hi});
-    }
-    if (qp.empty() || blo > bhi) return Status::Ok();
-    query::DownsampleStats stats;
-    auto buckets = query::Downsample(qp, axis, blo, bhi, *req.buckets, &stats, edges);
-    // A block the sparse read did not fetch fails its checksum: read whole.
-    if (!buckets.ok() && sparse && buckets.status().code() == Code::kDataLoss)
-      return ReadOne(run, req, out, /*force_full=*/true);
-    if (!buckets.ok()) return buckets.status();
-    out->buckets = std::move(buckets).value();
-    out->decoded_blocks = stats.blocks_decoded;
-    return Status::Ok();
+  std::vector<query::Piece> qp;
+  for (const Src& src : pieces.list) {
+    if (src.points)
+      qp.push_back(query::PointsPiece{src.points->steps, src.points->ts, src.points->floats});
+    else if (!src.index->blocks().empty())
+      qp.push_back(query::ChunkPiece{src.index, src.data, src.lo, src.hi});
   }
-
-  // Raw points in a time range: decode only the blocks inside it, stop
-  // after limit + 1.
-  RETURN_IF_ERROR(ReadRaw(pieces, req.time_range, req.limit + 1, &out->points));
-  TrimToLimit(req.limit, pieces.floats, out);
+  if (qp.empty() || blo > bhi) return Status::Ok();
+  query::DownsampleStats stats;
+  auto buckets = query::Downsample(qp, axis, blo, bhi, *req.buckets, &stats, edges);
+  // A block the sparse read did not fetch fails its checksum: read whole.
+  if (!buckets.ok() && sparse && buckets.status().code() == Code::kDataLoss)
+    return ReadOne(run, req, out, /*force_full=*/true);
+  if (!buckets.ok()) return buckets.status();
+  out->buckets = std::move(buckets).value();
+  out->decoded_blocks = stats.blocks_decoded;
   return Status::Ok();
 }
 

@@ -44,19 +44,34 @@ class TrackerTest : public ::testing::Test {
     auto r = tracker_->CreateRun(kProject, op);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
+  // Timestamps are ts_base + step (µs).
   Status Log(const std::string& id, const std::string& path, const std::vector<int64_t>& steps,
-             const std::vector<double>& values) {
+             const std::vector<double>& values, int64_t ts_base = 1'000'000) {
     model::LogBatch b;
     model::SeriesWrite s;
     s.path = path;
     for (size_t i = 0; i < steps.size(); ++i) {
       s.steps.push_back(steps[i] * model::kStepScale);
-      s.ts.push_back(1'000'000 + steps[i]);
+      s.ts.push_back(ts_base + steps[i]);
       s.floats.push_back(values[i]);
     }
     b.series.push_back(std::move(s));
     auto r = tracker_->Log(kProject, id, std::move(b));
     return r.ok() ? Status::Ok() : r.status();
+  }
+  // `chunks` batches of `per` points, steps 0, 1, …, value step / 4: one
+  // chunk each, as compaction is off.
+  void LogChunks(const std::string& id, int chunks, int64_t per, std::map<int64_t, double>* want) {
+    for (int b = 0; b < chunks; ++b) {
+      std::vector<int64_t> steps;
+      std::vector<double> values;
+      for (int64_t s = b * per; s < (b + 1) * per; ++s) {
+        steps.push_back(s);
+        values.push_back(s * 0.25);
+        if (want) (*want)[s] = s * 0.25;
+      }
+      ASSERT_TRUE(Log(id, "loss", steps, values).ok());
+    }
   }
   SeriesResult Read(const std::string& id, SeriesRequest req) {
     req.run_ids = {id};
@@ -260,16 +275,7 @@ TEST_F(TrackerTest, RawReadsPageWithAfterStep) {
 TEST_F(TrackerTest, RawPagesReadOnlyTheChunksTheyNeed) {
   Create("r");
   std::map<int64_t, double> want;
-  for (int b = 0; b < 200; ++b) {  // one chunk per batch: compaction is off
-    std::vector<int64_t> steps;
-    std::vector<double> values;
-    for (int64_t s = b * 50; s < (b + 1) * 50; ++s) {
-      steps.push_back(s);
-      values.push_back(s * 0.25);
-      want[s] = s * 0.25;
-    }
-    ASSERT_TRUE(Log("r", "loss", steps, values).ok());
-  }
+  LogChunks("r", 200, 50, &want);
   SeriesRequest first;
   first.limit = 10;
   SeriesResult r = Read("r", first);
@@ -316,6 +322,63 @@ TEST_F(TrackerTest, RawPagesReadOnlyTheChunksTheyNeed) {
   }
   ASSERT_EQ(got_steps.size(), want.size());
   for (size_t i = 0; i < got_steps.size(); ++i) ASSERT_EQ(got_steps[i], static_cast<int64_t>(i));
+}
+
+// The same with a time range: the chunks listed are those whose timestamps
+// meet the range, so a page at either end of 200 chunks reads a few; a step
+// overwritten at a time outside the range drops out of it.
+TEST_F(TrackerTest, RawPagesInATimeRangeReadOnlyTheChunksTheyNeed) {
+  Create("r");
+  LogChunks("r", 200, 50, nullptr);
+  const int64_t t0 = 1'000'000, k = model::kStepScale;
+  SeriesRequest mid;
+  mid.time_range = {{t0 + 5000, t0 + 5099}};
+  mid.limit = 1000;
+  SeriesResult r = Read("r", mid);
+  ASSERT_EQ(r.points.size(), 100u);
+  EXPECT_EQ(r.points.steps.front(), 5000 * k);
+  EXPECT_EQ(r.points.steps.back(), 5099 * k);
+  EXPECT_FALSE(r.next_after_step);
+  EXPECT_LE(r.chunks_read, 3u);
+
+  SeriesRequest tail;
+  tail.time_range = {{t0 + 9990, t0 + 1'000'000}};
+  tail.limit = 5;
+  r = Read("r", tail);
+  ASSERT_EQ(r.points.size(), 5u);
+  EXPECT_EQ(r.points.steps.front(), 9990 * k);
+  EXPECT_LE(r.chunks_read, 2u);
+  ASSERT_TRUE(r.next_after_step);
+  tail.after_step = r.next_after_step;
+  r = Read("r", tail);
+  ASSERT_EQ(r.points.size(), 5u);
+  EXPECT_EQ(r.points.steps.back(), 9999 * k);
+  EXPECT_FALSE(r.next_after_step);
+  EXPECT_LE(r.chunks_read, 2u);
+
+  // Steps 5010-5019 written again, an hour later: out of the range now.
+  std::vector<int64_t> steps;
+  std::vector<double> values;
+  for (int64_t s = 5010; s < 5020; ++s) {
+    steps.push_back(s);
+    values.push_back(-1.0);
+  }
+  ASSERT_TRUE(Log("r", "loss", steps, values, t0 + 3'600'000'000).ok());
+  r = Read("r", mid);
+  ASSERT_EQ(r.points.size(), 90u);
+  for (size_t i = 0; i < r.points.size(); ++i) {
+    const int64_t step = r.points.steps[i] / k;
+    EXPECT_TRUE(step < 5010 || step >= 5020) << step;
+    EXPECT_EQ(r.points.floats[i], step * 0.25) << step;
+  }
+  SeriesRequest later;
+  later.time_range = {{t0 + 3'600'000'000, t0 + 3'600'000'000 + 1'000'000}};
+  later.limit = 100;
+  r = Read("r", later);
+  ASSERT_EQ(r.points.size(), 10u);
+  EXPECT_EQ(r.points.steps.front(), 5010 * k);
+  EXPECT_EQ(r.points.floats.front(), -1.0);
+  EXPECT_LE(r.chunks_read, 3u);
 }
 
 TEST_F(TrackerTest, RunsQueryFiltersSortsAndPages) {

@@ -219,9 +219,11 @@ class Backend {
   // (first_step, id).
   virtual Result<std::vector<ChunkRow>> ReadChunks(int64_t attr_id, int64_t lo, int64_t hi) = 0;
   // The first `limit` of those, without index or payload: a page of raw
-  // points reads only as far as it needs.
-  virtual Result<std::vector<ChunkMeta>> ListChunks(int64_t attr_id, int64_t lo, int64_t hi,
-                                                    size_t limit) = 0;
+  // points reads only as far as it needs. With `time` (µs, inclusive), only
+  // chunks whose timestamp bounds meet it.
+  virtual Result<std::vector<ChunkMeta>> ListChunks(
+      int64_t attr_id, int64_t lo, int64_t hi, size_t limit,
+      const std::optional<std::pair<int64_t, int64_t>>& time) = 0;
 
   // Exact number of points of a series: overwritten steps count once even
   // before compaction has merged their chunks.

@@ -133,7 +133,7 @@ TEST_P(BackendTest, ListChunksIsReadChunksWithoutPayloadsAndBounded) {
   ASSERT_TRUE(attr.ok() && attr.value());
   const int64_t id = attr.value()->id, k = model::kStepScale;
 
-  auto all = backend_->ListChunks(id, INT64_MIN, INT64_MAX, 1000);
+  auto all = backend_->ListChunks(id, INT64_MIN, INT64_MAX, 1000, std::nullopt);
   auto rows = backend_->ReadChunks(id, INT64_MIN, INT64_MAX);
   ASSERT_TRUE(all.ok() && rows.ok());
   ASSERT_EQ(all->size(), 11u);
@@ -145,16 +145,31 @@ TEST_P(BackendTest, ListChunksIsReadChunksWithoutPayloadsAndBounded) {
     EXPECT_EQ((*all)[i].count, (*rows)[i].count);
   }
   // A range in the middle, the overlapping chunk in first-step order.
-  auto mid = backend_->ListChunks(id, 19 * k, 30 * k, 1000);
+  auto mid = backend_->ListChunks(id, 19 * k, 30 * k, 1000, std::nullopt);
   ASSERT_TRUE(mid.ok());
   std::vector<int64_t> firsts;
   for (const auto& m : *mid) firsts.push_back(m.first / k);
   EXPECT_EQ(firsts, (std::vector<int64_t>{10, 20, 25, 30}));
-  auto two = backend_->ListChunks(id, 19 * k, 30 * k, 2);
+  auto two = backend_->ListChunks(id, 19 * k, 30 * k, 2, std::nullopt);
   ASSERT_TRUE(two.ok());
   ASSERT_EQ(two->size(), 2u);
   EXPECT_EQ((*two)[1].first, 20 * k);
-  EXPECT_TRUE(backend_->ListChunks(id, 100 * k, INT64_MAX, 10)->empty());
+  EXPECT_TRUE(backend_->ListChunks(id, 100 * k, INT64_MAX, 10, std::nullopt)->empty());
+
+  // A time range keeps the chunks whose timestamp bounds meet it.
+  auto firsts_in = [&](int64_t lo, int64_t hi, int64_t t0, int64_t t1) {
+    std::vector<int64_t> out;
+    auto metas = backend_->ListChunks(id, lo, hi, 1000, std::make_pair(t0, t1));
+    EXPECT_TRUE(metas.ok());
+    if (metas.ok())
+      for (const auto& m : *metas) out.push_back(m.first / k);
+    return out;
+  };
+  EXPECT_EQ(firsts_in(INT64_MIN, INT64_MAX, 1015, 1024), (std::vector<int64_t>{10, 20}));
+  EXPECT_EQ(firsts_in(INT64_MIN, INT64_MAX, 2000, 3000), (std::vector<int64_t>{25}));
+  EXPECT_EQ(firsts_in(INT64_MIN, INT64_MAX, 1099, 1099), (std::vector<int64_t>{90}));
+  EXPECT_EQ(firsts_in(40 * k, INT64_MAX, 1015, 1024), (std::vector<int64_t>{}));
+  EXPECT_EQ(firsts_in(INT64_MIN, INT64_MAX, 1100, 2024), (std::vector<int64_t>{}));
 }
 
 // SeriesLineage: every run from the root to the run, with its attribute at

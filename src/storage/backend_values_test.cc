@@ -174,7 +174,7 @@ TEST_P(ValuesTest, ChunkIdsAreNeverReusedAfterADelete) {
     LogBatch(run, b);
     ASSERT_TRUE(backend_->CompactSome(100, /*force=*/true).ok());
     AttributeInfo a = Attr(run, "m");
-    auto metas = backend_->ListChunks(a.id, INT64_MIN, INT64_MAX, 100);
+    auto metas = backend_->ListChunks(a.id, INT64_MIN, INT64_MAX, 100, std::nullopt);
     ASSERT_TRUE(metas.ok());
     ASSERT_EQ(metas->size(), 1u);
     for (int64_t id : seen) EXPECT_NE((*metas)[0].id, id) << "round " << round;

@@ -138,12 +138,19 @@ Result<std::vector<ChunkRow>> PgBackend::ReadChunks(int64_t attr_id, int64_t lo,
   return ReadChunksOn(**r, attr_id, lo, hi);
 }
 
-Result<std::vector<ChunkMeta>> PgBackend::ListChunks(int64_t attr_id, int64_t lo, int64_t hi,
-                                                     size_t limit) {
+Result<std::vector<ChunkMeta>> PgBackend::ListChunks(
+    int64_t attr_id, int64_t lo, int64_t hi, size_t limit,
+    const std::optional<std::pair<int64_t, int64_t>>& time) {
   ASSIGN_OR_RETURN(auto r, AcquireReader());
+  Params params;
+  params.Add(attr_id).Add(hi).Add(lo).Add(static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  if (time) params.Add(time->first).Add(time->second);
   ASSIGN_OR_RETURN(Rows rows, (*r)->Query(
-      std::string("SELECT id, level, first_step, last_step, count ") + kChunksInRange + " LIMIT $4",
-      Params().Add(attr_id).Add(hi).Add(lo).Add(static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)))));
+      time ? "SELECT id, level, first_step, last_step, count FROM chunks "
+             "WHERE attr_id = $1 AND first_step <= $2 AND last_step >= $3 "
+             "AND max_ts >= $5 AND min_ts <= $6 ORDER BY first_step, id LIMIT $4"
+           : std::string("SELECT id, level, first_step, last_step, count ") + kChunksInRange + " LIMIT $4",
+      params));
   std::vector<ChunkMeta> out;
   for (int i = 0; i < rows.size(); ++i)
     out.push_back({rows.Int(i, 0), static_cast<int>(rows.Int(i, 1)), rows.Int(i, 2), rows.Int(i, 3),

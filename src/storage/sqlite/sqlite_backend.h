@@ -59,8 +59,9 @@ class SqliteBackend : public Backend {
                                                      const std::string& path) override;
   Status ScanProject(int64_t project_id, ProjectScanner* scanner) override;
   Result<std::vector<ChunkRow>> ReadChunks(int64_t attr_id, int64_t lo, int64_t hi) override;
-  Result<std::vector<ChunkMeta>> ListChunks(int64_t attr_id, int64_t lo, int64_t hi,
-                                            size_t limit) override;
+  Result<std::vector<ChunkMeta>> ListChunks(
+      int64_t attr_id, int64_t lo, int64_t hi, size_t limit,
+      const std::optional<std::pair<int64_t, int64_t>>& time) override;
   Result<int64_t> CountPoints(int64_t attr_id) override;
   Result<std::optional<std::pair<int64_t, int64_t>>> SeriesExtent(int64_t attr_id) override;
   Result<std::vector<ChunkRow>> ReadChunksSparse(int64_t attr_id, int64_t lo, int64_t hi,
