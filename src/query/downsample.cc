@@ -447,7 +447,7 @@ Result<std::vector<Bucket>> Downsample(std::span<const Piece> pieces, Axis axis,
   }
   for (size_t i = 0; i < pieces.size(); ++i) {
     if (const auto* c = std::get_if<ChunkPiece>(&pieces[i])) {
-      if (c->index == nullptr || c->index->encoding() != chunkenc::Encoding::kFloatXor) {
+      if (c->index == nullptr || !chunkenc::IsFloat(c->index->encoding())) {
         return Status::InvalidArgument("downsample: piece " + std::to_string(i) +
                                        " is not a float chunk");
       }

@@ -60,7 +60,7 @@ Result<CompactionGroup> MergeCompactionGroup(const std::vector<ChunkRow>& rows) 
   Points merged;
   RETURN_IF_ERROR(MergeChunks(ptrs, INT64_MIN, INT64_MAX, &merged));
   ASSIGN_OR_RETURN(auto idx0, chunkenc::ChunkIndex::Parse(rows[0].index));
-  bool floats = idx0.encoding() == chunkenc::Encoding::kFloatXor;
+  bool floats = chunkenc::IsFloat(idx0.encoding());
   ASSIGN_OR_RETURN(g.chunks, EncodePoints(merged, floats, kSealedChunkPoints));
   for (const auto& c : g.chunks) {
     ASSIGN_OR_RETURN(auto idx, chunkenc::ChunkIndex::Parse(c.index));

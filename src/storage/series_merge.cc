@@ -14,7 +14,7 @@ Status MergeChunks(const std::vector<const ChunkRow*>& chunks, int64_t lo, int64
   bool floats = true;
   for (const ChunkRow* c : order) {
     ASSIGN_OR_RETURN(auto idx, chunkenc::ChunkIndex::Parse(c->index));
-    if (idx.encoding() == chunkenc::Encoding::kFloatXor) {
+    if (chunkenc::IsFloat(idx.encoding())) {
       RETURN_IF_ERROR(idx.DecodeAllFloat(c->data, &all.steps, &all.ts, &all.floats)
                           .WithContext("chunk " + std::to_string(c->id)));
     } else {

@@ -28,7 +28,19 @@ namespace sextant::chunkenc {
 constexpr size_t kBlockPoints = 128;
 
 // The first byte of `index`. Stored: never renumber.
-enum class Encoding : uint8_t { kFloatXor = 1, kBytes = 2 };
+//   kFloatXor  float64 values, every block's value column XOR (xor.h)
+//   kBytes     byte-string values (bytes.h)
+//   kFloat     float64 values, each block's value column led by a codec
+//              byte: XOR, or float32 bit-packing (for32.h) when every value
+//              is a widened float32 and that is smaller. What the encoder
+//              writes; kFloatXor chunks stay readable.
+enum class Encoding : uint8_t { kFloatXor = 1, kBytes = 2, kFloat = 3 };
+
+// Whether chunks of `e` hold float values (and float block summaries).
+constexpr bool IsFloat(Encoding e) { return e != Encoding::kBytes; }
+
+// The codec byte that leads a kFloat block's value column.
+enum class ValueCodec : uint8_t { kXor = 0, kFloat32 = 1 };
 
 // The version byte of `index` written by this code. Bump it (and keep
 // decoding older versions) whenever the layout changes.
@@ -38,7 +50,7 @@ struct BlockSummary {
   uint32_t count = 0;
   int64_t first_step = 0, last_step = 0;
   int64_t min_ts = 0, max_ts = 0;
-  // kFloatXor only. min/max/sum ignore NaN; +-Inf participate. If all values
+  // Float chunks only. min/max/sum ignore NaN; +-Inf participate. If all values
   // are NaN, min=+inf, max=-inf, sum=0.
   double min = 0, max = 0, sum = 0;
   uint32_t nan_count = 0;
@@ -94,7 +106,7 @@ struct BlockGroup {
 // blocks, timestamps lie within [min_ts, max_ts], byte ranges are adjacent).
 class ChunkIndex {
  public:
-  ChunkIndex() = default;  // an empty kFloatXor chunk
+  ChunkIndex() = default;  // an empty float chunk
 
   // DataLoss on corrupt, truncated or unknown-version input; never crashes.
   static Result<ChunkIndex> Parse(std::string_view index);
@@ -143,9 +155,10 @@ class ChunkIndex {
                         std::vector<int64_t>* ts, std::vector<std::string>* values) const;
 
  private:
-  // Checks that block i exists, has `want` encoding and a checksummed
-  // payload in `data`; on success points `payload` at its bytes.
-  Status BlockPayload(size_t i, Encoding want, std::string_view data,
+  // Checks that block i exists, holds floats (or bytes, as `floats` says)
+  // and has a checksummed payload in `data`; on success points `payload` at
+  // its bytes.
+  Status BlockPayload(size_t i, bool floats, std::string_view data,
                       std::string_view* payload) const;
   // Decodes the step and timestamp columns of block i, verifying them
   // against its summary, and returns the rest of the payload in `rest`.

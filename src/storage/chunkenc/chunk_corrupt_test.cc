@@ -145,7 +145,7 @@ TEST(ChunkCorruptTest, UnknownEncodingAndVersion) {
   EncodedChunk c = MakeChunk(rng, 10);
   std::string body = c.index.substr(0, c.index.size() - 4);
   std::string bad = body;
-  bad[0] = 3;
+  bad[0] = 4;
   EXPECT_EQ(ChunkIndex::Parse(WithIndexCrc(bad)).status().code(), Code::kDataLoss);
   bad = body;
   bad[1] = kFormatVersion + 1;

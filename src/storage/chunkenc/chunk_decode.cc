@@ -1,6 +1,7 @@
 // Index parsing and block decoding (see chunk.h). Every check here guards
 // against bytes from storage, so failures are DataLoss values, not asserts.
 #include <algorithm>
+#include <bit>
 #include <limits>
 
 #include "storage/chunkenc/bytes.h"
@@ -8,6 +9,7 @@
 #include "storage/chunkenc/coding.h"
 #include "storage/chunkenc/crc32c.h"
 #include "storage/chunkenc/dod.h"
+#include "storage/chunkenc/for32.h"
 #include "storage/chunkenc/summary.h"
 #include "storage/chunkenc/xor.h"
 
@@ -58,7 +60,8 @@ Result<ChunkIndex> ChunkIndex::Parse(std::string_view index) {
   (void)in.GetByte(&enc);  // cannot fail: the size was checked above
   (void)in.GetByte(&version);
   if (enc != static_cast<uint8_t>(Encoding::kFloatXor) &&
-      enc != static_cast<uint8_t>(Encoding::kBytes)) {
+      enc != static_cast<uint8_t>(Encoding::kBytes) &&
+      enc != static_cast<uint8_t>(Encoding::kFloat)) {
     return Status::DataLoss("chunk index: unknown encoding " + std::to_string(enc));
   }
   if (version != kFormatVersion) {
@@ -104,10 +107,10 @@ size_t ChunkIndex::LowerBoundBlock(int64_t step) const {
          blocks_.begin();
 }
 
-Status ChunkIndex::BlockPayload(size_t i, Encoding want, std::string_view data,
+Status ChunkIndex::BlockPayload(size_t i, bool floats, std::string_view data,
                                 std::string_view* payload) const {
   if (i >= blocks_.size()) return Status::InvalidArgument("chunk: no block " + std::to_string(i));
-  if (encoding_ != want) return Status::DataLoss("chunk: decoded with the wrong encoding");
+  if (IsFloat(encoding_) != floats) return Status::DataLoss("chunk: decoded with the wrong encoding");
   if (data.size() != data_size_) {
     return Status::DataLoss("chunk: data is " + std::to_string(data.size()) +
                             " bytes, index expects " + std::to_string(data_size_));
@@ -139,9 +142,26 @@ Status ChunkIndex::DecodeKeys(size_t i, std::string_view payload, int64_t* steps
 Status ChunkIndex::DecodeFloatBlockTo(size_t i, std::string_view data, int64_t* steps,
                                       int64_t* ts, double* values) const {
   std::string_view payload, rest;
-  RETURN_IF_ERROR(BlockPayload(i, Encoding::kFloatXor, data, &payload));
+  RETURN_IF_ERROR(BlockPayload(i, /*floats=*/true, data, &payload));
   RETURN_IF_ERROR(DecodeKeys(i, payload, steps, ts, &rest));
-  return DecodeXorColumn(rest, blocks_[i].count, values);
+  const size_t n = blocks_[i].count;
+  if (encoding_ == Encoding::kFloatXor) return DecodeXorColumn(rest, n, values);
+  if (rest.empty()) return Status::DataLoss("chunk: block " + std::to_string(i) + " has no values");
+  const auto codec = static_cast<uint8_t>(rest[0]);
+  rest.remove_prefix(1);
+  if (codec == static_cast<uint8_t>(ValueCodec::kXor)) return DecodeXorColumn(rest, n, values);
+  if (codec == static_cast<uint8_t>(ValueCodec::kFloat32)) {
+    RETURN_IF_ERROR(DecodeFor32Column(rest, n, values));
+  } else {
+    return Status::DataLoss("chunk: block " + std::to_string(i) + " has unknown value codec " +
+                            std::to_string(codec));
+  }
+  // The summary's first and last values are exact, as keys are checked.
+  if (std::bit_cast<uint64_t>(values[0]) != std::bit_cast<uint64_t>(blocks_[i].first_value) ||
+      std::bit_cast<uint64_t>(values[n - 1]) != std::bit_cast<uint64_t>(blocks_[i].last_value)) {
+    return Status::DataLoss("chunk: block " + std::to_string(i) + " disagrees with its summary");
+  }
+  return Status::Ok();
 }
 
 Status ChunkIndex::DecodeFloatBlock(size_t i, std::string_view data, std::vector<int64_t>* steps,
@@ -161,7 +181,7 @@ Status ChunkIndex::DecodeBytesBlock(size_t i, std::string_view data, std::vector
                                     std::vector<std::string>* values) const {
   Rollback<std::string> rollback(steps, ts, values);
   std::string_view payload, rest;
-  RETURN_IF_ERROR(BlockPayload(i, Encoding::kBytes, data, &payload));
+  RETURN_IF_ERROR(BlockPayload(i, /*floats=*/false, data, &payload));
   size_t n = blocks_[i].count;
   steps->resize(steps->size() + n);
   ts->resize(ts->size() + n);

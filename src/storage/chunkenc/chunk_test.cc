@@ -62,7 +62,7 @@ void ExpectFloatRoundTrip(const Series& s) {
   ASSERT_TRUE(enc.ok()) << enc.status().ToString();
   auto idx = ChunkIndex::Parse(enc->index);
   ASSERT_TRUE(idx.ok()) << idx.status().ToString();
-  EXPECT_EQ(idx->encoding(), Encoding::kFloatXor);
+  EXPECT_EQ(idx->encoding(), Encoding::kFloat);
   EXPECT_EQ(idx->num_points(), s.steps.size());
   EXPECT_EQ(idx->data_size(), enc->data.size());
   ASSERT_EQ(idx->blocks().size(), (s.steps.size() + kBlockPoints - 1) / kBlockPoints);

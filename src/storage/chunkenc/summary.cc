@@ -102,9 +102,9 @@ void PutSummary(Encoding enc, const BlockSummary& s, const BlockSummary* prev, s
   f[kTsSpan] = U(s.max_ts) - U(s.min_ts);
   f[kFirstTs] = U(s.first_ts) - U(s.min_ts);
   f[kLastTs] = U(s.max_ts) - U(s.last_ts);
-  f[kNanCount] = enc == Encoding::kFloatXor ? s.nan_count : 0;
+  f[kNanCount] = IsFloat(enc) ? s.nan_count : 0;
   PutPacked(f, kNumFields, out);
-  if (enc != Encoding::kFloatXor) return;
+  if (!IsFloat(enc)) return;
   PutFixed64(out, std::bit_cast<uint64_t>(s.first_value));
   PutXorDouble(s.first_value, s.last_value, out);
   PutXorDouble(s.first_value, s.min, out);
@@ -145,7 +145,7 @@ bool GetSummary(Encoding enc, ByteCursor* cursor, const BlockSummary* prev, Bloc
   s->max_ts = static_cast<int64_t>(U(s->min_ts) + ts_span);
   s->first_ts = static_cast<int64_t>(U(s->min_ts) + f[kFirstTs]);
   s->last_ts = static_cast<int64_t>(U(s->max_ts) - f[kLastTs]);
-  if (enc != Encoding::kFloatXor) {
+  if (!IsFloat(enc)) {
     *cursor = local;
     return s->nan_count == 0;
   }
