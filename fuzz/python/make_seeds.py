@@ -175,6 +175,33 @@ def mlflow(tmp: str) -> None:
         json.dumps(run_json).encode()))
 
 
+def mlflow_model(tmp: str) -> None:
+    """A run and an MLflow 3 logged model in the file store, laid out as
+    mlflow_files_fuzz.py reads them."""
+    os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    from mlflow import MlflowClient
+    store = os.path.join(tmp, "mlruns-model")
+    c = MlflowClient("file:" + store)
+    exp = c.create_experiment("seed")
+    rid = c.create_run(exp, run_name="trainer", start_time=1_700_000_000_000).info.run_id
+    m = c.create_logged_model(exp, name="seed-model", source_run_id=rid, model_type="sklearn",
+                              params={"alpha": "0.5"}, tags={"t": "v"})
+    c.log_metric(rid, "acc", 0.5, step=1, timestamp=1_700_000_001_000, model_id=m.model_id)
+    c.log_metric(rid, "acc", 0.75, step=2, timestamp=1_700_000_002_000, model_id=m.model_id)
+    c.finalize_logged_model(m.model_id, "READY")
+    c.set_terminated(rid, "FINISHED")
+    base = os.path.join(store, exp)
+
+    def read(*p):
+        with open(os.path.join(base, *p), "rb") as f:
+            return f.read().replace(tmp.encode(), b"/x")
+    model = ("models", m.model_id)
+    put("mlflow_files", "logged_model", b"\0" + pieces(
+        read("meta.yaml"), read(rid, "meta.yaml"), b"", b"", b"", read(rid, "tags", "mlflow.runName"),
+        b"", b"", read(*model, "meta.yaml"), read(*model, "metrics", "acc"),
+        read(*model, "params", "alpha"), read(*model, "tags", "t")))
+
+
 NEPTUNE_RUN = "\n".join([
     "sys/custom_run_id\tstring\t\t\tbaseline-1",
     "sys/name\tstring\t\t\tbaseline",
@@ -243,6 +270,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tensorboard(tmp)
         mlflow(tmp)
+        mlflow_model(tmp)
         wandb(tmp)
     hand_made()
     for d in sorted(os.listdir(CORPUS)):

@@ -8,7 +8,9 @@ the files' contents, each as a 2-byte little-endian length then that many
 bytes (the last takes what is left; a file not given is not written):
   file store: 0/meta.yaml, 0/r1/meta.yaml, 0/r1/metrics/loss,
               0/r1/metrics/a/b, 0/r1/params/lr, 0/r1/tags/mlflow.runName,
-              0/r1/inputs/i1/meta.yaml, 0/datasets/d1/meta.yaml
+              0/r1/inputs/i1/meta.yaml, 0/datasets/d1/meta.yaml,
+              0/models/m1/meta.yaml, 0/models/m1/metrics/acc,
+              0/models/m1/params/alpha, 0/models/m1/tags/t
   export:     experiment.json, r1/run.json"""
 import os
 
@@ -21,7 +23,8 @@ with atheris.instrument_imports(include=["sextant"]):
 
 FILE_STORE = ["0/meta.yaml", "0/r1/meta.yaml", "0/r1/metrics/loss", "0/r1/metrics/a/b",
               "0/r1/params/lr", "0/r1/tags/mlflow.runName", "0/r1/inputs/i1/meta.yaml",
-              "0/datasets/d1/meta.yaml"]
+              "0/datasets/d1/meta.yaml", "0/models/m1/meta.yaml", "0/models/m1/metrics/acc",
+              "0/models/m1/params/alpha", "0/models/m1/tags/t"]
 EXPORT = ["experiment.json", "r1/run.json"]
 
 
@@ -36,6 +39,7 @@ def test_one_input(data: bytes) -> None:
     # followed (it could name any folder of this machine, such as /).
     write_file(os.path.join(root, "0", "r1", "artifacts", "a.txt"), b"a")
     write_file(os.path.join(root, "r1", "artifacts", "a.txt"), b"a")
+    write_file(os.path.join(root, "0", "models", "m1", "artifacts", "MLmodel"), b"a")
     report = quiet_report()
     try:
         import_dry(mlflow.open_source(root, args(experiment=[], include_deleted=bool(data[0] & 2)), report),

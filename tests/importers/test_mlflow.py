@@ -7,6 +7,7 @@ dataset inputs, artifacts' bytes, names, states, start and end times, and
 the experiment tags that Sextant's MLflow endpoint returns afterwards."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List
@@ -295,6 +297,98 @@ def test_mlflow_file_store_corrupt(sextant, client, project, file_store, tmp_pat
     assert ids["failed"] not in imported_ids(client, project)
 
 
+# What log_models logs to its READY model: (step, value, timestamp ms).
+MODEL_METRICS = {"val/acc": [(1, 0.75, 1_700_000_001_000), (2, 0.875, 1_700_000_002_000)]}
+
+
+def log_models(uri: str, tmp: Path) -> Dict[str, str]:
+    """MLflow 3 logged models written by the real client: a READY one with
+    params, tags, a metric and artifacts from a run, a FAILED one, and a
+    PENDING one without a source run; returns {label: model_id}."""
+    c = MlflowClient(uri)
+    exp_id = c.create_experiment("models")
+    run = c.create_run(exp_id, run_name="trainer", start_time=1_700_000_000_000)
+    rid = run.info.run_id
+    ready = c.create_logged_model(exp_id, name="my-model", source_run_id=rid, model_type="sklearn",
+                                  params={"alpha": "0.5", "depth": "3"}, tags={"stage": "candidate"})
+    art = tmp / "model-art"
+    (art / "sub").mkdir(parents=True, exist_ok=True)
+    (art / "MLmodel").write_text("flavors: {}\n")
+    (art / "sub" / "weights.bin").write_bytes(bytes(range(256)) * 33)
+    c.log_model_artifacts(ready.model_id, str(art))
+    for key, points in MODEL_METRICS.items():
+        for step, value, ts in points:
+            c.log_metric(rid, key, value, step=step, timestamp=ts, model_id=ready.model_id)
+    c.finalize_logged_model(ready.model_id, "READY")
+    failed = c.create_logged_model(exp_id, name="broken", source_run_id=rid)
+    c.finalize_logged_model(failed.model_id, "FAILED")
+    pending = c.create_logged_model(exp_id, name="loose")
+    c.set_terminated(rid)
+    return {"run": rid, "ready": ready.model_id, "failed": failed.model_id, "pending": pending.model_id}
+
+
+def check_model(server, client, project: str, c: MlflowClient, model_id: str, tmp: Path,
+                served_from: Path = None) -> None:
+    """The logged model as Sextant's MLflow endpoint answers it equals the
+    source's, field by field; its artifacts have the same bytes."""
+    src = c.get_logged_model(model_id)
+    os.environ["MLFLOW_TRACKING_TOKEN"] = TOKEN
+    try:
+        got = MlflowClient(server.url).get_logged_model(model_id)
+    finally:
+        del os.environ["MLFLOW_TRACKING_TOKEN"]
+    for f in ("name", "model_type", "source_run_id", "status", "params", "tags",
+              "creation_timestamp"):
+        # Over REST an unset string reads as "", from the file store as None.
+        assert (getattr(got, f) or None) == (getattr(src, f) or None), f
+    # The model's metric values, as logged (MLflow's server lists every value,
+    # its file store the last of each key): the points of its series.
+    want = MODEL_METRICS if src.metrics else {}
+    got_series = {p: a for p, a in client.attributes(project, model_id).items() if a["type"] == "float_series"}
+    assert sorted(got_series) == sorted(want)
+    for key, points in want.items():
+        s = client.series(project, model_id, key)[0]
+        assert [(int(st), v, round(ts * 1000)) for st, v, ts in zip(s["steps"], s["values"], s["timestamps"])] == points
+    for m in src.metrics or []:
+        assert (m.step, m.value, m.timestamp) in want[m.key]
+    # Sextant's endpoint answers the last value of each.
+    assert sorted((m.key, m.step, m.value) for m in got.metrics or []) == sorted(
+        (k, pts[-1][0], pts[-1][1]) for k, pts in want.items())
+    run = client.run(project, model_id)
+    assert run["name"] == src.name and run["experiment_name"] == "models"
+    assert "mlflow-model" in client.attributes(project, model_id)["sys/tags"]["value"]
+    assert run["state"] == {"READY": "finished", "FAILED": "failed", "PENDING": "running"}[src.status.name]
+    # The artifacts, read from where MLflow put them: the file store's
+    # folder, or the tracking server's --artifacts-destination.
+    if src.artifact_location.startswith("mlflow-artifacts:"):
+        root = served_from / urllib.parse.urlsplit(src.artifact_location).path.lstrip("/")
+    else:
+        root = Path(urllib.parse.unquote(urllib.parse.urlsplit(src.artifact_location).path))
+    arts = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+    files = sorted(p for p, a in client.attributes(project, model_id).items() if a["type"] == "file")
+    assert files == [f"artifacts/{a}" for a in arts]
+    for a in arts:
+        dest = tmp / "dl-model" / model_id / a
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        client.download(project, model_id, f"artifacts/{a}", dest)
+        assert dest.read_bytes() == (root / a).read_bytes(), a
+
+
+def test_mlflow_file_store_logged_models(sextant, server, client, project, tmp_path):
+    uri = "file:" + str(tmp_path / "mlruns")
+    ids = log_models(uri, tmp_path)
+    c = MlflowClient(uri)
+    p = sextant("import", "mlflow", str(tmp_path / "mlruns"), "--project", project)
+    assert "4 runs imported" in p.stderr, p.stderr
+    assert imported_ids(client, project) == sorted(ids.values())
+    for k in ("ready", "failed", "pending"):
+        check_model(server, client, project, c, ids[k], tmp_path)
+    # The run the model came from has the metric too, as MLflow keeps it.
+    assert client.series(project, ids["run"], "val/acc")[0]["values"] == [0.75, 0.875]
+    again = sextant("import", "mlflow", str(tmp_path / "mlruns"), "--project", project)
+    assert "4 runs were already imported" in again.stderr
+
+
 def test_mlflow_experiment_tag_conflict(sextant, server, project, file_store, tmp_path):
     """Two experiments into one project with one tag key but other values:
     the first experiment's value stays, the other is reported."""
@@ -343,9 +437,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def mlflow_server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("mlflow-server")
+@contextlib.contextmanager
+def running_mlflow_server(tmp: Path):
+    """A real `mlflow server` (SQLite backend, artifacts served from
+    tmp/artifacts); yields its URL."""
+    tmp.mkdir(parents=True, exist_ok=True)
     port = free_port()
     exe = Path(sys.executable).parent / "mlflow"
     log = open(tmp / "server.log", "wb")
@@ -367,8 +463,7 @@ def mlflow_server(tmp_path_factory):
             raise RuntimeError((tmp / "server.log").read_text()[-3000:])
         time.sleep(0.2)
     try:
-        ids = log_runs(url, tmp)
-        yield url, ids
+        yield url
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -377,6 +472,26 @@ def mlflow_server(tmp_path_factory):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def mlflow_server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("mlflow-server")
+    with running_mlflow_server(tmp) as url:
+        yield url, log_runs(url, tmp)
+
+
+def test_mlflow_server_logged_models(sextant, server, client, project, tmp_path):
+    with running_mlflow_server(tmp_path / "mlflow") as url:
+        ids = log_models(url, tmp_path)
+        c = MlflowClient(url)
+        p = sextant("import", "mlflow", url, "--project", project)
+        assert "4 runs imported" in p.stderr, p.stderr
+        assert imported_ids(client, project) == sorted(ids.values())
+        for k in ("ready", "failed", "pending"):
+            check_model(server, client, project, c, ids[k], tmp_path, tmp_path / "mlflow" / "artifacts")
+        again = sextant("import", "mlflow", url, "--project", project)
+        assert "4 runs were already imported" in again.stderr
 
 
 def test_mlflow_server(sextant, server, client, project, mlflow_server, tmp_path):

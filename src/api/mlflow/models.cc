@@ -49,7 +49,9 @@ void WriteModel(JsonWriter& w, const std::string& experiment_id, const storage::
                                "/artifacts");
   std::string status = d.ModelField("status");
   w.Key("status").String(status.empty() ? "LOGGED_MODEL_PENDING" : status);
-  w.Key("model_type").String(d.ModelField("model_type"));
+  // Absent when unset, as MLflow's server answers (its client reads None).
+  std::string type = d.ModelField("model_type");
+  if (!type.empty()) w.Key("model_type").String(type);
   std::string source = d.ModelField("source_run_id");
   if (!source.empty()) w.Key("source_run_id").String(source);
   w.Key("tags").BeginArray();

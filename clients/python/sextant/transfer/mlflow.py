@@ -28,6 +28,7 @@ been logged through Sextant's MLflow endpoint (docs/mlflow.md):
 | metric ``K`` | float series ``K``: step = MLflow's step, timestamp = its milliseconds / 1000 |
 | dataset input | string config ``datasets/<FNV-1a of name and digest>`` holding the DatasetInput JSON the endpoint stores |
 | artifact ``a/b.txt`` | the file ``artifacts/a/b.txt`` (file name ``b.txt``) |
+| MLflow 3 logged model ``m-…`` | a run of the same id, as Sextant's MLflow endpoint keeps one: its name, ``mlflow-model`` in ``sys/tags``, configs ``model/status`` (``LOGGED_MODEL_READY`` …), ``model/source_run_id`` and ``model/model_type``, its params, tags and metrics as a run's, its artifacts as ``artifacts/…``; READY is a finished run, UPLOAD_FAILED a failed one, PENDING a running one |
 
 What cannot be represented is reported, never dropped silently: MLflow keeps
 every value logged at one step, Sextant one per step, so the last by
@@ -36,7 +37,8 @@ reported per metric; steps at or beyond ±9e12 and timestamps outside years
 1970–9999 are reported and skipped; keys that are no valid Sextant paths
 (``a//b``, ``/a``, metrics under ``sys/``) are reported and skipped.
 Deleted runs (only imported with ``--include-deleted``) go to Sextant's
-trash. MLflow 3 logged models are reported, not imported.
+trash. Logged models are imported from the file store and from a tracking
+server; mlflow-export-import's output has none.
 """
 from __future__ import annotations
 
@@ -65,6 +67,12 @@ END_TIME = "import/end_time"
 RUN_NAME_TAG = "mlflow.runName"
 MAX_STEP = 9e12
 MAX_TS_MS = 253402300799 * 1000
+MODEL_TAG = "mlflow-model"
+# A logged model's status (the file store's number or the REST name) → the
+# name Sextant's endpoint keeps, and the run status it stands for.
+MODEL_STATUS = {1: "LOGGED_MODEL_PENDING", 2: "LOGGED_MODEL_READY", 3: "LOGGED_MODEL_UPLOAD_FAILED"}
+MODEL_RUN_STATUS = {"LOGGED_MODEL_PENDING": "RUNNING", "LOGGED_MODEL_READY": "FINISHED",
+                    "LOGGED_MODEL_UPLOAD_FAILED": "FAILED"}
 
 # One metric: (timestamps in ms, values, steps) in logging order.
 Rows = Tuple[List[int], List[float], List[int]]
@@ -116,6 +124,19 @@ class RunData:
     def artifacts(self, skip) -> Iterator[Tuple[str, Any]]:
         """(relative path, local path or binary file object) per artifact."""
         return iter(())
+
+    def model_fields(self) -> Optional[Dict[str, str]]:
+        """For an MLflow 3 logged model, its status, source_run_id and
+        model_type (the configs model/<field>); None for a run."""
+        return None
+
+
+def model_status(v: Any) -> str:
+    """A logged model's status as Sextant's endpoint names it."""
+    if isinstance(v, int) or (isinstance(v, str) and v.isdigit()):
+        return MODEL_STATUS.get(int(v), "LOGGED_MODEL_PENDING")
+    s = str(v or "").upper()
+    return s if s in MODEL_RUN_STATUS else "LOGGED_MODEL_PENDING"
 
 
 def wanted(selectors: Sequence[str], exp_id: str, exp_name: str) -> bool:
@@ -191,6 +212,12 @@ def write_run(w: RunWriter, info: RunInfo, data: RunData, tags: Optional[Experim
             w.config("tags/" + k, v)
     if info.status == "KILLED":
         w.config(KILLED_TAG, "true")
+    fields = data.model_fields()
+    if fields is not None:
+        w.tags([MODEL_TAG])
+        for k, v in fields.items():
+            if v:
+                w.config("model/" + k, v)
     for ds_tags, ds in data.datasets(w.skip):
         key, text = dataset_config(ds_tags, ds)
         if key is None:

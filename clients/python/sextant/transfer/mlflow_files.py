@@ -5,7 +5,11 @@ The file store (``mlruns/``, what ``file:`` tracking URIs write)::
     <exp_id>/meta.yaml                 experiment_id, name, lifecycle_stage, …
     <exp_id>/tags/<key>                experiment tags: the file's content is the value
     <exp_id>/datasets/<id>/meta.yaml   name, digest, source_type, source, schema, profile
-    <exp_id>/models/<model_id>/        MLflow 3 logged models (reported, not imported)
+    <exp_id>/models/<model_id>/        MLflow 3 logged models: meta.yaml (model_id, name,
+                                       source_run_id, model_type, status 1..3,
+                                       creation_timestamp, last_updated_timestamp,
+                                       artifact_location), params/, tags/, artifacts/, and
+                                       metrics/ whose lines end with the run id
     <exp_id>/<run_id>/meta.yaml        run_id, run_name, start_time / end_time (ms),
                                        status 1..5 (RUNNING, SCHEDULED, FINISHED, FAILED,
                                        KILLED), lifecycle_stage, user_id, artifact_uri
@@ -40,7 +44,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ._report import Report
 from ._source import SourceError, need
-from .mlflow import STATUS_NAMES, RunData, RunInfo, Rows, digest, wanted
+from .mlflow import MODEL_RUN_STATUS, STATUS_NAMES, RunData, RunInfo, Rows, digest, model_status, wanted
 
 # -- shared -------------------------------------------------------------------------------
 
@@ -154,9 +158,14 @@ def _list_file_store(root: Path, selectors: List[str], include_deleted: bool,
             continue
         exp_deleted = trashed or meta.get("lifecycle_stage") == "deleted"
         exp_tags = _experiment_tags(d / "tags", name, report)
-        if (d / "models").is_dir() and any((d / "models").iterdir()):
-            n = sum(1 for _ in (d / "models").iterdir())
-            report.skip(f"experiment {name!r}: {n} logged models", "MLflow 3 logged models are not imported")
+        for md in sorted((d / "models").iterdir()) if (d / "models").is_dir() else ():
+            model = _logged_model(md, d, exp_id, name, exp_deleted, exp_tags, report)
+            if model is None:
+                continue
+            if model[0].lifecycle == "deleted" and not include_deleted:
+                deleted += 1
+                continue
+            out.append(model)
         for rd in sorted(d.iterdir()):
             rmeta_path = rd / "meta.yaml"
             if rd.name in ("tags", "datasets", "models", "traces") or not rmeta_path.is_file():
@@ -189,6 +198,28 @@ def _list_file_store(root: Path, selectors: List[str], include_deleted: bool,
     return out
 
 
+def _logged_model(md: Path, exp_dir: Path, exp_id: str, exp_name: str, exp_deleted: bool,
+                  exp_tags: Dict[str, str], report: Report) -> Optional[Tuple[RunInfo, RunData]]:
+    """An MLflow 3 logged model's folder as a run to import, or None (reported)."""
+    try:
+        m = _yaml(md / "meta.yaml")
+    except Exception as e:  # noqa: BLE001 - a missing or corrupt meta.yaml of any kind
+        report.skip(f"logged model folder {md}", f"unreadable meta.yaml: {e}")
+        return None
+    status = model_status(m.get("status"))
+    lifecycle = "deleted" if exp_deleted or m.get("lifecycle_stage") == "deleted" else "active"
+    info = RunInfo(str(m.get("model_id") or md.name), exp_id, exp_name,
+                   name=str(m.get("name") or "model"),
+                   start_time=_int(m.get("creation_timestamp")),
+                   end_time=_int(m.get("last_updated_timestamp")),
+                   status=MODEL_RUN_STATUS[status], lifecycle=lifecycle,
+                   fingerprint=digest(exp_name, lifecycle, _tree_stats(md)),
+                   experiment_tags=exp_tags)
+    fields = {"status": status, "source_run_id": str(m.get("source_run_id") or ""),
+              "model_type": str(m.get("model_type") or "")}
+    return info, FileStoreModel(md, exp_dir, str(m.get("artifact_location") or ""), fields)
+
+
 def _experiment_tags(base: Path, exp_name: str, report: Report) -> Dict[str, str]:
     out: Dict[str, str] = {}
     if base.is_dir():
@@ -211,8 +242,14 @@ def read_metric(p: Path, key: str, skip) -> Rows:
         lines.pop()
     # Fast path: every line has exactly two spaces, so at most three tokens;
     # 3 tokens per line in all means exactly three on each.
+    # A logged model's metric lines end with the run they were logged in:
+    # four tokens, the same way.
     tokens = data.split()
-    if len(tokens) == 3 * len(lines) and all(c == 2 for c in map(bytes.count, lines, repeat(b" "))):
+    spaces = 2
+    if len(tokens) == 4 * len(lines) and len(lines):
+        spaces = 3
+        del tokens[3::4]
+    if len(tokens) == 3 * len(lines) and all(c == spaces for c in map(bytes.count, lines, repeat(b" "))):
         try:
             return (list(map(int, tokens[0::3])), list(map(float, tokens[1::3])),
                     list(map(int, tokens[2::3])))
@@ -223,7 +260,7 @@ def read_metric(p: Path, key: str, skip) -> Rows:
         if not parts:
             continue
         try:
-            if len(parts) == 3:
+            if len(parts) in (3, 4):  # 4: a logged model's, with the run id last
                 t, v, s = int(parts[0]), float(parts[1]), int(parts[2])
             elif len(parts) == 2:  # written before MLflow had steps
                 t, v, s = int(parts[0]), float(parts[1]), 0
@@ -306,7 +343,19 @@ class FileStoreRun(RunData):
                 return
         yield from _artifacts(local)
         if (self.dir / "outputs").is_dir():
-            skip("outputs", "MLflow 3 model outputs are not imported")
+            skip("outputs", "the run's output links are not imported (each logged model it "
+                            "produced keeps this run in model/source_run_id)")
+
+
+class FileStoreModel(FileStoreRun):
+    """A logged model's folder: laid out as a run's, plus its model fields."""
+
+    def __init__(self, model_dir: Path, exp_dir: Path, artifact_uri: str, fields: Dict[str, str]):
+        super().__init__(model_dir, exp_dir, artifact_uri)
+        self.fields = fields
+
+    def model_fields(self) -> Optional[Dict[str, str]]:
+        return self.fields
 
 
 # -- mlflow-export-import -----------------------------------------------------------------

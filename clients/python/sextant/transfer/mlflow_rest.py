@@ -10,6 +10,11 @@ with the standard library only (see mlflow.py for the mapping):
 - ``GET artifacts/list`` (recursive, paged) and ``GET /get-artifact?path=&run_uuid=``;
   servers without that route (proxied ``mlflow-artifacts:`` roots) are read
   through ``/api/2.0/mlflow-artifacts/artifacts/<root>/<path>``.
+- MLflow 3 logged models: ``POST logged-models/search`` per experiment
+  (paged; each model's info, params and metrics), ``GET
+  logged-models/<id>/artifacts/directories`` (per folder) and ``GET
+  /ajax-api/2.0/mlflow/logged-models/<id>/artifacts/files`` for their
+  artifacts. A server older than MLflow 3 (no such route) has none.
 
 Credentials as the mlflow client takes them: MLFLOW_TRACKING_TOKEN (bearer),
 or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (basic);
@@ -32,10 +37,11 @@ from typing import IO, Any, Dict, Iterator, List, Optional, Tuple
 
 from ._report import Report
 from ._source import SourceError
-from .mlflow import STATUS_NAMES, RunData, RunInfo, Rows, digest, wanted
+from .mlflow import MODEL_RUN_STATUS, STATUS_NAMES, RunData, RunInfo, Rows, digest, model_status, wanted
 from .mlflow_files import dataset_inputs, history_rows
 
 PAGE = 1000
+MODEL_PAGE = 100
 HISTORY_PAGE = 25_000
 RETRIES = 4
 
@@ -172,8 +178,40 @@ def list_runs(url: str, selectors: List[str], include_deleted: bool,
                          fingerprint=digest(name, json.dumps(run, sort_keys=True)),
                          experiment_tags=exp_tags)
             out.append((ri, RestRun(rest, run_id, str(info.get("artifact_uri") or ""), run)))
+        out += _list_models(rest, exp_id, name, exp_tags, report)
     if deleted:
         report.skip(f"{deleted} deleted runs", "not imported (give --include-deleted to import them)")
+    return out
+
+
+def _list_models(rest: Rest, exp_id: str, exp_name: str, exp_tags: Dict[str, str],
+                 report: Report) -> List[Tuple[RunInfo, RunData]]:
+    """The experiment's logged models as runs to import (none before MLflow 3)."""
+    try:
+        models = list(_paged(rest, "POST", "logged-models/search",
+                             {"experiment_ids": [exp_id], "max_results": MODEL_PAGE}, "models"))
+    except MlflowHttpError as e:
+        if e.status in (404, 405) or e.code == "ENDPOINT_NOT_FOUND":
+            return []  # an MLflow 2 server: no logged models
+        report.skip(f"experiment {exp_name!r}: logged models", f"logged-models/search failed: {e}")
+        return []
+    out: List[Tuple[RunInfo, RunData]] = []
+    for m in models:
+        info = m.get("info") or {}
+        model_id = str(info.get("model_id") or "")
+        if not model_id:
+            report.skip(f"a logged model of experiment {exp_name!r}", "it has no model_id")
+            continue
+        status = model_status(info.get("status"))
+        ri = RunInfo(model_id, exp_id, exp_name, name=str(info.get("name") or "model"),
+                     start_time=_int(info.get("creation_timestamp_ms")),
+                     end_time=_int(info.get("last_updated_timestamp_ms")),
+                     status=MODEL_RUN_STATUS[status],
+                     fingerprint=digest(exp_name, json.dumps(m, sort_keys=True)),
+                     experiment_tags=exp_tags)
+        fields = {"status": status, "source_run_id": str(info.get("source_run_id") or ""),
+                  "model_type": str(info.get("model_type") or "")}
+        out.append((ri, RestModel(rest, model_id, m, fields)))
     return out
 
 
@@ -263,3 +301,55 @@ class RestRun(RunData):
                     raise
                 self._proxy = True
         return self.rest.download(self._proxy_target(rel))
+
+
+class RestModel(RunData):
+    """A logged model read through the REST API: tags in its info, params
+    and every metric value in its data, artifacts through its own routes."""
+
+    def __init__(self, rest: Rest, model_id: str, model: Dict[str, Any], fields: Dict[str, str]):
+        self.rest, self.model_id, self.model, self.fields = rest, model_id, model, fields
+
+    def model_fields(self) -> Optional[Dict[str, str]]:
+        return self.fields
+
+    def params(self, skip) -> Dict[str, str]:
+        return _pairs((self.model.get("data") or {}).get("params"))
+
+    def tags(self, skip) -> Dict[str, str]:
+        return _pairs((self.model.get("info") or {}).get("tags"))
+
+    def metrics(self, skip) -> Iterator[Tuple[str, Rows]]:
+        by_key: Dict[str, List[Dict[str, Any]]] = {}
+        for m in (self.model.get("data") or {}).get("metrics") or []:
+            if isinstance(m, dict) and "key" in m:
+                by_key.setdefault(str(m["key"]), []).append(m)
+        for key in sorted(by_key):
+            yield key, history_rows(key, by_key[key], skip)
+
+    def _list(self, path: str) -> Iterator[Dict[str, Any]]:
+        q = urllib.parse.urlencode({"artifact_directory_path": path} if path else {})
+        target = f"logged-models/{urllib.parse.quote(self.model_id)}/artifacts/directories"
+        with self.rest._open("GET", f"/api/2.0/mlflow/{target}" + (f"?{q}" if q else "")) as resp:
+            files = (json.loads(resp.read() or b"{}")).get("files") or []
+        for f in files:
+            if f.get("is_dir"):
+                yield from self._list(str(f["path"]))
+            else:
+                yield f
+
+    def artifacts(self, skip) -> Iterator[Tuple[str, Any]]:
+        try:
+            files = list(self._list(""))
+        except MlflowHttpError as e:
+            skip(f"logged model {self.model_id!r} artifacts", f"cannot be listed: {e}")
+            return
+        for entry in files:
+            rel = str(entry["path"])
+            q = urllib.parse.urlencode({"artifact_file_path": rel})
+            f = self.rest.download(f"/ajax-api/2.0/mlflow/logged-models/"
+                                   f"{urllib.parse.quote(self.model_id)}/artifacts/files?{q}")
+            try:
+                yield rel, f
+            finally:
+                f.close()
