@@ -351,9 +351,9 @@ def check_model(server, client, project: str, c: MlflowClient, model_id: str, tm
         assert [(int(st), v, round(ts * 1000)) for st, v, ts in zip(s["steps"], s["values"], s["timestamps"])] == points
     for m in src.metrics or []:
         assert (m.step, m.value, m.timestamp) in want[m.key]
-    # Sextant's endpoint answers the last value of each.
-    assert sorted((m.key, m.step, m.value) for m in got.metrics or []) == sorted(
-        (k, pts[-1][0], pts[-1][1]) for k, pts in want.items())
+    # Sextant's endpoint lists every value, as MLflow's server does.
+    assert sorted((m.key, m.step, m.value, m.timestamp) for m in got.metrics or []) == sorted(
+        (k, st, v, ts) for k, pts in want.items() for st, v, ts in pts)
     run = client.run(project, model_id)
     assert run["name"] == src.name and run["experiment_name"] == "models"
     assert "mlflow-model" in client.attributes(project, model_id)["sys/tags"]["value"]

@@ -134,3 +134,28 @@ def test_two_models_in_one_run(client, experiment_id, iris):
     pb = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/b").predict(X)
     np.testing.assert_array_equal(pa, a.predict(X))
     np.testing.assert_array_equal(pb, b.predict(X))
+
+
+def test_model_metrics_list_every_value(client, experiment_id):
+    """A metric logged to a model several times: get_logged_model and
+    search_logged_models list every value, as MLflow's server does."""
+    with mlflow.start_run() as run:
+        pass
+    rid = run.info.run_id
+    m = client.create_logged_model(experiment_id, name="scored", source_run_id=rid)
+    logged = [(1, 0.5), (2, 0.75), (3, 0.625)]
+    for step, v in logged:
+        client.log_metric(rid, "val/acc", v, step=step, timestamp=1_700_000_000_000 + step,
+                          model_id=m.model_id)
+    client.log_metric(rid, "val/loss", 0.25, step=3, timestamp=1_700_000_000_003, model_id=m.model_id)
+
+    def values(model):
+        return sorted((x.key, x.step, x.value, x.timestamp) for x in model.metrics)
+    want = sorted([("val/acc", s, v, 1_700_000_000_000 + s) for s, v in logged]
+                  + [("val/loss", 3, 0.25, 1_700_000_000_003)])
+    assert values(client.get_logged_model(m.model_id)) == want
+    found = client.search_logged_models([experiment_id], filter_string="name = 'scored'")
+    assert [f.model_id for f in found] == [m.model_id]
+    assert values(found[0]) == want
+    # The run has them too, as its own metric history.
+    assert [(h.step, h.value) for h in client.get_metric_history(rid, "val/acc")] == logged

@@ -72,6 +72,34 @@ void WriteModel(JsonWriter& w, const std::string& experiment_id, const storage::
   w.EndArray().EndObject().EndObject();
 }
 
+// At most this many values of one model metric in an answer.
+constexpr size_t kModelMetricValues = 10'000;
+
+// MLflow's server lists every value logged to a model's metric (with the
+// model id), not only the last: replaces each metric of `d` with its
+// series, in step order.
+Status AddMetricHistories(core::Tracker* t, const model::ProjectName& project,
+                          const std::string& run_id, RunData* d) {
+  std::vector<RunData::Metric> all;
+  for (const auto& m : d->metrics) {
+    core::SeriesRequest req;
+    req.run_ids = {run_id};
+    req.path = m.key;
+    req.limit = kModelMetricValues;
+    ASSIGN_OR_RETURN(auto results, t->ReadSeries(project, req));
+    size_t before = all.size();
+    for (const auto& res : results) {
+      if (res.type != model::AttrType::kFloatSeries) continue;
+      const auto& p = res.points;
+      for (size_t i = 0; i < p.size(); ++i)
+        all.push_back({m.key, p.floats[i], p.ts[i] / 1000, p.steps[i] / model::kStepScale});
+    }
+    if (all.size() == before) all.push_back(m);
+  }
+  d->metrics = std::move(all);
+  return Status::Ok();
+}
+
 Result<RunRef> ModelRun(Experiments* e, Context& c, const std::string& id, Role role) {
   if (!id.starts_with("m-"))
     return Status::NotFound("Logged model with ID '" + id + "' not found.");
@@ -85,6 +113,7 @@ Result<http::Response> ModelResponse(Experiments* e, const RunRef& r) {
   ASSIGN_OR_RETURN(auto attrs, e->tracker()->LastValues(r.run));
   RunData d = FromAttributes(attrs);
   if (d.trashed) return Status::NotFound("Logged model with ID '" + r.run.run_id + "' not found.");
+  RETURN_IF_ERROR(AddMetricHistories(e->tracker(), r.experiment.project, r.run.run_id, &d));
   JsonWriter w;
   w.BeginObject().Key("model");
   WriteModel(w, r.experiment.id, r.run, d);
@@ -245,7 +274,9 @@ void AddModelRoutes(Router::Module& m, Experiments* e, const Options& o) {
           break;
         }
         const auto& row = page.rows[i];
-        WriteModel(w, x->id, row.run, FromRow(row.attributes, row.run.updated_us));
+        RunData d = FromRow(row.attributes, row.run.updated_us);
+        RETURN_IF_ERROR(AddMetricHistories(t, x->project, row.run.run_id, &d));
+        WriteModel(w, x->id, row.run, d);
       }
     }
     w.EndArray();
