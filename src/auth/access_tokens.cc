@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 #include "auth/secrets.h"
 #include "common/base64.h"
@@ -38,17 +39,50 @@ std::string GrantOr(jwt_t* j, const char* name) {
   return v ? std::string(v) : std::string();
 }
 
+// The bytes of a key file, at most one byte more than a key (so that a
+// wrong file is not read whole); nullopt if it does not exist.
+Result<std::optional<std::string>> ReadKeyFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return std::optional<std::string>();
+    return Status::InvalidArgument("cannot read " + path + ": " + std::strerror(errno));
+  }
+  std::string key(kKeyBytes + 1, '\0');
+  in.read(key.data(), static_cast<std::streamsize>(key.size()));
+  key.resize(static_cast<size_t>(in.gcount()));
+  return std::optional<std::string>(std::move(key));
+}
+
 }  // namespace
+
+Result<std::unique_ptr<AccessTokens>> AccessTokens::FromFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return Status::InvalidArgument("signing key " + path + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return Status::InvalidArgument("signing key " + path + " is not a regular file");
+  if (st.st_mode & (S_IRWXG | S_IRWXO))
+    return Status::InvalidArgument("signing key " + path +
+                                   " can be read by others (mode " +
+                                   std::to_string((st.st_mode >> 6) & 7) + std::to_string((st.st_mode >> 3) & 7) +
+                                   std::to_string(st.st_mode & 7) + "); chmod 600 it");
+  ASSIGN_OR_RETURN(auto key, ReadKeyFile(path));
+  if (!key) return Status::InvalidArgument("signing key " + path + ": no such file");
+  if (key->size() != kKeyBytes)
+    return Status::InvalidArgument("signing key " + path + " must hold exactly " +
+                                   std::to_string(kKeyBytes) + " bytes (make one with: openssl rand -out " +
+                                   path + " " + std::to_string(kKeyBytes) + ")");
+  return std::make_unique<AccessTokens>(std::move(*key));
+}
 
 Result<std::unique_ptr<AccessTokens>> AccessTokens::Open(const std::string& data_dir) {
   std::string path = (std::filesystem::path(data_dir) / "access-token.key").string();
-  std::ifstream in(path, std::ios::binary);
-  if (in) {
-    std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (key.size() != kKeyBytes)
+  ASSIGN_OR_RETURN(auto existing, ReadKeyFile(path));
+  if (existing) {
+    if (existing->size() != kKeyBytes)
       return Status::Internal(path + " is damaged (expected " + std::to_string(kKeyBytes) +
                               " bytes); delete it to make a new key (access tokens in use stop working)");
-    return std::make_unique<AccessTokens>(std::move(key));
+    return std::make_unique<AccessTokens>(std::move(*existing));
   }
   std::string key(kKeyBytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), kKeyBytes) != 1)

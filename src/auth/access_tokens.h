@@ -42,6 +42,11 @@ class AccessTokens {
   // so that a token issued or a URL signed by one replica is good on every
   // other.
   static Result<std::unique_ptr<AccessTokens>> OpenShared(storage::AccessStore& store);
+  // The key in an operator's file (`serve --signing-key`): exactly 32 bytes,
+  // readable by its owner only; every replica given the same file shares it,
+  // and nothing is kept in the store. InvalidArgument, naming the file and
+  // what is wrong, otherwise.
+  static Result<std::unique_ptr<AccessTokens>> FromFile(const std::string& path);
   explicit AccessTokens(std::string key) : key_(std::move(key)) {}
 
   Result<std::string> Issue(const AccessClaims& claims) const;

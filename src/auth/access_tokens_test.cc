@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,50 @@ TEST(AccessTokens, KeyFileIsMadeOnceAndKept) {
   auto perms = std::filesystem::status(dir + "/access-token.key").permissions();
   EXPECT_EQ(perms & std::filesystem::perms::group_all, std::filesystem::perms::none);
   EXPECT_EQ(perms & std::filesystem::perms::others_all, std::filesystem::perms::none);
+}
+
+// An operator's key file: every server given it issues and accepts the
+// same tokens; a file others can read, of the wrong size, missing or a
+// folder is refused with a message that says which and how to fix it.
+TEST(AccessTokens, OperatorKeyFileIsSharedAndChecked) {
+  namespace fs = std::filesystem;
+  std::string dir = testing::TempDir() + "/access_tokens_operator";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& bytes, fs::perms mode) {
+    std::string path = dir + "/" + name;
+    std::ofstream(path, std::ios::binary) << bytes;
+    fs::permissions(path, mode);
+    return path;
+  };
+  const auto owner = fs::perms::owner_read | fs::perms::owner_write;
+  std::string key(32, '\0');
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<char>(i * 7 + 1);
+  std::string good = write("good.key", key, owner);
+  auto a = AccessTokens::FromFile(good), b = AccessTokens::FromFile(good);
+  ASSERT_TRUE(a.ok() && b.ok()) << a.status().message();
+  auto jwt = (*a)->Issue(Claims(AccessClaims::Kind::kAccess, 5000));
+  ASSERT_TRUE(jwt.ok());
+  EXPECT_TRUE((*b)->Verify(*jwt, AccessClaims::Kind::kAccess, 10).ok());
+  EXPECT_EQ((*a)->Sign("url"), (*b)->Sign("url"));
+  // Another key refuses it.
+  std::string other = key;
+  other[0] ^= 1;
+  auto c = AccessTokens::FromFile(write("other.key", other, owner));
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE((*c)->Verify(*jwt, AccessClaims::Kind::kAccess, 10).ok());
+
+  auto refused = [&](const std::string& path, const std::string& says) {
+    auto r = AccessTokens::FromFile(path);
+    ASSERT_FALSE(r.ok()) << path;
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+    EXPECT_NE(r.status().message().find(says), std::string::npos) << r.status().message();
+  };
+  refused(write("shared.key", key, owner | fs::perms::group_read), "can be read by others (mode 640)");
+  refused(write("short.key", key.substr(1), owner), "must hold exactly 32 bytes");
+  refused(write("long.key", key + "\n", owner), "openssl rand -out");
+  refused(dir + "/missing.key", "No such file");
+  refused(dir, "not a regular file");
 }
 
 }  // namespace

@@ -55,6 +55,10 @@ constexpr char kServeUsage[] =
     "  --trusted-proxy IP   a reverse proxy whose X-Forwarded-For/-Proto are believed\n"
     "  --tls-cert FILE      serve HTTPS with this PEM certificate (chain)\n"
     "  --tls-key FILE       ... and this PEM private key\n"
+    "  --signing-key FILE   sign Neptune access tokens and storage URLs with the 32\n"
+    "                       bytes in FILE (mode 0600; openssl rand -out FILE 32)\n"
+    "                       instead of a key kept in the data folder or, with\n"
+    "                       PostgreSQL, in the database; give replicas one file\n"
     "  --mlflow-workspace W experiments created by MLflow clients become projects\n"
     "                       of workspace W (default: mlflow)\n"
     "  --external-url URL   the URL clients reach this server at (behind a proxy);\n"
@@ -103,6 +107,7 @@ int Serve(int argc, char** argv) {
   topts.data_dir = "sextant-data";
   sextant::api::ServerOptions sopts;
   bool demo = false;
+  std::string signing_key;
   sextant::auth::AccountsOptions aopts;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
@@ -149,6 +154,7 @@ int Serve(int argc, char** argv) {
     else if (a == "--trusted-proxy") sopts.trusted_proxies.push_back(value("--trusted-proxy"));
     else if (a == "--tls-cert") sopts.tls_cert_file = value("--tls-cert");
     else if (a == "--tls-key") sopts.tls_key_file = value("--tls-key");
+    else if (a == "--signing-key") signing_key = value("--signing-key");
     else if (a == "--external-url") sopts.external_url = value("--external-url");
     else if (a == "--mlflow-workspace") {
       sopts.mlflow_workspace = value("--mlflow-workspace");
@@ -169,6 +175,14 @@ int Serve(int argc, char** argv) {
   if (sopts.web_dir.empty()) sopts.web_dir = DefaultWebDir(argv[0]);
   if (sopts.tls_cert_file.empty() != sopts.tls_key_file.empty())
     return Fail("--tls-cert and --tls-key go together");
+  // Checked before anything else starts: a wrong key file is an operator's
+  // mistake to fix, not to find after the data was opened.
+  std::unique_ptr<sextant::auth::AccessTokens> file_key;
+  if (!signing_key.empty()) {
+    auto k = sextant::auth::AccessTokens::FromFile(signing_key);
+    if (!k.ok()) return Fail(k.status().message());
+    file_key = std::move(k).value();
+  }
 
   // Accounts: a loopback server with none stays open for its one user; any
   // other address needs an owner (or an explicit, loud opt-out).
@@ -205,11 +219,13 @@ int Serve(int argc, char** argv) {
     sextant::Status st = sextant::cli::SeedDemo(tracker.value().get());
     if (!st.ok()) return Fail("demo: " + st.ToString());
   }
-  // Replicas share one signing key through the store; one server keeps it
-  // in its data folder.
-  auto access_tokens = sextant::storage::IsPostgresUrl(topts.store)
-                           ? sextant::auth::AccessTokens::OpenShared(accounts.value()->store())
-                           : sextant::auth::AccessTokens::Open(topts.data_dir);
+  // The operator's key file, else: replicas share one signing key through
+  // the store; one server keeps it in its data folder.
+  auto access_tokens =
+      file_key ? sextant::Result<std::unique_ptr<sextant::auth::AccessTokens>>(std::move(file_key))
+      : sextant::storage::IsPostgresUrl(topts.store)
+          ? sextant::auth::AccessTokens::OpenShared(accounts.value()->store())
+          : sextant::auth::AccessTokens::Open(topts.data_dir);
   if (!access_tokens.ok()) return Fail(access_tokens.status().ToString());
   sextant::api::Server server(tracker.value().get(), sopts, accounts.value().get(),
                               access_tokens.value().get());
