@@ -24,4 +24,17 @@ Result<std::vector<LineageEntry>> Backend::SeriesLineage(const RunInfo& run, con
   return out;
 }
 
+Result<std::vector<std::vector<ChunkRow>>> Backend::ReadChunksSparseMany(
+    const std::vector<SeriesRange>& ranges, const RangeBlockChooser& choose) {
+  std::vector<std::vector<ChunkRow>> out;
+  out.reserve(ranges.size());
+  for (size_t k = 0; k < ranges.size(); ++k) {
+    const SeriesRange& r = ranges[k];
+    ASSIGN_OR_RETURN(auto rows, ReadChunksSparse(r.attr_id, r.lo, r.hi,
+                                                 [&](const chunkenc::ChunkIndex& idx) { return choose(k, idx); }));
+    out.push_back(std::move(rows));
+  }
+  return out;
+}
+
 }  // namespace sextant::storage

@@ -88,6 +88,14 @@ struct ChunkMeta {
 // Chooses the blocks of a chunk whose payloads a sparse read must fetch.
 using BlockChooser = std::function<std::vector<size_t>(const chunkenc::ChunkIndex&)>;
 
+// One series' step range in a read of several (a fork lineage: one per run).
+struct SeriesRange {
+  int64_t attr_id = 0;
+  int64_t lo = 0, hi = 0;
+};
+// Chooses blocks for the k-th range of a read of several.
+using RangeBlockChooser = std::function<std::vector<size_t>(size_t, const chunkenc::ChunkIndex&)>;
+
 // A series write already validated and encoded into chunks by the caller, so
 // that CPU work happens on request threads and the writer only does I/O.
 struct EncodedSeries {
@@ -249,6 +257,12 @@ class Backend {
   // rows carry `parsed` and, for chosen blocks, `sparse`, not `index`/`data`.
   virtual Result<std::vector<ChunkRow>> ReadChunksSparse(int64_t attr_id, int64_t lo, int64_t hi,
                                                          const BlockChooser& choose) = 0;
+  // ReadChunksSparse of several ranges, the k-th answer for ranges[k]: a
+  // chart of a forked run reads every ancestor's part at once. The default
+  // reads them one by one (backend.cc); PostgreSQL answers in the same
+  // round trips as one range, however many there are.
+  virtual Result<std::vector<std::vector<ChunkRow>>> ReadChunksSparseMany(
+      const std::vector<SeriesRange>& ranges, const RangeBlockChooser& choose);
 
   // File attributes (step = nullopt) and file series points.
   virtual Status PutFile(const RunInfo& run, const std::string& path, std::optional<int64_t> step,

@@ -156,6 +156,67 @@ TEST_P(ValuesTest, SparseReadsFetchOnlyChosenBlocks) {
   EXPECT_FALSE((*again)[0].sparse);  // nothing chosen, nothing read
 }
 
+// Several ranges at once (a fork lineage) answer what each range alone
+// answers, in order, each chooser told which range it chooses for; an
+// empty range and a range of a series with unsealed chunks included.
+TEST_P(ValuesTest, SparseReadsOfSeveralRangesAnswerEachRange) {
+  std::vector<AttributeInfo> attrs;
+  for (int r = 0; r < 3; ++r) {
+    RunInfo run = NewRun("run" + std::to_string(r));
+    for (int batch = 0; batch < 2; ++batch) {  // two chunks each
+      model::SeriesWrite s;
+      s.path = "m";
+      for (int i = batch * 300; i < (batch + 1) * 300; ++i) {
+        s.steps.push_back(int64_t{i} * model::kStepScale);
+        s.ts.push_back(i);
+        s.floats.push_back(r * 1000 + i);
+      }
+      model::LogBatch b;
+      b.series.push_back(s);
+      LogBatch(run, b);
+    }
+    if (r < 2) ASSERT_TRUE(backend_->CompactSome(100, /*force=*/true).ok());
+    attrs.push_back(Attr(run, "m"));
+  }
+  const int64_t k = model::kStepScale;
+  std::vector<SeriesRange> ranges = {{attrs[0].id, 0, 149 * k},
+                                     {attrs[1].id, 150 * k, 599 * k},
+                                     {attrs[0].id, 1000 * k, 2000 * k},  // no chunk there
+                                     {attrs[2].id, INT64_MIN, INT64_MAX}};
+  // Range k chooses block k (when the chunk has one): answers differ by range.
+  auto choose = [](size_t r, const chunkenc::ChunkIndex& idx) {
+    return r < idx.blocks().size() ? std::vector<size_t>{r} : std::vector<size_t>{};
+  };
+  auto many = backend_->ReadChunksSparseMany(ranges, choose);
+  ASSERT_TRUE(many.ok()) << many.status().ToString();
+  ASSERT_EQ(many->size(), ranges.size());
+  EXPECT_TRUE((*many)[2].empty());
+  for (size_t r = 0; r < ranges.size(); ++r) {
+    auto one = backend_->ReadChunksSparse(ranges[r].attr_id, ranges[r].lo, ranges[r].hi,
+                                          [&](const chunkenc::ChunkIndex& idx) { return choose(r, idx); });
+    ASSERT_TRUE(one.ok());
+    auto full = backend_->ReadChunks(ranges[r].attr_id, ranges[r].lo, ranges[r].hi);
+    ASSERT_TRUE(full.ok());
+    ASSERT_EQ((*many)[r].size(), one->size()) << r;
+    for (size_t i = 0; i < one->size(); ++i) {
+      const ChunkRow& got = (*many)[r][i];
+      EXPECT_EQ(got.id, (*one)[i].id);
+      EXPECT_EQ(got.first_step, (*one)[i].first_step);
+      EXPECT_EQ(got.count, (*one)[i].count);
+      ASSERT_TRUE(got.parsed);
+      if (r >= got.parsed->blocks().size()) {
+        EXPECT_FALSE(got.sparse);
+        continue;
+      }
+      const auto& blk = got.parsed->blocks()[r];
+      ASSERT_TRUE(got.sparse) << r;
+      EXPECT_EQ(got.payload().substr(blk.offset, blk.size),
+                std::string_view((*full)[i].data).substr(blk.offset, blk.size));
+    }
+  }
+  EXPECT_TRUE(backend_->ReadChunksSparseMany({}, choose)->empty());
+}
+
 TEST_P(ValuesTest, ChunkIdsAreNeverReusedAfterADelete) {
   // The index cache names chunks by id: a chunk deleted by a compaction or
   // a purge must not lend its id to a new chunk with other contents.

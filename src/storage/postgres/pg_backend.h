@@ -82,6 +82,8 @@ class PgBackend : public Backend {
   // One round trip for the whole lineage (a recursive query).
   Result<std::vector<LineageEntry>> SeriesLineage(const RunInfo& run, const std::string& path,
                                                   bool lineage) override;
+  Result<std::vector<std::vector<ChunkRow>>> ReadChunksSparseMany(
+      const std::vector<SeriesRange>& ranges, const RangeBlockChooser& choose) override;
   Result<std::vector<ChunkRow>> ReadChunksSparse(int64_t attr_id, int64_t lo, int64_t hi,
                                                  const BlockChooser& choose) override;
   Result<FileRef> GetFile(int64_t run_id, const std::string& path,

@@ -167,16 +167,36 @@ Result<int64_t> PgBackend::CountPoints(int64_t attr_id) {
 
 Result<std::vector<ChunkRow>> PgBackend::ReadChunksSparse(int64_t attr_id, int64_t lo, int64_t hi,
                                                           const BlockChooser& choose) {
+  ASSIGN_OR_RETURN(auto many, ReadChunksSparseMany({SeriesRange{attr_id, lo, hi}},
+                                                   [&](size_t, const chunkenc::ChunkIndex& idx) { return choose(idx); }));
+  return std::move(many.front());
+}
+
+Result<std::vector<std::vector<ChunkRow>>> PgBackend::ReadChunksSparseMany(
+    const std::vector<SeriesRange>& ranges, const RangeBlockChooser& choose) {
+  std::vector<std::vector<ChunkRow>> result(ranges.size());
+  if (ranges.empty()) return result;
   ASSIGN_OR_RETURN(auto snap, Snapshot::Begin(this));
   Conn& c = snap->conn();
-  // Indexes of sealed chunks come from the cache; unsealed ones (few, soon
-  // compacted away) ride along. A cold cache costs one more round trip.
-  ASSIGN_OR_RETURN(Rows rows, c.Query(std::string("SELECT id, level, first_step, last_step, count, "
-                                                  "CASE WHEN level = 0 THEN idx END ") +
-                                          kChunksInRange,
-                                      Params().Add(attr_id).Add(hi).Add(lo)));
+  // The chunks of every range in one query. Indexes of sealed chunks come
+  // from the cache; unsealed ones (few, soon compacted away) ride along. A
+  // cold cache costs one more round trip.
+  std::vector<int64_t> attrs, los, his;
+  for (const SeriesRange& r : ranges) {
+    attrs.push_back(r.attr_id);
+    los.push_back(r.lo);
+    his.push_back(r.hi);
+  }
+  ASSIGN_OR_RETURN(Rows rows, c.Query(
+      "SELECT c.id, c.level, c.first_step, c.last_step, c.count, "
+      "CASE WHEN c.level = 0 THEN c.idx END, u.k "
+      "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS u(attr, lo, hi, k) "
+      "JOIN chunks c ON c.attr_id = u.attr AND c.first_step <= u.hi AND c.last_step >= u.lo "
+      "ORDER BY u.k, c.first_step, c.id",
+      Params().AddArray(attrs).AddArray(los).AddArray(his)));
   IndexCache& cache = index_cache();
   std::vector<ChunkRow> out;
+  std::vector<size_t> range_of;  // out[i] belongs to ranges[range_of[i]]
   out.reserve(rows.size());
   std::vector<int64_t> missing;
   for (int i = 0; i < rows.size(); ++i) {
@@ -186,7 +206,11 @@ Result<std::vector<ChunkRow>> PgBackend::ReadChunksSparse(int64_t attr_id, int64
       if (!ch.parsed) missing.push_back(ch.id);
     }
     out.push_back(std::move(ch));
+    range_of.push_back(static_cast<size_t>(rows.Int(i, 6) - 1));
   }
+  // A chunk read for two ranges (one attribute twice) is fetched once.
+  std::sort(missing.begin(), missing.end());
+  missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
   std::unordered_map<int64_t, std::string> fetched;
   if (!missing.empty()) {
     ASSIGN_OR_RETURN(Rows idx, c.Query("SELECT id, idx FROM chunks WHERE id = ANY($1)",
@@ -212,7 +236,7 @@ Result<std::vector<ChunkRow>> PgBackend::ReadChunksSparse(int64_t attr_id, int64
       if (ch.level > 0) cache.Insert(ch.id, ch.parsed);
       ch.index.clear();
     }
-    std::vector<size_t> chosen = choose(*ch.parsed);
+    std::vector<size_t> chosen = choose(range_of[row], *ch.parsed);
     std::sort(chosen.begin(), chosen.end());
     uint64_t chosen_bytes = 0;
     for (size_t b : chosen) chosen_bytes += ch.parsed->blocks().at(b).size;
@@ -241,7 +265,11 @@ Result<std::vector<ChunkRow>> PgBackend::ReadChunksSparse(int64_t attr_id, int64
       range_row.push_back(row);
     }
   }
-  if (range_row.empty()) return out;
+  auto distribute = [&]() {
+    for (size_t i = 0; i < out.size(); ++i) result[range_of[i]].push_back(std::move(out[i]));
+    return std::move(result);
+  };
+  if (range_row.empty()) return distribute();
   // One more round trip for every byte range needed, whatever the chunk
   // count. Payloads are stored EXTERNAL (uncompressed), so PostgreSQL reads
   // only the TOAST slices a substring covers, not whole chunks.
@@ -262,7 +290,7 @@ Result<std::vector<ChunkRow>> PgBackend::ReadChunksSparse(int64_t attr_id, int64
     // Only the chosen blocks' bytes are kept, at their offsets (ChunkRow).
     std::memcpy(ch.sparse.get() + range_offset[r], bytes.data(), bytes.size());
   }
-  return out;
+  return distribute();
 }
 
 Result<std::vector<LineageEntry>> PgBackend::SeriesLineage(const RunInfo& run, const std::string& path,
