@@ -9,6 +9,7 @@
 #include "storage/chunkenc/coding.h"
 #include "storage/chunkenc/crc32c.h"
 #include "storage/chunkenc/dod.h"
+#include "storage/chunkenc/decimal.h"
 #include "storage/chunkenc/for32.h"
 #include "storage/chunkenc/summary.h"
 #include "storage/chunkenc/xor.h"
@@ -152,6 +153,8 @@ Status ChunkIndex::DecodeFloatBlockTo(size_t i, std::string_view data, int64_t* 
   if (codec == static_cast<uint8_t>(ValueCodec::kXor)) return DecodeXorColumn(rest, n, values);
   if (codec == static_cast<uint8_t>(ValueCodec::kFloat32)) {
     RETURN_IF_ERROR(DecodeFor32Column(rest, n, values));
+  } else if (codec == static_cast<uint8_t>(ValueCodec::kDecimal)) {
+    RETURN_IF_ERROR(DecodeDecimalColumn(rest, n, values));
   } else {
     return Status::DataLoss("chunk: block " + std::to_string(i) + " has unknown value codec " +
                             std::to_string(codec));

@@ -2,12 +2,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "storage/chunkenc/bytes.h"
 #include "storage/chunkenc/chunk.h"
 #include "storage/chunkenc/coding.h"
 #include "storage/chunkenc/crc32c.h"
 #include "storage/chunkenc/dod.h"
+#include "storage/chunkenc/decimal.h"
 #include "storage/chunkenc/for32.h"
 #include "storage/chunkenc/summary.h"
 #include "storage/chunkenc/xor.h"
@@ -96,19 +98,30 @@ Result<EncodedChunk> EncodeBlocks(Encoding enc, std::span<const int64_t> steps,
   return chunk;
 }
 
-// A kFloat block's value column: the smaller of XOR and, when every value is
-// a widened float32, float32 bit-packing (XOR wins ties: it decodes in one
-// pass with the keys' cache lines already warm, and old readers know it).
+// A kFloat block's value column: the smallest of XOR, float32 bit-packing
+// (when every value is a widened float32) and decimal bit-packing (when
+// every value is k / 10^e). XOR wins ties, then float32: XOR needs no
+// check of every value, and float32 decodes without a division.
 void EncodeFloatColumn(std::span<const double> v, std::string* out) {
   const size_t start = out->size();
   out->push_back(static_cast<char>(ValueCodec::kXor));
   EncodeXorColumn(v, out);
-  if (!AllFloat32(v)) return;
-  const size_t packed = 1 + For32ColumnSize(v);
-  if (packed >= out->size() - start) return;
+  size_t best = out->size() - start;
+  ValueCodec codec = ValueCodec::kXor;
+  if (AllFloat32(v) && 1 + For32ColumnSize(v) < best) {
+    best = 1 + For32ColumnSize(v);
+    codec = ValueCodec::kFloat32;
+  }
+  std::optional<DecimalFrame> frame = FitDecimal(v);
+  if (frame && 1 + DecimalColumnSize(*frame, v.size()) < best) codec = ValueCodec::kDecimal;
+  if (codec == ValueCodec::kXor) return;
   out->resize(start);
-  out->push_back(static_cast<char>(ValueCodec::kFloat32));
-  EncodeFor32Column(v, out);
+  out->push_back(static_cast<char>(codec));
+  if (codec == ValueCodec::kFloat32) {
+    EncodeFor32Column(v, out);
+  } else {
+    EncodeDecimalColumn(v, *frame, out);
+  }
 }
 
 }  // namespace

@@ -8,8 +8,9 @@
 //      flags bit 0: append the index CRC (the index is given without it);
 //      flags bit 1: rewrite every block's CRC to match `data`.
 //   1  int column (dod.h):    [mode][n - 1][strictly_increasing][bytes]
-//   2  float column:          [mode][n - 1][bytes]; mode bit 2 set: float32
-//      packing (for32.h), else XOR (xor.h)
+//   2  float column:          [mode][n - 1][bytes]; mode bit 3 set: decimal
+//      packing (decimal.h), else bit 2 set: float32 packing (for32.h), else
+//      XOR (xor.h)
 //   3  bytes column (bytes.h): [mode][n][bytes]
 // Seeds: fuzz/corpus/chunkenc/. Run with scripts/fuzz.sh.
 #include <algorithm>
@@ -26,6 +27,7 @@
 #include "storage/chunkenc/chunk.h"
 #include "storage/chunkenc/coding.h"
 #include "storage/chunkenc/crc32c.h"
+#include "storage/chunkenc/decimal.h"
 #include "storage/chunkenc/dod.h"
 #include "storage/chunkenc/for32.h"
 #include "storage/chunkenc/summary.h"
@@ -182,6 +184,24 @@ void FuzzFor32Column(size_t n, std::string_view bytes) {
   Check(std::memcmp(out.get(), back.get(), n * sizeof(double)) == 0);
 }
 
+void FuzzDecimalColumn(size_t n, std::string_view bytes) {
+  auto out = std::make_unique<double[]>(n);
+  Status s = DecodeDecimalColumn(bytes, n, out.get());
+  CheckOkOrDataLoss(s);
+  if (!s.ok()) return;
+  // What decodes is decimals again (at some exponent), and re-encodes to
+  // the same bits.
+  std::span<const double> values(out.get(), n);
+  auto frame = FitDecimal(values);
+  Check(frame.has_value());
+  std::string again;
+  EncodeDecimalColumn(values, *frame, &again);
+  Check(again.size() == DecimalColumnSize(*frame, n));
+  auto back = std::make_unique<double[]>(n);
+  Check(DecodeDecimalColumn(again, n, back.get()).ok());
+  Check(std::memcmp(out.get(), back.get(), n * sizeof(double)) == 0);
+}
+
 void FuzzBytesColumn(size_t n, std::string_view bytes) {
   std::vector<std::string> out = {"kept"};
   Status s = DecodeBytesColumn(bytes, n, &out);
@@ -214,7 +234,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FuzzIntColumn(arg % kBlockPoints + 1, in[0] & 1, in.substr(1));
       break;
     case 2:
-      if (data[0] & 4) {
+      if (data[0] & 8) {
+        FuzzDecimalColumn(arg % kBlockPoints + 1, in);
+      } else if (data[0] & 4) {
         FuzzFor32Column(arg % kBlockPoints + 1, in);
       } else {
         FuzzXorColumn(arg % kBlockPoints + 1, in);
