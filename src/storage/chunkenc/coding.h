@@ -23,6 +23,16 @@ inline uint64_t ZigZag(int64_t v) {
 }
 inline int64_t UnZigZag(uint64_t u) { return static_cast<int64_t>((u >> 1) ^ (0 - (u & 1))); }
 
+// The bytes PutVarint writes for v.
+inline size_t VarintLength(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
 inline void PutVarint(std::string* out, uint64_t v) {
   char buf[10];
   int n = 0;

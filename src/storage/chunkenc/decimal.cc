@@ -32,15 +32,6 @@ std::optional<int64_t> AsDecimal(double v, int e) {
   return k;
 }
 
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 }  // namespace
 
 std::optional<DecimalFrame> FitDecimal(std::span<const double> values) {
@@ -64,7 +55,7 @@ std::optional<DecimalFrame> FitDecimal(std::span<const double> values) {
 }
 
 size_t DecimalColumnSize(const DecimalFrame& f, size_t n) {
-  return 1 + VarintSize(ZigZag(f.base)) + 1 + (n * static_cast<size_t>(f.width) + 7) / 8;
+  return 1 + VarintLength(ZigZag(f.base)) + 1 + (n * static_cast<size_t>(f.width) + 7) / 8;
 }
 
 void EncodeDecimalColumn(std::span<const double> values, const DecimalFrame& f, std::string* out) {

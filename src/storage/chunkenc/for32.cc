@@ -28,15 +28,6 @@ Frame FrameOf(std::span<const double> values) {
   return {lo, 32 - std::countl_zero(hi - lo)};
 }
 
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 }  // namespace
 
 bool AllFloat32(std::span<const double> values) {
@@ -52,7 +43,7 @@ bool AllFloat32(std::span<const double> values) {
 
 size_t For32ColumnSize(std::span<const double> values) {
   Frame f = FrameOf(values);
-  return VarintSize(f.base) + 1 + (values.size() * static_cast<size_t>(f.width) + 7) / 8;
+  return VarintLength(f.base) + 1 + (values.size() * static_cast<size_t>(f.width) + 7) / 8;
 }
 
 void EncodeFor32Column(std::span<const double> values, std::string* out) {
