@@ -32,8 +32,8 @@ constexpr size_t kBlockPoints = 128;
 //   kBytes     byte-string values (bytes.h)
 //   kFloat     float64 values, each block's value column led by a codec
 //              byte: XOR, float32 bit-packing (for32.h) when every value is
-//              a widened float32, or decimal bit-packing (decimal.h) when
-//              every value is k / 10^e; the smallest. What the encoder
+//              a widened float32, or, when every value is k / 10^e, the k
+//              bit-packed or delta-coded (decimal.h); the smallest. What the encoder
 //              writes; kFloatXor chunks stay readable.
 enum class Encoding : uint8_t { kFloatXor = 1, kBytes = 2, kFloat = 3 };
 
@@ -41,7 +41,7 @@ enum class Encoding : uint8_t { kFloatXor = 1, kBytes = 2, kFloat = 3 };
 constexpr bool IsFloat(Encoding e) { return e != Encoding::kBytes; }
 
 // The codec byte that leads a kFloat block's value column.
-enum class ValueCodec : uint8_t { kXor = 0, kFloat32 = 1, kDecimal = 2 };
+enum class ValueCodec : uint8_t { kXor = 0, kFloat32 = 1, kDecimal = 2, kDecimalDelta = 3 };
 
 // The version byte of `index` written by this code. Bump it (and keep
 // decoding older versions) whenever the layout changes.

@@ -155,6 +155,8 @@ Status ChunkIndex::DecodeFloatBlockTo(size_t i, std::string_view data, int64_t* 
     RETURN_IF_ERROR(DecodeFor32Column(rest, n, values));
   } else if (codec == static_cast<uint8_t>(ValueCodec::kDecimal)) {
     RETURN_IF_ERROR(DecodeDecimalColumn(rest, n, values));
+  } else if (codec == static_cast<uint8_t>(ValueCodec::kDecimalDelta)) {
+    RETURN_IF_ERROR(DecodeDecimalDeltaColumn(rest, n, values));
   } else {
     return Status::DataLoss("chunk: block " + std::to_string(i) + " has unknown value codec " +
                             std::to_string(codec));

@@ -113,14 +113,24 @@ void EncodeFloatColumn(std::span<const double> v, std::string* out) {
     codec = ValueCodec::kFloat32;
   }
   std::optional<DecimalFrame> frame = FitDecimal(v);
-  if (frame && 1 + DecimalColumnSize(*frame, v.size()) < best) codec = ValueCodec::kDecimal;
+  std::string delta;
+  if (frame) {
+    if (1 + DecimalColumnSize(*frame, v.size()) < best) {
+      best = 1 + DecimalColumnSize(*frame, v.size());
+      codec = ValueCodec::kDecimal;
+    }
+    EncodeDecimalDeltaColumn(v, *frame, &delta);
+    if (1 + delta.size() < best) codec = ValueCodec::kDecimalDelta;
+  }
   if (codec == ValueCodec::kXor) return;
   out->resize(start);
   out->push_back(static_cast<char>(codec));
   if (codec == ValueCodec::kFloat32) {
     EncodeFor32Column(v, out);
-  } else {
+  } else if (codec == ValueCodec::kDecimal) {
     EncodeDecimalColumn(v, *frame, out);
+  } else {
+    out->append(delta);
   }
 }
 

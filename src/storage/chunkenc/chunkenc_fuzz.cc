@@ -8,9 +8,9 @@
 //      flags bit 0: append the index CRC (the index is given without it);
 //      flags bit 1: rewrite every block's CRC to match `data`.
 //   1  int column (dod.h):    [mode][n - 1][strictly_increasing][bytes]
-//   2  float column:          [mode][n - 1][bytes]; mode bit 3 set: decimal
-//      packing (decimal.h), else bit 2 set: float32 packing (for32.h), else
-//      XOR (xor.h)
+//   2  float column:          [mode][n - 1][bytes]; mode bits 2 and 3 set:
+//      delta-coded decimals, bit 3 alone: bit-packed decimals (decimal.h),
+//      bit 2 alone: float32 packing (for32.h), neither: XOR (xor.h)
 //   3  bytes column (bytes.h): [mode][n][bytes]
 // Seeds: fuzz/corpus/chunkenc/. Run with scripts/fuzz.sh.
 #include <algorithm>
@@ -184,21 +184,26 @@ void FuzzFor32Column(size_t n, std::string_view bytes) {
   Check(std::memcmp(out.get(), back.get(), n * sizeof(double)) == 0);
 }
 
-void FuzzDecimalColumn(size_t n, std::string_view bytes) {
+void FuzzDecimalColumn(size_t n, std::string_view bytes, bool delta) {
   auto out = std::make_unique<double[]>(n);
-  Status s = DecodeDecimalColumn(bytes, n, out.get());
+  Status s = delta ? DecodeDecimalDeltaColumn(bytes, n, out.get()) : DecodeDecimalColumn(bytes, n, out.get());
   CheckOkOrDataLoss(s);
   if (!s.ok()) return;
-  // What decodes is decimals again (at some exponent), and re-encodes to
-  // the same bits.
+  // What decodes re-encodes to the same bits when it is decimals again. (A
+  // k near 2^53 that no encoder wrote may not be: v · 10^e rounds past it.)
   std::span<const double> values(out.get(), n);
   auto frame = FitDecimal(values);
-  Check(frame.has_value());
+  if (!frame) return;
   std::string again;
-  EncodeDecimalColumn(values, *frame, &again);
-  Check(again.size() == DecimalColumnSize(*frame, n));
   auto back = std::make_unique<double[]>(n);
-  Check(DecodeDecimalColumn(again, n, back.get()).ok());
+  if (delta) {
+    EncodeDecimalDeltaColumn(values, *frame, &again);
+    Check(DecodeDecimalDeltaColumn(again, n, back.get()).ok());
+  } else {
+    EncodeDecimalColumn(values, *frame, &again);
+    Check(again.size() == DecimalColumnSize(*frame, n));
+    Check(DecodeDecimalColumn(again, n, back.get()).ok());
+  }
   Check(std::memcmp(out.get(), back.get(), n * sizeof(double)) == 0);
 }
 
@@ -235,7 +240,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 2:
       if (data[0] & 8) {
-        FuzzDecimalColumn(arg % kBlockPoints + 1, in);
+        FuzzDecimalColumn(arg % kBlockPoints + 1, in, (data[0] & 4) != 0);
       } else if (data[0] & 4) {
         FuzzFor32Column(arg % kBlockPoints + 1, in);
       } else {

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <vector>
 
 #include "storage/chunkenc/bitstream.h"
 #include "storage/chunkenc/coding.h"
+#include "storage/chunkenc/dod.h"
 
 namespace sextant::chunkenc {
 namespace {
@@ -92,6 +94,30 @@ Status DecodeDecimalColumn(std::string_view bytes, size_t n, double* out) {
     const int64_t k = static_cast<int64_t>(static_cast<uint64_t>(base) + r.Read(width));
     if (!(std::fabs(static_cast<double>(k)) < kExact)) return Status::DataLoss("decimal column: value out of range");
     out[i] = static_cast<double>(k) / p;
+  }
+  return Status::Ok();
+}
+
+void EncodeDecimalDeltaColumn(std::span<const double> values, const DecimalFrame& f, std::string* out) {
+  out->push_back(static_cast<char>(f.exponent));
+  thread_local std::vector<int64_t> ks;  // reused: this runs once per block
+  ks.clear();
+  for (double v : values) ks.push_back(*AsDecimal(v, f.exponent));
+  EncodeIntColumn(ks, out);
+}
+
+Status DecodeDecimalDeltaColumn(std::string_view bytes, size_t n, double* out) {
+  if (n == 0) return Status::DataLoss("decimal column: empty");
+  ByteCursor in(bytes);
+  uint8_t e = 0;
+  if (!in.GetByte(&e) || e > kMaxExponent) return Status::DataLoss("decimal column: corrupt header");
+  std::vector<int64_t> ks(n);
+  RETURN_IF_ERROR(DecodeIntColumn(&in, n, ks.data()));
+  if (in.remaining() != 0) return Status::DataLoss("decimal column: trailing bytes");
+  const double p = kPow10[e];
+  for (size_t i = 0; i < n; ++i) {
+    if (!(std::fabs(static_cast<double>(ks[i])) < kExact)) return Status::DataLoss("decimal column: value out of range");
+    out[i] = static_cast<double>(ks[i]) / p;
   }
   return Status::Ok();
 }

@@ -48,4 +48,16 @@ void EncodeDecimalColumn(std::span<const double> values, const DecimalFrame& fra
 // truncated or malformed input.
 Status DecodeDecimalColumn(std::string_view bytes, size_t n, double* out);
 
+// The same decimals with their integers k in the int column of steps and
+// timestamps (dod.h: constant delta, delta or delta of delta), for k that
+// move steadily (counters, tokens seen: a few bytes a block):
+//
+//   e      <1b>         the decimal exponent, 0..18
+//   k      <int column> as dod.h writes it
+//
+// REQUIRES: frame == FitDecimal(values).
+void EncodeDecimalDeltaColumn(std::span<const double> values, const DecimalFrame& frame,
+                              std::string* out);
+Status DecodeDecimalDeltaColumn(std::string_view bytes, size_t n, double* out);
+
 }  // namespace sextant::chunkenc

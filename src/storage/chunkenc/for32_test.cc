@@ -15,6 +15,7 @@
 #include "storage/chunkenc/crc32c.h"
 #include "storage/chunkenc/dod.h"
 #include "storage/chunkenc/summary.h"
+#include "storage/chunkenc/test_codecs.h"
 #include "storage/chunkenc/xor.h"
 
 namespace sextant::chunkenc {
@@ -123,18 +124,8 @@ Series Loss(size_t n, bool float64, uint64_t seed) {
 
 // The value codec byte of each block of a kFloat chunk.
 std::vector<uint8_t> Codecs(const EncodedChunk& c) {
-  ChunkIndex idx = ChunkIndex::Parse(c.index).value();
-  EXPECT_EQ(idx.encoding(), Encoding::kFloat);
   std::vector<uint8_t> out;
-  for (const BlockSummary& b : idx.blocks()) {
-    ByteCursor in(std::string_view(c.data).substr(b.offset, b.size));
-    std::vector<int64_t> keys(b.count);
-    EXPECT_TRUE(DecodeIntColumn(&in, b.count, keys.data()).ok());
-    EXPECT_TRUE(DecodeIntColumn(&in, b.count, keys.data()).ok());
-    uint8_t codec = 255;
-    EXPECT_TRUE(in.GetByte(&codec));
-    out.push_back(codec);
-  }
+  for (const BlockCodec& b : BlockCodecs(c)) out.push_back(b.codec);
   return out;
 }
 
