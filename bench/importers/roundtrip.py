@@ -244,10 +244,8 @@ def stream(tmp: Path, env: dict, token: str, points: int, series: int) -> dict:
         te = time.monotonic() - t
         rss_after = peak_rss_mib(src.proc.pid)
         size = out.stat().st_size
-        t = time.monotonic()
-        subprocess.run([sys.executable, "-m", "sextant", "import", "sextant", str(out),
-                        "--project", "bench/stream", "-q"], env=dict(env, SEXTANT_URL=dst.url), check=True)
-        ti = time.monotonic() - t
+        ti = timed_import([sys.executable, "-m", "sextant", "import", "sextant", str(out),
+                           "--project", "bench/stream"], dict(env, SEXTANT_URL=dst.url), points)
     finally:
         src.stop()
         dst.stop()

@@ -397,9 +397,7 @@ class Session {
       bhttp::response<bhttp::empty_body> m;
       FillHead(m, res, keep_alive);
       m.content_length(res.body.size());
-      bhttp::response_serializer<bhttp::empty_body> sr(m);
-      auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, kTuple);
-      co_return !ec;
+      co_return co_await WriteHeader(m);
     }
     bhttp::response<bhttp::string_body> m;
     FillHead(m, res, keep_alive);
@@ -464,10 +462,7 @@ class Session {
     bhttp::response<bhttp::empty_body> m;
     FillHead(m, res, keep_alive);
     m.content_length(length);
-    bhttp::response_serializer<bhttp::empty_body> sr(m);
-    Tcp().expires_after(opt_.io_timeout);
-    auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, kTuple);
-    if (ec) co_return false;
+    if (!co_await WriteHeader(m)) co_return false;
     if (is_head) co_return true;
     std::string chunk;
     for (const Part& p : parts) {
@@ -490,6 +485,15 @@ class Session {
     co_return true;
   }
 
+  // Writes a response's head alone (its body follows by other means, or
+  // none: HEAD); false if the client went away.
+  asio::awaitable<bool> WriteHeader(bhttp::response<bhttp::empty_body>& m) {
+    bhttp::response_serializer<bhttp::empty_body> sr(m);
+    Tcp().expires_after(opt_.io_timeout);
+    auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, kTuple);
+    co_return !ec;
+  }
+
   // A produced body (BodyStream): chunked to HTTP/1.1 clients, up to the
   // close to HTTP/1.0 ones. Each piece is produced on the worker pool while
   // nothing else is in flight, so a slow client slows the producer down
@@ -502,10 +506,7 @@ class Session {
     res.headers.Set("X-Accel-Buffering", "no");
     FillHead(m, res, keep_alive);
     if (chunked && !is_head) m.set(bhttp::field::transfer_encoding, "chunked");
-    bhttp::response_serializer<bhttp::empty_body> sr(m);
-    Tcp().expires_after(opt_.io_timeout);
-    auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, kTuple);
-    if (ec) co_return false;
+    if (!co_await WriteHeader(m)) co_return false;
     if (is_head) co_return keep_alive;
     std::string piece;
     for (;;) {
@@ -547,10 +548,7 @@ class Session {
     res.headers.Set("X-Accel-Buffering", "no");
     FillHead(m, res, !is_head);
     if (!is_head) m.set(bhttp::field::transfer_encoding, "chunked");
-    bhttp::response_serializer<bhttp::empty_body> sr(m);
-    Tcp().expires_after(opt_.io_timeout);
-    auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, kTuple);
-    if (ec || is_head) co_return false;
+    if (!co_await WriteHeader(m) || is_head) co_return false;
     co_await PumpEvents(stream_, *res.events, opt_, *ctx_.stopping, &shared_->sse_timer);
     linger_ = false;  // the client sends no body to drain: close at once
     co_return false;

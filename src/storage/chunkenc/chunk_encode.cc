@@ -108,19 +108,19 @@ void EncodeFloatColumn(std::span<const double> v, std::string* out) {
   EncodeXorColumn(v, out);
   size_t best = out->size() - start;
   ValueCodec codec = ValueCodec::kXor;
-  if (AllFloat32(v) && 1 + For32ColumnSize(v) < best) {
-    best = 1 + For32ColumnSize(v);
-    codec = ValueCodec::kFloat32;
-  }
+  auto consider = [&](ValueCodec c, size_t size) {
+    if (1 + size < best) {
+      best = 1 + size;
+      codec = c;
+    }
+  };
+  if (AllFloat32(v)) consider(ValueCodec::kFloat32, For32ColumnSize(v));
   std::optional<DecimalFrame> frame = FitDecimal(v);
   std::string delta;
   if (frame) {
-    if (1 + DecimalColumnSize(*frame, v.size()) < best) {
-      best = 1 + DecimalColumnSize(*frame, v.size());
-      codec = ValueCodec::kDecimal;
-    }
+    consider(ValueCodec::kDecimal, DecimalColumnSize(*frame, v.size()));
     EncodeDecimalDeltaColumn(v, *frame, &delta);
-    if (1 + delta.size() < best) codec = ValueCodec::kDecimalDelta;
+    consider(ValueCodec::kDecimalDelta, delta.size());
   }
   if (codec == ValueCodec::kXor) return;
   out->resize(start);
