@@ -104,35 +104,44 @@ void EncodeIntColumn(std::span<const int64_t> values, std::string* out) {
   if (n == 1) return;
 
   // Deltas modulo 2^64, read as int64; their GCD divides them all exactly.
-  std::vector<int64_t> q(n - 1);
-  uint64_t g = 0;
+  // Scratch space is per thread: this runs once per column of every block.
+  thread_local std::vector<int64_t> q;
+  q.resize(n - 1);
+  bool constant = true;
   for (size_t i = 1; i < n; ++i) {
     q[i - 1] = static_cast<int64_t>(static_cast<uint64_t>(values[i]) -
                                     static_cast<uint64_t>(values[i - 1]));
-    g = std::gcd(g, Abs(q[i - 1]));
+    constant &= q[i - 1] == q[0];
   }
-  // g == 2^63 cannot be held as a positive int64 divisor; 1 always works.
-  if (g == 0 || g > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) g = 1;
-  for (int64_t& d : q) d /= static_cast<int64_t>(g);
-
-  if (std::all_of(q.begin(), q.end(), [&](int64_t d) { return d == q[0]; })) {
+  // Equal deltas (a steady step or clock): their GCD is the delta itself.
+  if (constant) {
+    uint64_t g = Abs(q[0]);
+    if (g == 0 || g > kInt64Max) g = 1;
     out->push_back(static_cast<char>(IntMode::kConstDelta));
     PutVarint(out, g);
-    PutVarint(out, ZigZag(q[0]));
+    PutVarint(out, ZigZag(q[0] / static_cast<int64_t>(g)));
     return;
   }
+  uint64_t g = 0;
+  for (size_t i = 0; i < q.size() && g != 1; ++i) g = std::gcd(g, Abs(q[i]));
+  // g == 2^63 cannot be held as a positive int64 divisor; 1 always works.
+  if (g == 0 || g > kInt64Max) g = 1;
+  if (g != 1)
+    for (int64_t& d : q) d /= static_cast<int64_t>(g);
 
   // Candidate 1: deltas against their median.
-  std::vector<int64_t> sorted = q;
+  thread_local std::vector<int64_t> sorted;
+  sorted.assign(q.begin(), q.end());
   std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
   int64_t base = sorted[sorted.size() / 2];
-  std::vector<uint64_t> zz_delta(q.size());
+  thread_local std::vector<uint64_t> zz_delta, zz_dod;
+  zz_delta.resize(q.size());
   for (size_t i = 0; i < q.size(); ++i) {
     zz_delta[i] = ZigZag(static_cast<int64_t>(static_cast<uint64_t>(q[i]) -
                                               static_cast<uint64_t>(base)));
   }
   // Candidate 2: delta of delta, after the first delta.
-  std::vector<uint64_t> zz_dod(q.size() - 1);
+  zz_dod.resize(q.size() - 1);
   for (size_t i = 1; i < q.size(); ++i) {
     zz_dod[i - 1] = ZigZag(static_cast<int64_t>(static_cast<uint64_t>(q[i]) -
                                                 static_cast<uint64_t>(q[i - 1])));
