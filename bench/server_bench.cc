@@ -75,6 +75,7 @@ struct Options {
   int ingest_series = 100;
   int ingest_steps = 1000;
   int ingest_requests = 25;  // timed requests per thread (after one warm-up)
+  bool ingest_binary = false;  // --body binary: docs/format/log-batch.md
   // 2./3. long series
   int64_t long_points = 10'000'000;
   int64_t long_batch = 100'000;
@@ -106,6 +107,8 @@ struct Options {
       "  --series N           series per request (default 100)\n"
       "  --steps N            steps per series per request (default 1000)\n"
       "  --requests N         timed requests per thread (default 25)\n"
+      "  --body json|binary   log batch form: JSON numbers (default) or the binary\n"
+      "                       columns of docs/format/log-batch.md (steps as a range)\n"
       " long series (workloads 2, 3):\n"
       "  --long-points N      points in the long series (default 10000000)\n"
       "  --long-batch N       points per request (default 100000)\n"
@@ -183,6 +186,11 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--series") o.ingest_series = int(number(1, 10'000));
     else if (a == "--steps") o.ingest_steps = int(number(1, 1'000'000));
     else if (a == "--requests") o.ingest_requests = int(number(1, 100'000));
+    else if (a == "--body") {
+      std::string v = i + 1 < argc ? argv[++i] : "";
+      if (v != "json" && v != "binary") Usage(2);
+      o.ingest_binary = v == "binary";
+    }
     else if (a == "--long-points") o.long_points = number(1, 1'000'000'000);
     else if (a == "--long-batch") o.long_batch = number(1, 1'000'000);
     else if (a == "--raw-points") o.raw_points = number(1, 1'000'000);
@@ -555,8 +563,8 @@ class Http {
   // POSTs JSON; returns the response body. Any status other than `expect`
   // (or a transport error) is recorded and thrown.
   std::string Post(const std::string& path, const std::string& body, int expect = 200,
-                   int expect2 = -1) {
-    auto r = cli_.Post(path, headers_, body.data(), body.size(), "application/json");
+                   int expect2 = -1, const char* type = "application/json") {
+    auto r = cli_.Post(path, headers_, body.data(), body.size(), type);
     return Take(r, "POST " + path, expect, expect2);
   }
   // Closes the keep-alive connection (before stopping the server: an idle
@@ -692,6 +700,30 @@ std::string IngestBody(const Options& o, int request) {
   return s;
 }
 
+// The same batch in the binary form (docs/format/log-batch.md): each series
+// a step range, no timestamps (the server's clock, as in the JSON body) and
+// float64 values.
+std::string BinaryIngestBody(const Options& o, int request) {
+  auto put = [](std::string& s, auto v) { s.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
+  std::string s = "SXLB";
+  put(s, uint8_t{1});
+  s.append(3, '\0');
+  put(s, uint32_t{0});  // no JSON part
+  put(s, uint32_t(o.ingest_series));
+  int64_t first = int64_t(request) * o.ingest_steps;
+  for (int j = 0; j < o.ingest_series; ++j) {
+    std::string path = "layer_" + std::to_string(j) + "/grad_norm";
+    put(s, uint16_t(path.size()));
+    s += path;
+    for (uint8_t kind : {uint8_t{3}, uint8_t{0}, uint8_t{1}, uint8_t{0}}) put(s, kind);
+    put(s, uint32_t(o.ingest_steps));
+    put(s, first);
+    put(s, int64_t{1});
+    for (int k = 0; k < o.ingest_steps; ++k) put(s, GradNorm(j, first + k));
+  }
+  return s;
+}
+
 void Ingest(const Options& o, const fs::path& root, bool fsync, Report& rep) {
   std::string label = fsync ? "ingest (fsync)" : "ingest (--no-fsync)";
   Phase(fsync ? "1a. ingest throughput, durable on ack (fsync on every group commit)"
@@ -712,7 +744,8 @@ void Ingest(const Options& o, const fs::path& root, bool fsync, Report& rep) {
     std::atomic<int> next{0};
     for (int t = 0; t < 2; ++t)
       th.emplace_back([&] {
-        for (int i; (i = next++) < int(bodies.size());) bodies[size_t(i)] = IngestBody(o, i);
+        for (int i; (i = next++) < int(bodies.size());)
+          bodies[size_t(i)] = o.ingest_binary ? BinaryIngestBody(o, i) : IngestBody(o, i);
       });
     for (auto& t : th) t.join();
   }
@@ -735,12 +768,13 @@ void Ingest(const Options& o, const fs::path& root, bool fsync, Report& rep) {
         std::string run = "ingest-" + std::to_string(t);
         h.Post(project + "/runs", "{\"run_id\":\"" + run + "\"}", 201, 200);
         std::string log_path = project + "/runs/" + run + "/log";
-        std::string r0 = h.Post(log_path, bodies[0]);  // warm-up, untimed
+        const char* type = o.ingest_binary ? "application/vnd.sextant.log-batch" : "application/json";
+        std::string r0 = h.Post(log_path, bodies[0], 200, -1, type);  // warm-up, untimed
         ready++;
         while (!go.load()) std::this_thread::yield();
         for (size_t i = 1; i < bodies.size(); ++i) {
           auto a = Clock::now();
-          std::string r = h.Post(log_path, bodies[i]);
+          std::string r = h.Post(log_path, bodies[i], 200, -1, type);
           auto b = Clock::now();
           lat[size_t(t)].push_back(Ms(b - a));
           finished[size_t(t)].push_back(b);
@@ -810,7 +844,7 @@ void Ingest(const Options& o, const fs::path& root, bool fsync, Report& rep) {
   std::string w = fsync ? "1 ingest, fsync" : "1 ingest, --no-fsync";
   rep.Add(w, "points/s", Human(pps), fsync ? "≥ 5 M" : "", fsync ? Verdict(pps >= 5e6) : "");
   rep.Add(w, "points/s 1st / 2nd half", Fmt("%s / %s", Human(pps_first).c_str(), Human(pps_second).c_str()));
-  rep.Add(w, "JSON MB/s", Fmt("%.1f", mbs));
+  rep.Add(w, o.ingest_binary ? "body MB/s (binary)" : "body MB/s (JSON)", Fmt("%.1f", mbs));
   rep.Add(w, "request latency p50 / p99", Fmt("%.1f / %.1f ms", Percentile(all, 0.5), Percentile(all, 0.99)));
   rep.Add(w, "server CPU / wall", Fmt("%.2f cores", srv_cpu / wall));
   rep.Add(w, "client CPU / wall", Fmt("%.2f cores", cli_cpu / wall));
@@ -826,7 +860,8 @@ void Ingest(const Options& o, const fs::path& root, bool fsync, Report& rep) {
                 {"points_per_s", pps},
                 {"points_per_s_first_half", pps_first},
                 {"points_per_s_second_half", pps_second},
-                {"json_mb_per_s", mbs},
+                {"body", o.ingest_binary ? "binary" : "json"},
+                {"body_mb_per_s", mbs},
                 {"bytes_per_request", bodies.size() > 1 ? bodies[1].size() : 0},
                 {"p50_ms", Percentile(all, 0.5)},
                 {"p99_ms", Percentile(all, 0.99)},

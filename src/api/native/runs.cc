@@ -1,9 +1,11 @@
 // Runs: create, get, log, finish, query, attributes, series.
 #include "api/json_writer.h"
 #include "api/native/decode.h"
+#include "api/native/log_batch_binary.h"
 #include "api/native/module.h"
 #include "api/native/respond.h"
 #include "api/native/write.h"
+#include "http/header_values.h"
 
 namespace sextant::api::native {
 
@@ -123,16 +125,25 @@ void AddRunRoutes(Router::Module& m, core::Tracker* t, const Options& o) {
            return Json(200, w.Take());
          }});
 
-  m.Add({"POST", P(kRun, "/log"), Permission::kWrite, body,
-         [t](Context& c) -> Result<http::Response> {
-           ASSIGN_OR_RETURN(auto doc, JsonBody(c));
-           ASSIGN_OR_RETURN(auto batch, DecodeLogBatch(doc.root, core::NowMicros()));
+  // A log batch is JSON or, for float series, binary columns
+  // (docs/format/log-batch.md): one decode, the same core operation.
+  Route log{"POST", P(kRun, "/log"), Permission::kWrite, body,
+            [t](Context& c) -> Result<http::Response> {
+           model::LogBatch batch;
+           if (http::MediaType(c.req.headers.GetOr("Content-Type")) == kLogBatchMediaType) {
+             ASSIGN_OR_RETURN(batch, DecodeBinaryLogBatch(c.req.body, core::NowMicros()));
+           } else {
+             ASSIGN_OR_RETURN(auto doc, JsonBody(c));
+             ASSIGN_OR_RETURN(batch, DecodeLogBatch(doc.root, core::NowMicros()));
+           }
            ASSIGN_OR_RETURN(auto out, t->Log(*c.project, c.Param("run_id"), std::move(batch)));
            JsonWriter w;
            w.BeginObject().Key("points").Int(out.points).Key("configs").Int(out.configs);
            w.EndObject();
            return Json(200, w.Take());
-         }});
+         }};
+  log.accepts = {"application/json", std::string(kLogBatchMediaType)};
+  m.Add(std::move(log));
 
   m.Add({"POST", P(kRun, "/finish"), Permission::kWrite, body,
          [t](Context& c) -> Result<http::Response> {
