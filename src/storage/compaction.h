@@ -32,6 +32,10 @@ struct CompactionGroup {
   std::vector<int64_t> source_ids;  // sorted
   std::vector<chunkenc::EncodedChunk> chunks;
   std::vector<chunkenc::ChunkStats> stats;
+  // What the merge cost: blocks copied as they were (sources that follow
+  // one another are joined block by block) and points decoded and encoded.
+  size_t copied_blocks = 0;
+  size_t encoded_points = 0;
 };
 
 // Groups of indexes into `meta` (ordered by first step, then id) to merge:
