@@ -15,19 +15,13 @@
 #include <string_view>
 
 #include "api/native/decode.h"
+#include "api/native/fuzz_checks.h"
 #include "model/operations.h"
 
 namespace {
 
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
-
-// What a client can cause: a 400 or a 413, never a 500.
-void CheckClientError(const sextant::Status& s) {
-  Check(s.code() == sextant::Code::kInvalidArgument || s.code() == sextant::Code::kTooLarge);
-  Check(!s.message().empty());
-}
+using sextant::api::fuzz::Check;
+using sextant::api::fuzz::CheckClientError;
 
 enum Decoder : uint8_t {
   kLogBatch = 0,

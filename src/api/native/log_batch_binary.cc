@@ -224,6 +224,13 @@ Result<model::LogBatch> DecodeBinaryLogBatch(std::string_view body, int64_t now_
     if (!r.Fixed(&kinds) || !r.Fixed(&n)) return Truncated(f + ": the column kinds", 8, r);
     if (kinds[3] != 0) return Status::InvalidArgument(f + ": byte 4 of the series head must be zero");
     if (n == 0) return Status::InvalidArgument(f + ": a series needs at least one point");
+    // Values take at least 4 bytes a point: a count the rest of the body
+    // cannot hold is refused before anything is allocated (a step range and
+    // no timestamps take 16 bytes however many points they name).
+    if (n > r.left() / 4)
+      return Status::InvalidArgument(f + ": " + std::to_string(n) + " points need at least " +
+                                     std::to_string(uint64_t{4} * n) + " bytes of values, " +
+                                     std::to_string(r.left()) + " remain");
     model::SeriesWrite s;
     s.path = std::string(path);
     s.type = model::AttrType::kFloatSeries;

@@ -51,6 +51,11 @@ class Body {
     for (T v : vs) Put<T>(v);
     return *this;
   }
+  template <typename T>
+  Body& Column(const std::vector<T>& vs) {
+    for (T v : vs) Put<T>(v);
+    return *this;
+  }
   std::string str() const { return out_; }
 
  private:
@@ -134,7 +139,7 @@ TEST(BinaryLogBatchTest, TheJsonPartCarriesTheRestAndComesFirst) {
   EXPECT_EQ(b->add_tags, std::vector<std::string>{"x"});
   EXPECT_EQ(b->state, model::RunState::kFinished);
   // A broken binary series after two JSON ones is series[2].
-  std::string bad = Body(json).Series("bin", 9, 0, 1, 1).str();
+  std::string bad = Body(json).Series("bin", 9, 0, 1, 1).Column<double>({1}).str();
   ExpectError(bad, "series[2]: unknown step kind 9");
   ExpectError(Body("{\"configs\": 3}").str(), "configs: expected an object");
   ExpectError(Body("{").str(), "log batch: the JSON part");
@@ -153,7 +158,13 @@ TEST(BinaryLogBatchTest, MalformedBodiesSayWhatIsWrong) {
   // Columns shorter than the point count.
   ExpectError(Body().Series("m", 1, 0, 1, 2).Column<int64_t>({0, 1}).Column<double>({1}).str(),
               "series[0].values: needs 16 bytes");
-  ExpectError(Body().Series("m", 1, 0, 1, 1000).str(), "series[0].steps: needs 8000 bytes");
+  ExpectError(Body().Series("m", 1, 0, 1, 1000).Column<int64_t>({0, 1}).str(),
+              "series[0]: 1000 points need at least 4000 bytes of values, 16 remain");
+  ExpectError(Body().Series("m", 1, 0, 1, 1000).Column<double>(std::vector<double>(501, 1.0)).str(),
+              "series[0].steps: needs 8000 bytes");
+  // 43 bytes naming 2^32 - 1 points by a step range: refused before allocating.
+  ExpectError(Body().Series("m", 3, 0, 1, 0xFFFFFFFF).Column<int64_t>({0, 1}).str(),
+              "4294967295 points need at least 17179869180 bytes of values");
   ExpectError(Body().Series("m", 1, 7, 1, 1).Column<int64_t>({0}).str(), "unknown timestamp kind 7");
   ExpectError(Body().Series("m", 1, 0, 3, 1).Column<int64_t>({0}).str(), "unknown value kind 3");
   ExpectError(Body().Series("m", 1, 0, 1, 0).str(), "at least one point");
