@@ -39,6 +39,9 @@ Server::Server(core::Tracker* tracker, ServerOptions options, auth::Accounts* ac
   // Requests that block (storage reads, group commits) run here; concurrent
   // writers share one durable commit, so the pool is larger than the cores.
   h.workers = options_.threads > 0 ? options_.threads : 64;
+  // What bounds the memory of many writers at once: bodies beyond this wait
+  // unread (their clients slowed by TCP) instead of 64 decoding together.
+  h.max_body_memory = options_.max_body_memory;
   http_ = std::make_unique<http::Server>(router_.get(), h);
 }
 

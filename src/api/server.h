@@ -33,6 +33,8 @@ struct ServerOptions {
   size_t max_body_bytes = model::kDefaultMaxBodyBytes;  // JSON requests
   uint64_t max_file_bytes = model::kDefaultMaxFileBytes;  // file uploads
   int threads = 0;        // the blocking worker pool; 0: 64
+  // Request bodies held at once, read and being handled (http::BodyBudget).
+  uint64_t max_body_memory = uint64_t{32} << 20;
   std::string web_dir;    // built UI (web/dist); empty: none
   // Names clients may use in Host besides localhost and the bound address.
   std::vector<std::string> allowed_hosts;

@@ -42,6 +42,8 @@ constexpr char kServeUsage[] =
     "  --port PORT          port (default 5050; 0 picks a free one)\n"
     "  --demo               log a small demo project (demo/quickstart) if absent\n"
     "  --max-body-mb N      largest JSON request body (default 64)\n"
+    "  --body-memory-mb N   request bodies read and handled at once hold at most\n"
+    "                       N MiB together (default 32; 0: no bound); others wait\n"
     "  --max-file-gb N      largest file upload (default 100)\n"
     "  --no-fsync           acknowledge writes before fsync (survives a crash of the\n"
     "                       server, not of the machine)\n"
@@ -135,6 +137,7 @@ int Serve(int argc, char** argv) {
     else if (a == "--port") sopts.port = static_cast<int>(number("--port", 0, 65535));
     else if (a == "--demo") demo = true;
     else if (a == "--max-body-mb") sopts.max_body_bytes = size_t(number("--max-body-mb", 1, 4096)) << 20;
+    else if (a == "--body-memory-mb") sopts.max_body_memory = uint64_t(number("--body-memory-mb", 0, 1 << 20)) << 20;
     else if (a == "--max-file-gb") sopts.max_file_bytes = uint64_t(number("--max-file-gb", 1, 1 << 20)) << 30;
     else if (a == "--no-fsync") topts.fsync_commits = false;
     else if (a == "--stale-after") topts.stale_after_us = number("--stale-after", 1, 1L << 31) * 1'000'000L;

@@ -1,5 +1,6 @@
 #include "http/connection.h"
 
+#include <utility>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -78,7 +79,7 @@ class Session {
     auto shared = std::make_shared<Shared>();
     shared->stream = &Tcp();
     auto exec = stream_.get_executor();
-    uint64_t id = ctx_.registry->Add([shared, exec] {
+    const uint64_t id = ctx_.registry->Add([shared, exec] {
       asio::post(exec, [shared] {
         if (!shared->stream) return;
         if (shared->idle) {
@@ -90,6 +91,7 @@ class Session {
       });
     });
     shared_ = shared.get();
+    waiter_id_ = id + 1;  // BodyBudget waiters are never 0
     boost::system::error_code ep_ec;
     auto ep = Tcp().socket().remote_endpoint(ep_ec);
     if (!ep_ec) peer_ = ep.address().to_string();
@@ -237,6 +239,12 @@ class Session {
     } else if (ex->streams_body()) {
       res = co_await StreamBody(hp, req, *ex, has_body, &body_read);
     } else {
+      BodyHold hold;
+      if (has_body && ctx_.budget) {
+        // A chunked body's size is unknown until read: it counts as 1 MiB.
+        uint64_t want = hp.content_length() ? *hp.content_length() : uint64_t{1} << 20;
+        if (co_await WaitForBudget(want)) hold = BodyHold(ctx_.budget, want);
+      }
       if (has_body) {
         co_await MaybeContinue(req);
         std::optional<Response> err = co_await ReadBody(hp, req, *ex);
@@ -277,6 +285,49 @@ class Session {
     keep_alive = keep_alive && !res.close;
     bool ok = co_await WriteResponse(req, res, keep_alive, is_head);
     co_return ok && keep_alive;
+  }
+
+  // Bytes of a BodyBudget held until the request has been handled.
+  class BodyHold {
+   public:
+    BodyHold() = default;
+    BodyHold(BodyBudget* b, uint64_t bytes) : b_(b), bytes_(bytes) {}
+    BodyHold(BodyHold&& o) noexcept : b_(std::exchange(o.b_, nullptr)), bytes_(o.bytes_) {}
+    BodyHold& operator=(BodyHold&& o) noexcept {
+      if (this != &o) {
+        if (b_) b_->Release(bytes_);
+        b_ = std::exchange(o.b_, nullptr);
+        bytes_ = o.bytes_;
+      }
+      return *this;
+    }
+    ~BodyHold() {
+      if (b_) b_->Release(bytes_);
+    }
+
+   private:
+    BodyBudget* b_ = nullptr;
+    uint64_t bytes_ = 0;
+  };
+
+  // Waits, without reading from the client, until `bytes` fit in the body
+  // budget. False (nothing held) when the server stops meanwhile.
+  asio::awaitable<bool> WaitForBudget(uint64_t bytes) {
+    using Clock = std::chrono::steady_clock;
+    constexpr auto kUrgentAfter = std::chrono::milliseconds(200);
+    const auto start = Clock::now();
+    auto pause = std::chrono::milliseconds(1);
+    asio::steady_timer timer(stream_.get_executor());
+    while (!ctx_.budget->TryAcquire(waiter_id_, bytes, Clock::now() - start > kUrgentAfter)) {
+      if (*ctx_.stopping) {
+        ctx_.budget->Abandon(waiter_id_);
+        co_return false;
+      }
+      timer.expires_after(pause);
+      co_await timer.async_wait(kTuple);
+      pause = std::min(pause * 2, std::chrono::milliseconds(8));
+    }
+    co_return true;
   }
 
   asio::awaitable<void> MaybeContinue(const Request& req) {
@@ -559,6 +610,7 @@ class Session {
   ConnectionContext ctx_;
   const ServerOptions& opt_;
   Shared* shared_ = nullptr;
+  uint64_t waiter_id_ = 0;  // this connection's name in the body budget
   std::string peer_;
   bool linger_ = true;  // LingeringClose drains what the client still sends
 };

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "http/body_budget.h"
 #include "http/message.h"
 #include "http/server.h"
 
@@ -44,6 +45,7 @@ struct ConnectionContext {
   std::atomic<bool>* stopping;
   ConnectionRegistry* registry;
   boost::asio::ssl::context* tls = nullptr;  // null: plain HTTP
+  BodyBudget* budget = nullptr;              // null: bodies are not bounded together
 };
 
 class Connection {

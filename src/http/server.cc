@@ -32,6 +32,9 @@ struct Server::Impl {
   tcp::acceptor acceptor{ioc};
   std::atomic<bool> stopping{false};
   ConnectionRegistry registry;
+  std::unique_ptr<BodyBudget> budget{options.max_body_memory
+                                         ? std::make_unique<BodyBudget>(options.max_body_memory)
+                                         : nullptr};
 
   asio::awaitable<void> AcceptLoop() {
     for (;;) {
@@ -52,7 +55,7 @@ struct Server::Impl {
       asio::co_spawn(exec,
                      Connection::Run(std::move(socket),
                                      ConnectionContext{dispatcher, &options, &pool, &stopping,
-                                                       &registry, tls.get()}),
+                                                       &registry, tls.get(), budget.get()}),
                      asio::detached);
     }
   }

@@ -40,6 +40,10 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{75};
   std::chrono::seconds io_timeout{60};  // no progress reading a body or writing
   int workers = 32;                     // the blocking pool
+  // Request bodies read, decoded and handled at once hold at most this
+  // many bytes together (BodyBudget); 0: unbounded. One larger body is
+  // still taken when it is alone.
+  uint64_t max_body_memory = uint64_t{32} << 20;
   int io_threads = 2;                   // event loop threads
   std::chrono::seconds sse_heartbeat{15};
   // An event stream writes at most this often: events published meanwhile

@@ -173,3 +173,42 @@ def test_connection_burst_of_64_clients(client: Client, proj):
     s = client.read_all(proj, "burst", "m")
     assert s["steps"] == list(range(rounds * clients))
     assert s["values"] == [value(i) for i in range(rounds * clients)]
+
+
+def test_bodies_beyond_the_memory_bound_wait_and_all_land(make_server):
+    # A 1 MiB bound on bodies held at once: 12 writers sending ~0.5 MB
+    # bodies are admitted a couple at a time, the others wait unread; a 3 MB
+    # body, over the bound, goes when it is alone. Nothing is refused or lost.
+    srv = make_server(["--body-memory-mb", "1"], name="budget")
+    c = srv.client
+    proj = "e2e/body_budget"
+    c.create_run(proj, "r")
+    n_writers, batches, steps_per = 12, 4, 20_000
+
+    def writer(t):
+        conn = c.connection()
+        try:
+            for b in range(batches):
+                first = (t * batches + b) * steps_per
+                part = list(range(first, first + steps_per))
+                body = {"series": [{"path": "m", "steps": part, "values": [value(s) for s in part]}]}
+                r = c.post(f"/projects/{proj}/runs/r/log", body, conn=conn)
+                assert r.status == 200, r
+                assert r.json["points"] == steps_per
+        finally:
+            conn.close()
+
+    def big(_):
+        base = n_writers * batches * steps_per
+        part = list(range(base, base + 120_000))
+        r = c.post(f"/projects/{proj}/runs/r/log",
+                   {"series": [{"path": "m", "steps": part, "values": [value(s) for s in part]}]})
+        assert r.status == 200, r
+
+    errors = run_threads(lambda i: big(i) if i == n_writers else writer(i), n=n_writers + 1)
+    assert not errors, errors[:5]
+    total = n_writers * batches * steps_per + 120_000
+    s = c.read_all(proj, "r", "m")
+    assert s["steps"] == list(range(total)), "missing or duplicate steps"
+    assert s["values"] == [value(x) for x in range(total)]
+    assert srv.alive(), srv.log_tail()
