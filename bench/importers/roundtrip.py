@@ -22,6 +22,9 @@ sys/ rows, parts of at most 5 M rows, millisecond timestamps, Snappy, as
 tests/importers/test_neptune_export.py writes it) and times
 `sextant import neptune` with --dry-run (reading and decoding only) and
 into a fresh `sextant serve`.
+
+The imports send binary log batches; with SEXTANT_LOG_BODY=json in the
+environment they send the JSON form instead (docs/import-export.md).
 """
 from __future__ import annotations
 

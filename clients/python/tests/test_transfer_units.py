@@ -66,11 +66,13 @@ def test_parents_first_and_orphans():
     assert sorted(r.run_id for r in parents_first(cyc)) == ["x", "y"]
 
 
-def test_fork_points_at_or_before_the_fork_are_dropped():
-    w = RunWriter(None, "a/b", "r", Report(quiet=True), dry_run=True)
+@pytest.mark.parametrize("log_body", ["json", "binary"])
+def test_fork_points_at_or_before_the_fork_are_dropped(log_body):
+    w = RunWriter(None, "a/b", "r", Report(quiet=True), dry_run=True, log_body=log_body)
     w.fork_step = decimal.Decimal("2")
     w.points("m", [0, 1, 2, "2.5", 3], [1.0, 2.0, 3.0, 4.0, 5.0], [10.0, 11.0, 12.0, 13.0, 14.0])
-    s = w._series[0]
+    assert w.log_body == log_body
+    s = w.json_body()["series"][0]  # the JSON form of the pending batch, either way
     assert s["steps"] == ["2.5", 3] and w.inherited_dropped == 3
     assert struct.unpack("<2d", base64.b64decode(s["values_b64"])) == (4.0, 5.0)
     assert struct.unpack("<2d", base64.b64decode(s["timestamps_b64"])) == (13.0, 14.0)

@@ -41,6 +41,16 @@ def steps_of(col: Any) -> List[Any]:
         return out
 
 
+def whole_steps_of(col: Any) -> Any:
+    """A decimal step column → numpy int64 when every step is whole, else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    try:
+        return pc.cast(col, pa.int64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
 def seconds_of(col: Any) -> Any:
     """A timestamp column (any unit) → numpy float64 Unix seconds (NaN where null)."""
     import numpy as np
@@ -159,7 +169,11 @@ def _series(path: str, t: str, rows: Any, w: RunWriter) -> None:
         w.skip(path, f"{n - rows.num_rows} points without a step")
     if rows.num_rows == 0:
         return
-    steps = steps_of(rows["step"])
+    # Float series: whole steps stay a numpy column (the writer sends it as
+    # one); anything else goes by Python ints and decimal text.
+    steps = whole_steps_of(rows["step"]) if kind == FLOAT else None
+    if steps is None:
+        steps = steps_of(rows["step"])
     ts_col = rows["timestamp"]
     ts = None if ts_col.null_count == rows.num_rows else seconds_of(ts_col)
     if ts is not None and ts_col.null_count:

@@ -1,7 +1,14 @@
 """RunWriter: what an importer calls to write one run. It batches points
-into the native API's log requests (`POST …/runs/{id}/log`, float series as
-binary columns), uploads files (`PUT …/files/{path}`, checksummed) and counts
-everything for the summary. Nothing here knows a source format.
+into the native API's log requests (`POST …/runs/{id}/log`), uploads files
+(`PUT …/files/{path}`, checksummed) and counts everything for the summary.
+Nothing here knows a source format.
+
+A log request is a binary log batch (docs/format/log-batch.md): float
+series as little-endian columns, everything else (configs, tags, string and
+histogram series) as the JSON batch inside it. A server that answers 415 to
+that media type (one older than the binary form) gets the JSON form from
+then on, from every writer of the process; SEXTANT_LOG_BODY=json sends the
+JSON form from the start.
 
 A writer sends through the same API as the SDK and the UI, so an imported
 run is indistinguishable from a logged one; the server validates every value
@@ -15,12 +22,14 @@ import decimal
 import hashlib
 import math
 import os
+import re
+import struct
 import sys
 from array import array
-from typing import IO, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import IO, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from .._errors import ApiError, ValidationError
-from .._http import Http, quote
+from .._http import Http, dumps, quote
 from .._validate import config_value
 from ._report import Report
 
@@ -38,6 +47,33 @@ FLOAT, STRING, HISTOGRAM = "float", "string", "histogram"
 
 RUN_FLAGS = {"sys/archived", "sys/trashed"}
 
+# The binary log batch (docs/format/log-batch.md), version 1.
+LOG_BATCH_TYPE = "application/vnd.sextant.log-batch"
+LOG_BODY_ENV = "SEXTANT_LOG_BODY"  # "binary" (the default) or "json"
+_HEADER = b"SXLB\x01\x00\x00\x00"
+_STEPS_WHOLE, _STEPS_MICRO, _STEPS_RANGE = 1, 2, 3
+_TIMES_NONE, _TIMES_SECONDS = 0, 2
+_VALUES_F64 = 1
+MICRO = 1_000_000  # micro-steps per step
+_I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
+_BIG_ENDIAN = sys.byteorder != "little"
+# A step as decimal text, by the server's rules for JSON steps (at most six
+# fractional digits, no exponent).
+_STEP_TEXT = re.compile(r"([+-]?)([0-9]+)(?:\.([0-9]{1,6}))?", re.ASCII)
+
+# Servers (by URL) that answered 415 to a binary log batch: they get JSON.
+_JSON_ONLY: Set[str] = set()
+
+
+def log_body_mode(value: Optional[str] = None) -> str:
+    """"binary" or "json": `value`, else $SEXTANT_LOG_BODY, else binary."""
+    v = (os.environ.get(LOG_BODY_ENV, "") if value is None else value).strip().lower()
+    if v in ("", "binary"):
+        return "binary"
+    if v == "json":
+        return "json"
+    raise ValidationError(f"{LOG_BODY_ENV}={v!r}: expected binary or json")
+
 
 def step_json(step: Step) -> Union[int, str]:
     """A step as the native API takes it exactly: an int, or a decimal string
@@ -53,7 +89,7 @@ def step_json(step: Step) -> Union[int, str]:
             raise ValidationError(f"step must be finite, got {step}")
         if step.is_integer():
             return int(step)
-        d = decimal.Decimal(repr(step))
+        d = decimal.Decimal(float.__repr__(step))  # numpy floats too
     elif isinstance(step, str):
         d = decimal.Decimal(step)
     else:
@@ -63,14 +99,173 @@ def step_json(step: Step) -> Union[int, str]:
     return format(d.normalize(), "f")
 
 
+def _f64_bytes(values: Any) -> bytes:
+    """Little-endian float64s, from a sequence of numbers or a numpy array
+    (converted by numpy, no Python loop)."""
+    if hasattr(values, "dtype") and hasattr(values, "astype"):
+        return values.astype("<f8", copy=False).tobytes()
+    try:
+        a = array("d", values)
+    except TypeError:  # numbers as text ("NaN") or other objects float() takes
+        a = array("d", map(float, values))
+    if _BIG_ENDIAN:  # pragma: no cover
+        a.byteswap()
+    return a.tobytes()
+
+
 def _f64(values: Any) -> str:
     """Base64 of little-endian float64s, from a sequence or a numpy array."""
-    if hasattr(values, "dtype") and hasattr(values, "astype"):
-        return base64.b64encode(values.astype("<f8", copy=False).tobytes()).decode("ascii")
-    a = array("d", values)
-    if sys.byteorder != "little":  # pragma: no cover
+    return base64.b64encode(_f64_bytes(values)).decode("ascii")
+
+
+_np: Any = None
+
+
+def _numpy() -> Any:
+    """numpy if it is installed (the importers' extras have it), else None."""
+    global _np
+    if _np is None:
+        try:
+            import numpy
+            _np = numpy
+        except ImportError:  # pragma: no cover
+            _np = False
+    return _np or None
+
+
+def _i64_bytes(a: Any) -> bytes:
+    if hasattr(a, "dtype"):
+        return a.astype("<i8", copy=False).tobytes()
+    if _BIG_ENDIAN:  # pragma: no cover
+        a = array("q", a)
         a.byteswap()
-    return base64.b64encode(a.tobytes()).decode("ascii")
+    return a.tobytes()
+
+
+def _whole_steps(steps: Sequence[Any]) -> Any:
+    """Steps that are all ints in int64, as an int64 array (numpy's or
+    array('q')); None when any is not (text, a float, beyond int64)."""
+    if hasattr(steps, "dtype"):
+        kind = steps.dtype.kind
+        if kind == "i":
+            return steps.astype("int64", copy=False)
+        if kind == "u" and (len(steps) == 0 or int(steps.max()) <= _I64_MAX):
+            return steps.astype("int64")
+        return None
+    if not set(map(type, steps)) <= {int}:
+        return None
+    try:
+        return array("q", steps)
+    except OverflowError:
+        return None
+
+
+def _step_range(a: Any) -> Optional[Tuple[int, int]]:
+    """(first, stride) when the int64 steps `a` are first, first + stride, …
+    with stride ≥ 1 and at least two of them; else None."""
+    n = len(a)
+    if n < 2:
+        return None
+    first = int(a[0])
+    stride = int(a[1]) - first
+    if stride < 1 or int(a[n - 1]) != first + stride * (n - 1):
+        return None
+    np = _numpy()
+    if np is not None:
+        v = a if hasattr(a, "dtype") else np.frombuffer(a, dtype=np.int64)
+        # With the ends checked in exact integers, a difference that wraps
+        # cannot make every difference equal the stride.
+        if n > 2 and not bool((np.diff(v) == stride).all()):
+            return None
+    elif a != array("q", range(first, first + stride * n, stride)):
+        return None
+    return first, stride
+
+
+def _micro_step(step: Any) -> Optional[int]:
+    """A step as step_json gives it (an int, or decimal text) in micro-steps,
+    by the server's rules for steps in JSON; None when those refuse it (more
+    than six fractional digits, not a decimal number)."""
+    if type(step) is int:
+        return step * MICRO
+    if isinstance(step, str):
+        m = _STEP_TEXT.fullmatch(step)
+        if m is None:
+            return None
+        v = int(m.group(2) + (m.group(3) or "").ljust(6, "0"))
+        return -v if m.group(1) == "-" else v
+    return None
+
+
+def _step_column(steps: Sequence[Any], steps_exact: bool) -> Optional[Tuple[int, bytes]]:
+    """(step kind, column bytes) of the binary form, or None when a step is
+    not a whole number of micro-steps in int64: such a series goes in the
+    JSON part as the JSON form sends it, and the server says what is wrong
+    exactly as it does for JSON."""
+    whole = _whole_steps(steps)
+    if whole is not None:
+        r = _step_range(whole)
+        if r is not None:
+            return _STEPS_RANGE, struct.pack("<qq", *r)
+        return _STEPS_WHOLE, _i64_bytes(whole)
+    micro = array("q")
+    try:
+        for s in steps:
+            if steps_exact:
+                # Sent as given in JSON: what is neither an int nor text
+                # goes that way, for the server to judge.
+                m = _micro_step(s) if type(s) in (int, str) else None
+            else:
+                m = _micro_step(step_json(s))
+            if m is None:
+                return None
+            micro.append(m)
+    except OverflowError:
+        return None
+    return _STEPS_MICRO, _i64_bytes(micro)
+
+
+def _step_text(micro: int) -> Union[int, str]:
+    """Micro-steps as step_json spells the step: an int, or decimal text."""
+    q, r = divmod(abs(micro), MICRO)
+    if r == 0:
+        return -q if micro < 0 else q
+    return ("-" if micro < 0 else "") + f"{q}.{r:06d}".rstrip("0")
+
+
+class _FloatColumns:
+    """One float series of a binary log batch, encoded."""
+    __slots__ = ("path", "n", "step_kind", "steps", "ts", "values", "head")
+
+    def __init__(self, path: str, pathb: bytes, n: int, step_kind: int, steps: bytes,
+                 ts: Optional[bytes], values: bytes):
+        self.path, self.n = path, n
+        self.step_kind, self.steps, self.ts, self.values = step_kind, steps, ts, values
+        self.head = struct.pack("<H", len(pathb)) + pathb + struct.pack(
+            "<BBBBI", step_kind, _TIMES_NONE if ts is None else _TIMES_SECONDS, _VALUES_F64, 0, n)
+
+    def size(self) -> int:
+        return len(self.head) + len(self.steps) + len(self.ts or b"") + len(self.values)
+
+    def chunks(self) -> List[bytes]:
+        return [self.head, self.steps, self.ts or b"", self.values]
+
+    def as_json(self) -> Dict[str, Any]:
+        """The same series in the JSON form (for a server without the binary one)."""
+        if self.step_kind == _STEPS_RANGE:
+            first, stride = struct.unpack("<qq", self.steps)
+            steps: List[Any] = list(range(first, first + stride * self.n, stride))
+        else:
+            a = array("q")
+            a.frombytes(self.steps)
+            if _BIG_ENDIAN:  # pragma: no cover
+                a.byteswap()
+            steps = a.tolist() if self.step_kind == _STEPS_WHOLE else [_step_text(m) for m in a]
+        s: Dict[str, Any] = {"path": self.path, "steps": steps,
+                             "values_b64": base64.b64encode(self.values).decode("ascii")}
+        if self.ts is not None:
+            s["timestamps_b64"] = base64.b64encode(self.ts).decode("ascii")
+        return s
 
 
 def config_json(path: str, value: Any) -> Any:
@@ -86,17 +281,21 @@ def config_json(path: str, value: Any) -> Any:
 
 
 class RunWriter:
-    """Writes one run. `dry_run` counts without sending."""
+    """Writes one run. `dry_run` counts without sending. `log_body`:
+    "binary" or "json" (default: $SEXTANT_LOG_BODY, else binary)."""
 
     def __init__(self, http: Optional[Http], project: str, run_id: str, report: Report,
-                 *, dry_run: bool = False):
+                 *, dry_run: bool = False, log_body: Optional[str] = None):
         self._http = http
+        self._binary = log_body_mode(log_body) == "binary" and \
+            (http is None or http.url not in _JSON_ONLY)
         self._target = f"/projects/{project}/runs/{quote(run_id)}"
         self.project, self.run_id = project, run_id
         self._report = report
         self._dry = dry_run
         self._configs: Dict[str, Any] = {}
-        self._series: List[Dict[str, Any]] = []
+        self._series: List[Dict[str, Any]] = []  # in the JSON form
+        self._floats: List[_FloatColumns] = []   # binary float series
         self._series_paths: set = set()  # a path may appear once per request
         self._tags: List[str] = []
         # Run management flags (sys/archived, sys/trashed), set at finish().
@@ -142,12 +341,26 @@ class RunWriter:
         """Points of a series: `kind` float (values are numbers), string
         (str) or histogram ({"edges": [...], "counts": [...]}); timestamps in
         Unix seconds (None: the server's time). Any length: split as needed.
-        Float values and timestamps may be numpy arrays. `steps_exact`: every
-        step is already an int or a decimal string (skips converting them)."""
+        Float values and timestamps may be numpy arrays, and steps a numpy
+        integer array. `steps_exact`: every step is already an int or a
+        decimal string (skips converting them)."""
         n = len(steps)
         if len(values) != n or (timestamps is not None and len(timestamps) != n):
             raise ValidationError(f"{path}: steps, values and timestamps differ in length")
-        if self.fork_step is not None and n:
+        if self.fork_step is not None and n and hasattr(steps, "dtype") and steps.dtype.kind in "iu":
+            # Whole steps: after the fork step means after its integer part.
+            mask = steps > min(max(math.floor(self.fork_step), _I64_MIN), _I64_MAX)
+            kept = int(mask.sum())
+            if kept != n:
+                self.inherited_dropped += n - kept
+                steps = steps[mask]
+                values = values[mask] if hasattr(values, "dtype") else \
+                    [v for v, k in zip(values, mask.tolist()) if k]
+                if timestamps is not None:
+                    timestamps = timestamps[mask] if hasattr(timestamps, "dtype") else \
+                        [t for t, k in zip(timestamps, mask.tolist()) if k]
+                n = kept
+        elif self.fork_step is not None and n:
             keep = [k for k in range(n) if decimal.Decimal(str(steps[k])) > self.fork_step]
             if len(keep) != n:
                 self.inherited_dropped += n - len(keep)
@@ -158,7 +371,7 @@ class RunWriter:
         i = 0
         while i < n:
             room = MAX_POINTS_PER_REQUEST - self._points
-            if room <= 0 or len(self._series) >= MAX_SERIES_PER_REQUEST \
+            if room <= 0 or len(self._series) + len(self._floats) >= MAX_SERIES_PER_REQUEST \
                     or self._bytes >= MAX_BYTES_PER_REQUEST:
                 self.flush()
                 continue
@@ -171,8 +384,6 @@ class RunWriter:
                     k += 1
                 j = k
                 self._bytes += size
-            else:
-                self._bytes += 24 * (j - i)
             self._add(path, kind, steps[i:j], values[i:j],
                       None if timestamps is None else timestamps[i:j], steps_exact)
             i = j
@@ -226,6 +437,11 @@ class RunWriter:
                 close.close()
 
     @property
+    def log_body(self) -> str:
+        """The form of the next log request: "binary" or "json"."""
+        return "binary" if self._binary else "json"
+
+    @property
     def dry_run(self) -> bool:
         """True when nothing is sent (`--dry-run`): for importers that write
         more than the run (an experiment's tags) to count instead."""
@@ -242,12 +458,35 @@ class RunWriter:
         if path in self._series_paths:
             self.flush()
         self._series_paths.add(path)
-        s: Dict[str, Any] = {"path": path,
-                             "steps": list(steps) if steps_exact else [step_json(x) for x in steps]}
+        n = len(steps)
+        if kind == FLOAT and self._binary:
+            col = _step_column(steps, steps_exact)
+            try:
+                pathb = path.encode("utf-8")
+            except UnicodeEncodeError:
+                col = None
+            if col is not None and len(pathb) < 1 << 16:
+                f = _FloatColumns(path, pathb, n, col[0], col[1],
+                                  None if ts is None else _f64_bytes(ts), _f64_bytes(values))
+                if len(f.values) != 8 * n or (f.ts is not None and len(f.ts) != 8 * n):
+                    raise ValidationError(f"{path}: steps, values and timestamps differ in length")
+                self._floats.append(f)
+                self._bytes += f.size()
+                self._points += n
+                return
+            # Not for the binary form (a step beyond six fractional digits or
+            # int64, a path that is not UTF-8 or too long): the JSON form, in
+            # the JSON part, where the server judges it as it judges JSON.
+        if hasattr(steps, "dtype") and steps.dtype.kind in "iu":
+            json_steps = steps.tolist()  # numpy ints: Python ints
+        else:
+            json_steps = list(steps) if steps_exact else [step_json(x) for x in steps]
+        s: Dict[str, Any] = {"path": path, "steps": json_steps}
         if kind == FLOAT:
             s["values_b64"] = _f64(values if hasattr(values, "dtype") else [float(v) for v in values])
             if ts is not None:
                 s["timestamps_b64"] = _f64(ts)
+            self._bytes += 24 * n
         else:
             s["type"] = kind
             s["values"] = list(values)
@@ -256,9 +495,8 @@ class RunWriter:
         self._series.append(s)
         self._points += len(steps)
 
-    def flush(self) -> None:
-        if not (self._configs or self._series or self._tags):
-            return
+    def _body(self) -> Dict[str, Any]:
+        """The JSON batch: everything but the binary float series."""
         body: Dict[str, Any] = {}
         if self._configs:
             body["configs"] = self._configs
@@ -266,10 +504,48 @@ class RunWriter:
             body["series"] = self._series
         if self._tags:
             body["add_tags"] = sorted(set(self._tags))
+        return body
+
+    def binary_body(self) -> bytes:
+        """The pending batch as a binary log batch (docs/format/log-batch.md):
+        the JSON batch, then the float series as columns."""
+        body = self._body()
+        meta = dumps(body) if body else b""
+        parts = [_HEADER, struct.pack("<I", len(meta)), meta, struct.pack("<I", len(self._floats))]
+        for f in self._floats:
+            parts.extend(f.chunks())
+        return b"".join(parts)
+
+    def json_body(self) -> Dict[str, Any]:
+        """The pending batch in the JSON form (float series as base64 columns)."""
+        body = self._body()
+        if self._floats:
+            body["series"] = self._series + [f.as_json() for f in self._floats]
+        return body
+
+    def _send(self) -> None:
+        http = self._http
+        assert http is not None
+        target = self._target + "/log"
+        if self._floats:
+            r = http.request("POST", target, self.binary_body(), {"Content-Type": LOG_BATCH_TYPE})
+            if r.status in (200, 201):
+                return
+            if r.status != 415:
+                raise r.error("POST", target)
+            # A server older than the binary form: JSON from now on, for
+            # every writer of this process; this batch again, as JSON.
+            _JSON_ONLY.add(http.url)
+            self._binary = False
+        http.json("POST", target, self.json_body())
+
+    def flush(self) -> None:
+        if not (self._configs or self._series or self._floats or self._tags):
+            return
         points, configs = self._points, len(self._configs)
         if not self._dry:
-            self._http.json("POST", self._target + "/log", body)  # type: ignore[union-attr]
-        self._configs, self._series, self._tags = {}, [], []
+            self._send()
+        self._configs, self._series, self._floats, self._tags = {}, [], [], []
         self._series_paths = set()
         self._points = self._bytes = 0
         self.points_written += points
@@ -308,4 +584,5 @@ def iso_utc(t: Union[float, _dt.datetime]) -> Dict[str, str]:
             "value": t.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
 
 
-__all__ = ["RunWriter", "step_json", "iso_utc", "FLOAT", "STRING", "HISTOGRAM", "ApiError"]
+__all__ = ["RunWriter", "step_json", "iso_utc", "log_body_mode", "FLOAT", "STRING", "HISTOGRAM",
+           "ApiError", "LOG_BATCH_TYPE", "LOG_BODY_ENV"]
