@@ -1,12 +1,12 @@
 #include "http/connection.h"
 
-#include <utility>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <cstdio>
 #include <optional>
 #include <type_traits>
+#include <utility>
 
 #include "http/decode_body.h"
 #include "http/framing.h"
