@@ -30,6 +30,14 @@ class BackendTest : public BackendEnv {
     auto r = backend_->Log(run, b, std::move(enc), 2, nullptr);
     return r.ok() ? Status::Ok() : r.status();
   }
+  static model::SeriesWrite OnePoint(const std::string& path) {
+    model::SeriesWrite s;
+    s.path = path;
+    s.steps = {0};
+    s.ts = {0};
+    s.floats = {1.0};
+    return s;
+  }
   Points ReadAll(int64_t run_id, const std::string& path) {
     Points p;
     auto attr = backend_->FindAttribute(run_id, path);
@@ -286,12 +294,7 @@ void BackendTest::CountWhileCompacting(int round) {
 
 TEST_P(BackendTest, TypeChangeIsRejectedAndBatchLeavesNoTrace) {
   RunInfo run = NewRun("r1");
-  model::SeriesWrite s;
-  s.path = "x";
-  s.steps = {0};
-  s.ts = {0};
-  s.floats = {1.0};
-  ASSERT_TRUE(LogPoints(run, s).ok());
+  ASSERT_TRUE(LogPoints(run, OnePoint("x")).ok());
   model::LogBatch b;
   b.configs.push_back({"new/config", model::Value::Int(3)});
   b.configs.push_back({"x", model::Value::String("now a string")});
@@ -321,6 +324,36 @@ TEST_P(BackendTest, ResumeIsIdempotentAndForkMustMatch) {
   fork.run_id = "c";
   fork.fork_run_id = "missing";
   EXPECT_EQ(backend_->CreateOrResumeRun({"ws", "p"}, fork, 6).status().code(), Code::kNotFound);
+}
+
+// A write that found its run before a purge committed must fail and leave
+// nothing behind: no attribute or chunk may outlive its run (PostgreSQL keeps
+// this without per-row foreign keys, see pg_schema.cc).
+TEST_P(BackendTest, WritesToAPurgedRunFailAndLeaveNothing) {
+  RunInfo run = NewRun("gone");
+  model::SeriesWrite s = OnePoint("x");
+  ASSERT_TRUE(LogPoints(run, s).ok());
+  ASSERT_TRUE(backend_->PurgeRun(run).ok());
+  s.path = "y";
+  EXPECT_EQ(LogPoints(run, s).code(), Code::kNotFound);
+  model::LogBatch b;
+  b.configs.push_back({"lr", model::Value::Float(0.1)});
+  b.add_tags = {"t"};
+  auto r = backend_->Log(run, b, {}, 3, nullptr);
+  EXPECT_EQ(r.status().code(), Code::kNotFound);
+  FileRef ref;
+  ref.digest = std::string(64, 'a');
+  ref.size = 1;
+  ref.filename = "f.txt";
+  EXPECT_EQ(backend_->PutFile(run, "files/f", std::nullopt, ref, 4, nullptr).code(), Code::kNotFound);
+  auto attrs = backend_->ListAttributes(run.id);
+  ASSERT_TRUE(attrs.ok());
+  EXPECT_TRUE(attrs->empty());
+  // Another run of the same project is untouched and writable.
+  RunInfo other = NewRun("other");
+  EXPECT_TRUE(LogPoints(other, s).ok());
+  EXPECT_TRUE(backend_->CompactSome(100, /*force=*/true).ok());
+  EXPECT_EQ(ReadAll(other.id, "y").size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BackendTest, ::testing::ValuesIn(BackendKinds()), BackendName);

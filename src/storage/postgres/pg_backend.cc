@@ -61,12 +61,23 @@ Result<std::optional<RunInfo>> FindRun(Conn& c, int64_t project_id, const std::s
   return std::optional<RunInfo>(ReadRun(rows, 0));
 }
 
+// For the writer's and the change feed's connections, whose statements are
+// all keyed: they touch rows found through an index, never a whole table.
+// Their prepared plans are cached for the session, and a plan made while a
+// table was small (a new database, before autovacuum first analyzes it)
+// would scan it whole for as long as the session lasts, so that a per-run
+// statement grows with the table (measured: 0.7 ms -> 17 ms within a minute
+// of a new database). Index paths only.
+Status PlanKeyed(Conn& c) {
+  return c.SetSession("SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off");
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Conn>> PgBackend::Connect() {
   ASSIGN_OR_RETURN(auto c, Conn::Open(url_));
   // Durable on acknowledgement unless asked otherwise (serve --no-fsync).
-  RETURN_IF_ERROR(c->Exec(sync_ ? "SET synchronous_commit = on" : "SET synchronous_commit = off"));
+  RETURN_IF_ERROR(c->SetSession(sync_ ? "SET synchronous_commit = on" : "SET synchronous_commit = off"));
   return c;
 }
 
@@ -85,9 +96,15 @@ Result<std::unique_ptr<PgBackend>> PgBackend::Open(const std::string& url, bool 
   ASSIGN_OR_RETURN(Rows schema, c->QueryOnce("SELECT convert_to(current_schema(), 'UTF8')"));
   std::string channel = "sextant:" + schema.Text(0, 0);
   if (channel.size() > 63) channel = "sextant:" + std::to_string(std::hash<std::string>{}(channel));
+  RETURN_IF_ERROR(PlanKeyed(*c));
   b->writer_ = std::make_unique<Writer>(std::move(c), "BEGIN");
-  b->feed_ = std::make_unique<ChangeFeed>([p = b.get()] { return p->Connect(); }, channel,
-                                          std::random_device{}() * 0x100000000ULL + std::random_device{}());
+  b->feed_ = std::make_unique<ChangeFeed>(
+      [p = b.get()]() -> Result<std::unique_ptr<Conn>> {
+        ASSIGN_OR_RETURN(auto c, p->Connect());
+        RETURN_IF_ERROR(PlanKeyed(*c));
+        return c;
+      },
+      channel, std::random_device{}() * 0x100000000ULL + std::random_device{}());
   return b;
 }
 

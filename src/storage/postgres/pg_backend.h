@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -17,6 +18,16 @@
 #include "storage/postgres/pg_feed.h"
 
 namespace sextant::storage::postgres {
+
+// Chunks to insert, as the columns of one multi-row INSERT (pg_log.cc).
+struct ChunkColumns {
+  void Add(int64_t attr_id, const chunkenc::EncodedChunk& chunk, const chunkenc::ChunkStats& st);
+  Status Insert(Conn& c, int level) const;  // one round trip; nothing when empty
+
+  std::vector<int64_t> attr, first, last, count, min_ts, max_ts;
+  std::vector<std::optional<double>> mins, maxs, sums;
+  std::vector<std::string> idx, data;
+};
 
 class PgBackend : public Backend {
  public:
@@ -138,13 +149,13 @@ class PgBackend : public Backend {
                    AttrCache::Created* created);
   // A batch's chunks and the series' counts and last values, in two statements.
   Status WriteSeries(Conn& c, const std::vector<EncodedSeries>& series, const std::vector<int64_t>& ids);
-  Status InsertChunk(Conn& c, int64_t attr_id, int level, const chunkenc::EncodedChunk& chunk,
-                     const chunkenc::ChunkStats& s);
 
   // pg_compact.cc
-  Result<std::vector<CompactionGroup>> PlanCompaction(Conn& c, int64_t attr_id);
-  Status ApplyCompaction(Conn& c, int64_t attr_id, const std::vector<CompactionGroup>& groups,
-                         bool* complete);
+  // Plans and applies the compaction of several series in a constant
+  // number of round trips, whatever their number.
+  using Plans = std::vector<std::pair<int64_t, std::vector<CompactionGroup>>>;
+  Result<Plans> PlanCompaction(Conn& c, const std::vector<int64_t>& attr_ids);
+  Status ApplyCompaction(Conn& c, const Plans& plans, std::vector<int64_t>* finished);
 
   const std::string url_;
   const bool sync_;

@@ -211,7 +211,7 @@ Result<std::unique_ptr<Conn>> Conn::Open(const std::string& url) {
   auto conn = std::unique_ptr<Conn>(new Conn(c));
   // Quiet notices ("relation already exists, skipping") would go to stderr.
   PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
-  RETURN_IF_ERROR(conn->Exec("SET client_min_messages = warning"));
+  RETURN_IF_ERROR(conn->Exec(conn->session_));
   return conn;
 }
 
@@ -229,7 +229,13 @@ void Conn::ReconnectIfBroken() {
   if (PQstatus(c_) == CONNECTION_OK) return;
   PQreset(c_);
   prepared_.clear();
-  if (PQstatus(c_) == CONNECTION_OK) (void)Exec("SET client_min_messages = warning");
+  if (PQstatus(c_) == CONNECTION_OK) (void)Exec(session_);
+}
+
+Status Conn::SetSession(const std::string& sql) {
+  RETURN_IF_ERROR(Exec(sql));
+  session_ += "; " + sql;
+  return Status::Ok();
 }
 
 Status Conn::Exec(const std::string& sql) {

@@ -88,6 +88,9 @@ class Conn {
   Result<Rows> QueryOnce(const std::string& sql, const Params& params = Params());
   // Runs SQL text without parameters (several statements allowed).
   Status Exec(const std::string& sql);
+  // Runs SET statements now and again on every reconnection (a new session
+  // starts from the server's defaults).
+  Status SetSession(const std::string& sql);
   bool Broken() const { return PQstatus(c_) != CONNECTION_OK; }
   PGconn* raw() { return c_; }
 
@@ -97,6 +100,7 @@ class Conn {
   void ReconnectIfBroken();
   PGconn* c_;
   std::unordered_map<std::string, std::string> prepared_;  // sql -> statement name
+  std::string session_ = "SET client_min_messages = warning";  // replayed on reconnection
 };
 
 // Maps a failed result to a Status: unique violations to AlreadyExists,

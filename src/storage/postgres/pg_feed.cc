@@ -22,6 +22,10 @@ constexpr int64_t kPollMs = 1000;
 // after a later one: changes are kept in `seen_` this long before the
 // watermark passes them (each append is one short statement).
 constexpr int64_t kGraceMs = 10'000;
+// Rows read per poll, and holes (sequence numbers not seen yet below the
+// highest seen) asked for by number.
+constexpr size_t kPollRows = 10'000;
+constexpr size_t kMaxHoles = 1'000;
 // How long the log keeps changes, and how often a replica prunes it.
 constexpr int64_t kKeepUs = 10LL * 60 * 1'000'000;
 constexpr int64_t kPruneMs = 60'000;
@@ -109,9 +113,20 @@ Status ChangeFeed::Poll(Conn& c) {
     watermark_ = r.Int(0, 0);
     return Status::Ok();
   }
-  ASSIGN_OR_RETURN(Rows rows, c.Query("SELECT seq, payload FROM changes WHERE seq > $1 "
-                                      "ORDER BY seq LIMIT 10000",
-                                      Params().Add(watermark_)));
+  // What lies past the last change seen, and the holes below it that a
+  // slower append may still fill: never again what was seen. (Re-reading
+  // the whole grace window cost O(changes in 10 s) per poll, and a window of
+  // more than kPollRows changes stopped the feed until the watermark moved.)
+  int64_t top = watermark_;
+  std::vector<int64_t> holes;
+  for (const auto& [seq, at] : seen_) {
+    for (int64_t s = top + 1; s < seq && holes.size() < kMaxHoles; ++s) holes.push_back(s);
+    if (holes.size() >= kMaxHoles) break;  // read past `top` again, seen ones skipped below
+    top = std::max(top, seq);
+  }
+  ASSIGN_OR_RETURN(Rows rows, c.Query("SELECT seq, payload FROM changes WHERE seq > $1 OR seq = ANY($2) "
+                                      "ORDER BY seq LIMIT " + std::to_string(kPollRows),
+                                      Params().Add(top).AddArray(holes)));
   const int64_t now = SteadyMs();
   std::vector<Change> got;
   for (int i = 0; i < rows.size(); ++i) {

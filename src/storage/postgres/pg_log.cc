@@ -29,6 +29,16 @@ void AddConfigValue(Params& p, const model::Value& v) {
 
 constexpr const char* kTouchRun = "UPDATE runs SET updated_us = $1 WHERE id = $2";
 
+// Locks the run's row against a purge (on any replica) until the write
+// commits: what the foreign keys did per row, once per write. A purge that
+// committed first leaves no row: the write fails and stores nothing.
+Status LockRun(Conn& c, const RunInfo& run) {
+  ASSIGN_OR_RETURN(Rows rows, c.Query("SELECT 1 FROM runs WHERE id = $1 FOR KEY SHARE",
+                                      Params().Add(run.id)));
+  if (!rows.size()) return Status::NotFound("run '" + run.run_id + "' was deleted");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<AttrKey> PgBackend::EnsureAttribute(
@@ -163,49 +173,42 @@ Status PgBackend::ApplyTags(Conn& c, int64_t run_id, const model::LogBatch& batc
   return WriteConfig(c, k.id, model::EditTags(std::move(tags), batch.add_tags, batch.remove_tags));
 }
 
-Status PgBackend::InsertChunk(Conn& c, int64_t attr_id, int level, const chunkenc::EncodedChunk& chunk,
-                              const chunkenc::ChunkStats& s) {
-  return c.Query("INSERT INTO chunks (attr_id, level, first_step, last_step, count, min_value, "
-                 "max_value, sum_value, min_ts, max_ts, idx, data) "
-                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                 Params().Add(attr_id).Add(int64_t{level}).Add(s.first_step).Add(s.last_step)
-                     .Add(static_cast<int64_t>(s.count)).Add(s.min).Add(s.max).Add(s.sum)
-                     .Add(s.min_ts).Add(s.max_ts).Add(chunk.index).Add(chunk.data))
-      .status();
+void ChunkColumns::Add(int64_t attr_id, const chunkenc::EncodedChunk& chunk, const chunkenc::ChunkStats& st) {
+  attr.push_back(attr_id);
+  first.push_back(st.first_step);
+  last.push_back(st.last_step);
+  count.push_back(static_cast<int64_t>(st.count));
+  mins.push_back(st.min);
+  maxs.push_back(st.max);
+  sums.push_back(st.sum);
+  min_ts.push_back(st.min_ts);
+  max_ts.push_back(st.max_ts);
+  idx.push_back(chunk.index);
+  data.push_back(chunk.data);
+}
+
+Status ChunkColumns::Insert(Conn& c, int level) const {
+  if (attr.empty()) return Status::Ok();
+  return c.Query(
+      "INSERT INTO chunks (attr_id, level, first_step, last_step, count, min_value, max_value, "
+      "sum_value, min_ts, max_ts, idx, data) SELECT u.a, $12, u.f, u.l, u.n, u.mn, u.mx, u.sm, u.t0, "
+      "u.t1, u.i, u.d FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], "
+      "$5::float8[], $6::float8[], $7::float8[], $8::bigint[], $9::bigint[], $10::bytea[], "
+      "$11::bytea[]) AS u(a, f, l, n, mn, mx, sm, t0, t1, i, d)",
+      Params().AddArray(attr).AddArray(first).AddArray(last).AddArray(count).AddArray(mins)
+          .AddArray(maxs).AddArray(sums).AddArray(min_ts).AddArray(max_ts).AddArray(idx)
+          .AddArray(data).Add(int64_t{level})).status();
 }
 
 Status PgBackend::WriteSeries(Conn& c, const std::vector<EncodedSeries>& series,
                               const std::vector<int64_t>& ids) {
   // Every chunk of the batch in one statement (chunks of one series cover
   // disjoint steps, so their relative ids do not matter).
-  std::vector<int64_t> attr, first, last, count, min_ts, max_ts;
-  std::vector<std::optional<double>> mins, maxs, sums;
-  std::vector<std::string> idx, data;
+  ChunkColumns cols;
   for (size_t i = 0; i < series.size(); ++i)
-    for (size_t k = 0; k < series[i].chunks.size(); ++k) {
-      const auto& st = series[i].stats[k];
-      attr.push_back(ids[i]);
-      first.push_back(st.first_step);
-      last.push_back(st.last_step);
-      count.push_back(static_cast<int64_t>(st.count));
-      mins.push_back(st.min);
-      maxs.push_back(st.max);
-      sums.push_back(st.sum);
-      min_ts.push_back(st.min_ts);
-      max_ts.push_back(st.max_ts);
-      idx.push_back(series[i].chunks[k].index);
-      data.push_back(series[i].chunks[k].data);
-    }
-  if (!attr.empty())
-    RETURN_IF_ERROR(c.Query(
-        "INSERT INTO chunks (attr_id, level, first_step, last_step, count, min_value, max_value, "
-        "sum_value, min_ts, max_ts, idx, data) SELECT u.a, 0, u.f, u.l, u.n, u.mn, u.mx, u.sm, u.t0, "
-        "u.t1, u.i, u.d FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], "
-        "$5::float8[], $6::float8[], $7::float8[], $8::bigint[], $9::bigint[], $10::bytea[], "
-        "$11::bytea[]) AS u(a, f, l, n, mn, mx, sm, t0, t1, i, d)",
-        Params().AddArray(attr).AddArray(first).AddArray(last).AddArray(count).AddArray(mins)
-            .AddArray(maxs).AddArray(sums).AddArray(min_ts).AddArray(max_ts).AddArray(idx)
-            .AddArray(data)).status());
+    for (size_t k = 0; k < series[i].chunks.size(); ++k)
+      cols.Add(ids[i], series[i].chunks[k], series[i].stats[k]);
+  RETURN_IF_ERROR(cols.Insert(c, /*level=*/0));
   // The last values and counts, one statement for every series; a series
   // named twice in one batch is folded first (an UPDATE … FROM changes a
   // row once).
@@ -268,6 +271,7 @@ Result<LogOutcome> PgBackend::Log(const RunInfo& run, const model::LogBatch& bat
         created.clear();
         chunk_counts.clear();
         outcome = {};
+        RETURN_IF_ERROR(LockRun(c, run));
         RETURN_IF_ERROR(UpsertConfigs(c, run.id, batch.configs, now_us, &created));
         if (!batch.remove_configs.empty())  // only configs: series and files stay
           RETURN_IF_ERROR(c.Query("DELETE FROM attributes WHERE run_id = $1 AND path = ANY($2::bytea[]) "
@@ -328,6 +332,7 @@ Status PgBackend::PutFile(const RunInfo& run, const std::string& path, std::opti
   return writer_->Submit(
       [&](Conn& c) -> Status {
         created.clear();
+        RETURN_IF_ERROR(LockRun(c, run));
         auto type = step ? model::AttrType::kFileSeries : model::AttrType::kFile;
         ASSIGN_OR_RETURN(AttrKey k, EnsureAttribute(c, run.id, path, type, &created));
         RETURN_IF_ERROR(c.Query(
@@ -386,6 +391,9 @@ Result<std::vector<std::string>> PgBackend::PurgeRun(const RunInfo& run) {
       [&](Conn& c) -> Status {
         attrs_.EvictRun(run.id);
         orphans.clear();
+        // The run's row first: a write holding it (LockRun) commits before
+        // this goes on, and the statements below see what it wrote.
+        RETURN_IF_ERROR(c.Query("DELETE FROM runs WHERE id = $1", Params().Add(run.id)).status());
         ASSIGN_OR_RETURN(Rows files, c.Query(
             "SELECT DISTINCT f.digest FROM files f JOIN attributes a ON f.attr_id = a.id "
             "WHERE a.run_id = $1",
@@ -395,7 +403,7 @@ Result<std::vector<std::string>> PgBackend::PurgeRun(const RunInfo& run) {
         for (const char* sql :
              {"DELETE FROM chunks WHERE attr_id IN (SELECT id FROM attributes WHERE run_id = $1)",
               "DELETE FROM files WHERE attr_id IN (SELECT id FROM attributes WHERE run_id = $1)",
-              "DELETE FROM attributes WHERE run_id = $1", "DELETE FROM runs WHERE id = $1"})
+              "DELETE FROM attributes WHERE run_id = $1"})
           RETURN_IF_ERROR(c.Query(sql, Params().Add(run.id)).status());
         for (const auto& d : digests) {
           ASSIGN_OR_RETURN(Rows used, c.Query("SELECT 1 FROM files WHERE digest = $1 LIMIT 1",

@@ -153,6 +153,8 @@ Result<LogOutcome> SqliteBackend::Log(const RunInfo& run, const model::LogBatch&
         if (batch.state) state = static_cast<int64_t>(*batch.state);
         std::optional<std::string> name = model::RenameOf(batch);
         RETURN_IF_ERROR(r->Bind(1, now_us).Bind(2, state).Bind(3, name).Bind(4, run.id).Exec());
+        // Purged since the caller found it: the task rolls back, nothing is left behind.
+        if (db.Changes() == 0) return Status::NotFound("run '" + run.run_id + "' was deleted");
         outcome.configs = static_cast<int64_t>(batch.configs.size());
         return Status::Ok();
       },
@@ -199,7 +201,9 @@ Status SqliteBackend::PutFile(const RunInfo& run, const std::string& path,
         RETURN_IF_ERROR(u->Bind(1, ref.digest).Bind(2, ref.size).Bind(3, k.id).Bind(4, now_us)
                             .Bind(5, step).Exec());
         ASSIGN_OR_RETURN(Stmt * r, db.Prepare("UPDATE runs SET updated_us = ? WHERE id = ?"));
-        return r->Bind(1, now_us).Bind(2, run.id).Exec();
+        RETURN_IF_ERROR(r->Bind(1, now_us).Bind(2, run.id).Exec());
+        if (db.Changes() == 0) return Status::NotFound("run '" + run.run_id + "' was deleted");
+        return Status::Ok();
       },
       [&] {
         attrs_.Add(created);
