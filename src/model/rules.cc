@@ -22,6 +22,12 @@ std::optional<std::string> RenameOf(const LogBatch& batch) {
   return name;
 }
 
+Status CheckResumedFork(const std::string& run_id, const std::optional<std::string>& parent,
+                        const std::optional<int64_t>& step, const CreateRunOp& op) {
+  if (!op.fork_run_id || (parent == op.fork_run_id && step == op.fork_step)) return Status::Ok();
+  return Status::Conflict("run '" + run_id + "' exists with different fork parameters");
+}
+
 std::string GenerateRunId() {
   static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   thread_local std::mt19937_64 rng(std::random_device{}());

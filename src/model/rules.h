@@ -20,6 +20,12 @@ Value EditTags(std::vector<std::string> current, const std::vector<std::string>&
 // last one wins), else nullopt.
 std::optional<std::string> RenameOf(const LogBatch& batch);
 
+// Resuming run `run_id`, stored with fork parent `parent` at `step`: a
+// create that names a fork must name that one (Conflict otherwise); one
+// that names none resumes any run.
+Status CheckResumedFork(const std::string& run_id, const std::optional<std::string>& parent,
+                        const std::optional<int64_t>& step, const CreateRunOp& op);
+
 // A new random run id ("run-" and 10 of [a-z0-9]).
 std::string GenerateRunId();
 

@@ -5,6 +5,7 @@
 #include <limits>
 #include <random>
 
+#include "model/rules.h"
 #include "storage/postgres/pg_schema.h"
 #include "storage/postgres/postgres.h"
 
@@ -273,10 +274,7 @@ Result<std::pair<RunInfo, bool>> PgBackend::CreateOrResumeRun(const model::Proje
     // The run exists: resume it.
     ASSIGN_OR_RETURN(auto existing, FindRun(c, project_id, run_id));
     if (!existing) return Status::Internal("run '" + run_id + "' vanished");
-    bool same_fork = existing->fork_run_id == op.fork_run_id &&
-                     (!op.fork_run_id || existing->fork_step == op.fork_step);
-    if (op.fork_run_id && !same_fork)
-      return Status::Conflict("run '" + run_id + "' exists with different fork parameters");
+    RETURN_IF_ERROR(model::CheckResumedFork(run_id, existing->fork_run_id, existing->fork_step, op));
     RETURN_IF_ERROR(c.Query("UPDATE runs SET state = $1, updated_us = $2, "
                             "name = COALESCE($3, name), experiment = COALESCE($4, experiment) "
                             "WHERE id = $5",

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "model/rules.h"
 #include "storage/sqlite/schema.h"
 
 namespace sextant::storage::sqlite {
@@ -185,10 +186,7 @@ Result<std::pair<RunInfo, bool>> SqliteBackend::CreateOrResumeRun(const model::P
     if (!run_id.empty()) {
       ASSIGN_OR_RETURN(auto existing, FindRun(db, project_id, run_id));
       if (existing) {
-        bool same_fork = existing->fork_run_id == op.fork_run_id &&
-                         (!op.fork_run_id || existing->fork_step == op.fork_step);
-        if (op.fork_run_id && !same_fork)
-          return Status::Conflict("run '" + run_id + "' exists with different fork parameters");
+        RETURN_IF_ERROR(model::CheckResumedFork(run_id, existing->fork_run_id, existing->fork_step, op));
         ASSIGN_OR_RETURN(Stmt * u, db.Prepare(
             "UPDATE runs SET state = ?, updated_us = ?, name = COALESCE(?, name), "
             "experiment = COALESCE(?, experiment) WHERE id = ?"));
