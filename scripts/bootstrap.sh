@@ -6,12 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # python3-dev: the Python SDK builds its optional C accelerator with it.
+# ccache: rebuilds (and the test command's sanitizer and fuzz builds) reuse
+# what was compiled before (CMakeLists.txt).
 PACKAGES=(build-essential cmake ninja-build pkg-config openssl python3-dev python3-venv
           libsqlite3-dev libssl-dev zlib1g-dev libbrotli-dev
           libboost1.81-dev libargon2-dev libcpp-httplib-dev libsimdjson-dev nlohmann-json3-dev libre2-dev
           libgtest-dev libgmock-dev libbenchmark-dev
           libprotobuf-dev protobuf-compiler libjwt-dev
-          libcurl4-openssl-dev libxml2-dev libpq-dev)
+          libcurl4-openssl-dev libxml2-dev libpq-dev
+          ccache)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

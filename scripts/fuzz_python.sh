@@ -15,8 +15,10 @@ seconds="${1:-20}"
 shift || true
 
 source scripts/lib/venv.sh
-venv_ensure tests/importers tests/importers/.venv tests/importers/requirements.txt
-py="$PWD/tests/importers/.venv/bin/python"
+venv="$(venv_cached tests-importers tests/importers/requirements.txt)"
+venv_ensure tests/importers "$venv" tests/importers/requirements.txt
+venv_link "$venv" tests/importers/.venv
+py="$venv/bin/python"
 
 if (($#)); then
   harnesses=("$@")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real S3-compatible server for the tests: MinIO, built from the Go module
-# proxy at a pinned version and cached under .cache/minio/<version>/ (so a
-# warm machine skips the build), started on a free loopback port in a
+# proxy at a pinned version and cached under ~/.cache/sextant/minio/<version>/
+# ($SEXTANT_CACHE; outside the checkout, so a fresh clone on a warm machine
+# skips the build), started on a free loopback port in a
 # temporary folder, with one bucket.
 #
 #   eval "$(scripts/minio.sh start DIR)"   # prints the settings below, and
@@ -16,7 +17,8 @@ cd "$(dirname "$0")/.."
 # github.com/minio/minio publishes RELEASE tags, which the module proxy serves
 # as this pseudo-version (RELEASE.2026-02-12).
 MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
-CACHE="$PWD/.cache/minio/$MINIO_VERSION"
+source scripts/lib/venv.sh  # sextant_cache_dir
+CACHE="$(sextant_cache_dir)/minio/$MINIO_VERSION"
 BIN="$CACHE/minio"
 BUCKET="sextant-test"
 USER_KEY="sextant-test-key"
@@ -59,10 +61,25 @@ start() {
     fi
     sleep 0.1
   done
-  # The bucket, made with curl's own AWS signing.
-  curl -fsS -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" --user "$USER_KEY:$SECRET_KEY" \
-    -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
-    "$url/$BUCKET" >/dev/null
+  # The bucket, made with curl's own AWS signing. MinIO can answer 503
+  # (server not initialized) for a while after it says ready on a loaded
+  # machine, so this retries for up to a minute.
+  local made=0
+  for _ in $(seq 1 120); do
+    if curl -fsS -o "$dir/bucket.out" -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" --user "$USER_KEY:$SECRET_KEY" \
+        -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
+        "$url/$BUCKET" 2>"$dir/bucket.err"; then
+      made=1
+      break
+    fi
+    sleep 0.5
+  done
+  if ((!made)); then
+    echo "scripts/minio.sh: could not create the bucket: $(cat "$dir/bucket.err")" >&2
+    tail -n 30 "$dir/minio.log" >&2
+    kill "$pid" 2>/dev/null || true
+    exit 1
+  fi
   cat <<VARS
 export AWS_ACCESS_KEY_ID='$USER_KEY' AWS_SECRET_ACCESS_KEY='$SECRET_KEY' AWS_REGION=us-east-1
 export SEXTANT_TEST_S3='s3://$BUCKET?endpoint=$url' MINIO_PID=$pid

@@ -11,6 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each section says how long the run has taken so far, so a slow step shows.
+suite_start=$SECONDS
+section() { printf '== %s   [at %d min %02d s]\n' "$*" $(((SECONDS - suite_start) / 60)) $(((SECONDS - suite_start) % 60)); }
+
+section "install and build (scripts/bootstrap.sh)"
 scripts/bootstrap.sh
 
 # The browser for the UI's end-to-end tests: Debian's chromium, driven by playwright-core.
@@ -49,52 +54,56 @@ fi
 .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt \
   -r clients/python/tests/requirements.txt -e ./clients/python
 
-echo "== C++ unit tests"
+section "C++ unit tests"
 (cd build && ctest --output-on-failure -j2 --timeout 600)
 
-echo "== C++ unit tests under AddressSanitizer + UBSan"
+section "C++ unit tests under AddressSanitizer + UBSan"
 scripts/sanitize.sh
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
-echo "== fuzzing ($FUZZ_SECONDS s per harness)"
+section "fuzzing ($FUZZ_SECONDS s per harness)"
 scripts/fuzz.sh "$FUZZ_SECONDS"
-echo "== fuzzing the Python importers' decoders ($FUZZ_SECONDS s per harness, atheris)"
+section "fuzzing the Python importers' decoders ($FUZZ_SECONDS s per harness, atheris)"
 scripts/fuzz_python.sh "$FUZZ_SECONDS"
 
-echo "== web UI unit tests"
+section "web UI unit tests"
 npm --prefix web test --silent
 
-echo "== web UI end-to-end tests (chromium)"
+section "web UI end-to-end tests (chromium)"
 SEXTANT_BIN="$PWD/build/src/sextant" npm --prefix web run test:e2e --silent
 
-echo "== Python SDK tests (against the real server), with the compiled accelerator"
+section "Python SDK tests (against the real server), with the compiled accelerator"
 SEXTANT_REQUIRE_ACCEL=1 SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest clients/python/tests -q
-echo "== ... and on the pure-Python path"
+section "... and on the pure-Python path"
 SEXTANT_PURE_PYTHON=1 SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest clients/python/tests -q
 
-echo "== MLflow compatibility: the real mlflow client against the server"
+section "MLflow compatibility: the real mlflow client against the server"
 SEXTANT_BIN="$PWD/build/src/sextant" tests/mlflow/run.sh -q -p no:cacheprovider
 
-echo "== ... and the same checks against a real mlflow server (the reference)"
+section "... and the same checks against a real mlflow server (the reference)"
 MLFLOW_COMPAT_TARGET=mlflow tests/mlflow/run.sh -q -p no:cacheprovider
 
-echo "== Neptune compatibility: the real neptune-scale and neptune-query clients against the server"
+section "Neptune compatibility: the real neptune-scale and neptune-query clients against the server"
 SEXTANT_BIN="$PWD/build/src/sextant" tests/neptune/run.sh -q -p no:cacheprovider
 
-echo "== the cached-virtualenv helper the peer and importer suites use (offline self-test)"
+section "the cached-virtualenv helper the peer and importer suites use (offline self-test)"
 scripts/lib/venv_test.sh
-echo "== importers and export: inputs written by the real tools (tests/importers/)"
+section "importers and export: inputs written by the real tools (tests/importers/)"
 SEXTANT_BIN="$PWD/build/src/sextant" tests/importers/run.sh -q -p no:cacheprovider
 
-echo "== end-to-end tests"
+section "end-to-end tests"
 SEXTANT_BIN="$PWD/build/src/sextant" .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
 
-echo "== scale-out configuration: PostgreSQL (Debian's) for runs, MinIO (pinned, built once from the Go module proxy, cached in .cache/minio/) for files"
+section "scale-out configuration: PostgreSQL (Debian's) for runs, MinIO (pinned, built once from the Go module proxy, cached in ~/.cache/sextant/minio/) for files"
 minio_dir="$(mktemp -d)"
 pg_dir="$(mktemp -d)"
-eval "$(scripts/minio.sh start "$minio_dir")"
 trap 'scripts/minio.sh stop "$minio_dir"; scripts/postgres.sh stop "$pg_dir"' EXIT
-eval "$(scripts/postgres.sh start "$pg_dir")"
+# Assigned first, so that a server that fails to start fails the run here.
+minio_vars="$(scripts/minio.sh start "$minio_dir")"
+eval "$minio_vars"
+pg_vars="$(scripts/postgres.sh start "$pg_dir")"
+eval "$pg_vars"
+: "${SEXTANT_TEST_S3:?scripts/minio.sh did not say where MinIO is}" "${SEXTANT_TEST_POSTGRES:?scripts/postgres.sh did not say where PostgreSQL is}"
 echo "   the BlobStore contract over S3"
 build/src/blobs_test --gtest_filter='Stores/BlobStoreConformance.*/s3' --gtest_brief=1
 echo "   the Backend and access-store contracts over PostgreSQL"
@@ -111,5 +120,6 @@ SEXTANT_TEST_STORE="$SEXTANT_TEST_POSTGRES" SEXTANT_BIN="$PWD/build/src/sextant"
 scripts/postgres.sh stop "$pg_dir"
 scripts/minio.sh stop "$minio_dir"
 
-echo "== side-by-side benchmark, smoke sizes (every peer's adapter still works)"
+section "side-by-side benchmark, smoke sizes (every peer's adapter still works)"
 SEXTANT_BIN="$PWD/build/src/sextant" python3 bench/peers/run.py --smoke
+section "done"

@@ -7,7 +7,7 @@
     python3 bench/peers/run.py --tools mlflow,mlflow_sextant --workloads mlflow_api   # the mlflow client
     python3 bench/peers/run.py --tools neptune --workloads neptune_api   # neptune-scale: Sextant, offline
 
-Each tool runs in its own virtualenv under bench/peers/.venvs/, built from
+Each tool runs in its own virtualenv under ~/.cache/sextant/peer-venvs/ ($SEXTANT_CACHE), built from
 the pinned lock file requirements/<tool>.txt (rebuilt when the file
 changes). Every measurement is a fresh worker process (worker.py) with a
 fresh data folder; rounds interleave the tools (round 1: every tool, round
@@ -45,7 +45,10 @@ from common import process_tree  # noqa: E402
 from adapters import TOOLS  # noqa: E402
 import report  # noqa: E402
 
-VENVS = HERE / ".venvs"
+# The virtualenvs live outside the checkout, in the cache every script shares
+# (scripts/lib/venv.sh), so a fresh clone reuses them while their key matches.
+VENVS = Path(os.environ.get("SEXTANT_CACHE")
+             or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sextant") / "peer-venvs"
 
 # Workload sizes. "full" is the definition; "smoke" only proves that
 # every adapter and the report still work.

@@ -2,7 +2,12 @@
 # scripts/fuzz_python.sh: one cached, pinned virtualenv per requirements file.
 #
 #   source scripts/lib/venv.sh
+#   VENV="$(venv_cached NAME REQUIREMENTS)"  # where it lives (see below)
 #   venv_ensure LABEL VENV REQUIREMENTS     # Python: $PYTHON, default python3
+#
+# The venvs live outside the checkout, in $SEXTANT_CACHE (default
+# ${XDG_CACHE_HOME:-~/.cache}/sextant), one folder per name and key, so a
+# fresh clone of the repository (CI's) reuses what an earlier run built.
 #
 # The venv is reused while its key matches: the sha256 of the Python version
 # and of REQUIREMENTS with every file it includes (-r, recursively). Else it
@@ -46,6 +51,25 @@ venv_key() {
       cat "$f"
     done
   } | sha256sum | cut -d' ' -f1
+}
+
+# The cache folder every script shares (venvs, the MinIO binary, ccache).
+sextant_cache_dir() {
+  printf '%s\n' "${SEXTANT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sextant}"
+}
+
+# venv_cached NAME REQUIREMENTS [PYTHON]: prints the venv's path in the cache.
+venv_cached() {
+  local key
+  key="$(venv_key "$2" "${3:-}")" || return 1
+  printf '%s/venvs/%s-%s\n' "$(sextant_cache_dir)" "$1" "${key:0:16}"
+}
+
+# venv_link VENV LINK: LINK becomes a symbolic link to VENV (a folder left
+# there by an older checkout is removed first).
+venv_link() {
+  [[ -L "$2" || ! -e "$2" ]] || rm -rf "$2"
+  ln -sfn "$1" "$2"
 }
 
 _venv_valid() {  # VENV KEY

@@ -7,14 +7,15 @@
 #   sextant (default)  `sextant serve` from $SEXTANT_BIN (default build/src/sextant)
 #   mlflow             a real `mlflow server` from the suite's virtualenv
 #
-# The virtualenv tests/mlflow/.venv is (re)built only when it is missing or
+# The virtualenv (in the cache, linked as tests/mlflow/.venv) is (re)built only when it is missing or
 # when its requirements or Python changed (scripts/lib/venv.sh).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 source "$REPO/scripts/lib/venv.sh"
-VENV="$HERE/.venv"
+VENV="$(venv_cached tests-mlflow "$HERE/requirements.txt")"
 venv_ensure tests/mlflow "$VENV" "$HERE/requirements.txt"
+venv_link "$VENV" "$HERE/.venv"  # a stable name for running things by hand
 
 export MLFLOW_COMPAT_TARGET="${MLFLOW_COMPAT_TARGET:-sextant}"
 cd "$HERE"
