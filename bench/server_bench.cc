@@ -62,6 +62,8 @@ bool g_auth = false;
 // --store: a PostgreSQL database for every server's runs, each server in a
 // schema of its own (empty: SQLite in the server's data folder).
 std::string g_store;
+// The server's --timestamp-resolution, in µs (1000: ms, its default; 1: µs).
+int64_t g_ts_resolution_us = 1000;
 std::string g_token;
 
 struct Options {
@@ -114,6 +116,7 @@ struct Options {
       "  --long-batch N       points per request (default 100000)\n"
       "  --raw-points N       raw read size (default 100000)\n"
       "  --jitter-us N        timestamp jitter, 0 to 99999 µs (default 7000)\n"
+      "  --timestamp-resolution ms|us  what the server keeps (default ms, its default)\n"
       " runs table (workload 4):\n"
       "  --runs N             runs (default 100000)\n"
       "  --run-threads N      client threads creating runs (default 8)\n"
@@ -195,6 +198,11 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--long-batch") o.long_batch = number(1, 1'000'000);
     else if (a == "--raw-points") o.raw_points = number(1, 1'000'000);
     else if (a == "--jitter-us") o.jitter_us = number(0, 99'999);
+    else if (a == "--timestamp-resolution") {
+      std::string v = i + 1 < argc ? argv[++i] : "";
+      if (v != "ms" && v != "us") Usage(2);
+      g_ts_resolution_us = v == "ms" ? 1000 : 1;
+    }
     else if (a == "--runs") o.runs = number(1, 10'000'000);
     else if (a == "--run-threads") o.run_threads = int(number(1, 256));
     else if (a == "--configs") o.configs = int(number(2, 10'000));
@@ -397,6 +405,8 @@ class ServerProc {
       std::vector<std::string> args = {binary_, "serve", "--data", data().string(), "--host", kHost,
                                        "--port", std::to_string(port_)};
       if (!fsync_) args.push_back("--no-fsync");
+      args.push_back("--timestamp-resolution");
+      args.push_back(g_ts_resolution_us == 1 ? "us" : "ms");
       if (!g_store.empty()) {
         // The data folder's name is unique per server and stable across restarts.
         std::string schema = "bench_" + std::to_string(::getpid()) + "_" + dir_.filename().string();
@@ -887,6 +897,11 @@ int64_t g_jitter_us = 7000;
 int64_t LossTs(int64_t step) {
   return kEpochUs + step * 100'000 + int64_t(Unit(43, uint64_t(step)) * double(g_jitter_us));
 }
+// The same as the server keeps it (floored to --timestamp-resolution).
+int64_t KeptLossTs(int64_t step) {
+  int64_t t = LossTs(step);
+  return t - t % g_ts_resolution_us;
+}
 
 std::string LongBody(int64_t first, int64_t count, int64_t n) {
   std::string s;
@@ -1068,16 +1083,16 @@ void LongSeries(const Options& o, const fs::path& root, Report& rep) {
       int bad = 0;
       for (size_t i = 0; i < std::min({st.size(), va.size(), ts.size()}) && bad < 5; ++i) {
         bool ok = st[i] == int64_t(i) && JsonFloat(va[i]) == Loss(int64_t(i), N) &&
-                  std::llround(ts[i].get<double>() * 1e6) == LossTs(int64_t(i));
+                  std::llround(ts[i].get<double>() * 1e6) == KeptLossTs(int64_t(i));
         // Timestamps come back as seconds; a double holds them to ~0.2 µs.
         if (!ok && st[i] == int64_t(i) && JsonFloat(va[i]) == Loss(int64_t(i), N) &&
-            std::llabs(std::llround(ts[i].get<double>() * 1e6) - LossTs(int64_t(i))) <= 1)
+            std::llabs(std::llround(ts[i].get<double>() * 1e6) - KeptLossTs(int64_t(i))) <= 1)
           ok = true;
         if (!ok) {
           ++bad;
           RecordFailure(Fmt("wrong readback: raw point %zu: step %s value %s ts %s, expected %zu %.17g %.6f",
                             i, st[i].dump().c_str(), va[i].dump().c_str(), ts[i].dump().c_str(), i,
-                            Loss(int64_t(i), N), double(LossTs(int64_t(i))) / 1e6));
+                            Loss(int64_t(i), N), double(KeptLossTs(int64_t(i))) / 1e6));
         }
       }
       bool more = R < N;
@@ -1467,6 +1482,7 @@ int main(int argc, char** argv) {
                      {"steps", o.ingest_steps},             {"requests", o.ingest_requests},
                      {"long_points", o.long_points},       {"long_batch", o.long_batch},
                      {"jitter_us", o.jitter_us},
+                     {"timestamp_resolution_us", g_ts_resolution_us},
                      {"runs", o.runs},                     {"run_threads", o.run_threads},
                      {"configs", o.configs},               {"metrics", o.metrics},
                      {"reps", o.reps}};

@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "cli/demo.h"
 #include "core/tracker.h"
+#include "model/limits.h"
 #include "model/types.h"
 #include "storage/open_backend.h"
 
@@ -45,6 +46,9 @@ constexpr char kServeUsage[] =
     "  --body-memory-mb N   request bodies read and handled at once hold at most\n"
     "                       N MiB together (default 32; 0: no bound); others wait\n"
     "  --max-file-gb N      largest file upload (default 100)\n"
+    "  --timestamp-resolution ms|us\n"
+    "                       point timestamps are kept to the millisecond (default,\n"
+    "                       as MLflow and Neptune keep them) or to the microsecond\n"
     "  --no-fsync           acknowledge writes before fsync (survives a crash of the\n"
     "                       server, not of the machine)\n"
     "  --threads N          worker threads for blocking work (default 64)\n"
@@ -140,6 +144,12 @@ int Serve(int argc, char** argv) {
     else if (a == "--body-memory-mb") sopts.max_body_memory = uint64_t(number("--body-memory-mb", 0, 1 << 20)) << 20;
     else if (a == "--max-file-gb") sopts.max_file_bytes = uint64_t(number("--max-file-gb", 1, 1 << 20)) << 30;
     else if (a == "--no-fsync") topts.fsync_commits = false;
+    else if (a == "--timestamp-resolution") {
+      std::string r = value("--timestamp-resolution");
+      if (r == "ms") topts.limits.timestamp_resolution_us = sextant::model::kTimestampResolutionMs;
+      else if (r == "us") topts.limits.timestamp_resolution_us = sextant::model::kTimestampResolutionUs;
+      else return Fail("--timestamp-resolution must be ms or us, got '" + r + "'");
+    }
     else if (a == "--stale-after") topts.stale_after_us = number("--stale-after", 1, 1L << 31) * 1'000'000L;
     else if (a == "--trash-days") {
       const char* v = value("--trash-days");

@@ -459,7 +459,8 @@ Status Tracker::AttachFile(const model::ProjectName& p, const std::string& run_i
   if (time_us) RETURN_IF_ERROR(model::ValidateTimestamp(*time_us).WithContext("timestamp"));
   ASSIGN_OR_RETURN(storage::RunInfo run, backend_->GetRun(p, run_id));
   storage::FileRef ref{blob.digest, static_cast<int64_t>(blob.size), filename, 0};
-  RETURN_IF_ERROR(backend_->PutFile(run, path, step, ref, time_us.value_or(NowMicros()), [&] {
+  int64_t kept_us = model::KeptTimestamp(time_us.value_or(NowMicros()), options_.limits);
+  RETURN_IF_ERROR(backend_->PutFile(run, path, step, ref, kept_us, [&] {
     catalog_->ApplyFile(run, path, step ? model::AttrType::kFileSeries : model::AttrType::kFile,
                         blob.digest, static_cast<int64_t>(blob.size));
   }));

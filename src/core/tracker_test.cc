@@ -27,6 +27,9 @@ class TrackerTest : public ::testing::Test {
     o.data_dir = dir_.string();
     o.fsync_commits = false;
     o.background_compaction = false;  // tests decide when to compact
+    // The time-range tests place points µs apart (the ms default is
+    // model/operations_test's and the end-to-end tests').
+    o.limits.timestamp_resolution_us = model::kTimestampResolutionUs;
     auto t = Tracker::Open(o);
     ASSERT_TRUE(t.ok()) << t.status().ToString();
     tracker_ = std::move(t).value();

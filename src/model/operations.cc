@@ -156,6 +156,8 @@ Status ValidateLogBatch(LogBatch* batch, const Limits& limits,
       if (s.ts[j] < 0 || s.ts[j] > kMaxTimestampUs)
         return ValidateTimestamp(s.ts[j]).WithContext("series[" + std::to_string(si) +
                                                       "].timestamps[" + std::to_string(j) + "]");
+    if (limits.timestamp_resolution_us > 1)
+      for (int64_t& t : s.ts) t = KeptTimestamp(t, limits);
     for (const auto& b : s.bytes) {
       if (b.size() > limits.max_string_bytes)
         return Status::TooLarge("series '" + s.path + "': a value is longer than " +

@@ -70,12 +70,19 @@ struct LogBatch {
 };
 
 // Validates paths, lengths, values, step and timestamp ranges and limits;
-// sorts every series by step and keeps the last occurrence of a repeated step
-// (last write wins inside a batch, as across batches). `min_step_exclusive` is
+// floors point timestamps to limits.timestamp_resolution_us; sorts every
+// series by step and keeps the last occurrence of a repeated step (last
+// write wins inside a batch, as across batches). `min_step_exclusive` is
 // the fork step of a forked run: its own points must come after it. Errors
 // name the field as a decoder would ("series[0].steps[3]: ...").
 Status ValidateLogBatch(LogBatch* batch, const Limits& limits,
                         std::optional<int64_t> min_step_exclusive);
+
+// A point timestamp as it is kept: floored to limits.timestamp_resolution_us.
+inline int64_t KeptTimestamp(int64_t us, const Limits& limits) {
+  int64_t res = limits.timestamp_resolution_us;
+  return res > 1 ? us - us % res : us;  // us >= 0 once validated: floors
+}
 
 // Run ids, names (kMaxRunNameBytes of UTF-8), fork step range, fork
 // parameters given together, created_at range.

@@ -53,6 +53,32 @@ TEST(ValidateLogBatchTest, TimestampsOutOfRangeNameTheField) {
   }
 }
 
+TEST(ValidateLogBatchTest, TimestampsAreKeptToTheMillisecondUnlessAskedForMicroseconds) {
+  auto batch = [] {
+    LogBatch b;
+    b.series.push_back(Floats("a", {1, 2, 3, 4}));
+    b.series[0].ts = {0, 1'999, 1'700'000'000'123'456, kMaxTimestampUs};
+    b.series.push_back(Floats("text", {1}));
+    b.series[1].type = AttrType::kStringSeries;
+    b.series[1].floats.clear();
+    b.series[1].bytes = {"x"};
+    b.series[1].ts = {999};
+    return b;
+  };
+  LogBatch ms = batch();
+  ASSERT_TRUE(ValidateLogBatch(&ms, Limits{}, std::nullopt).ok());
+  EXPECT_EQ(ms.series[0].ts, (std::vector<int64_t>{0, 1'000, 1'700'000'000'123'000,
+                                                   kMaxTimestampUs - 999}));
+  EXPECT_EQ(ms.series[1].ts, (std::vector<int64_t>{0}));
+
+  Limits us_limits;
+  us_limits.timestamp_resolution_us = kTimestampResolutionUs;
+  LogBatch us = batch();
+  ASSERT_TRUE(ValidateLogBatch(&us, us_limits, std::nullopt).ok());
+  EXPECT_EQ(us.series[0].ts, batch().series[0].ts);
+  EXPECT_EQ(us.series[1].ts, (std::vector<int64_t>{999}));
+}
+
 TEST(ValidateLogBatchTest, BatchSizeLimits) {
   Limits limits;
   limits.max_series_per_batch = 2;

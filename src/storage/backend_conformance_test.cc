@@ -21,7 +21,10 @@ class BackendTest : public BackendEnv {
   Status LogPoints(const RunInfo& run, model::SeriesWrite s) {
     model::LogBatch b;
     b.series.push_back(std::move(s));
-    RETURN_IF_ERROR(model::ValidateLogBatch(&b, model::Limits(), run.fork_step));
+    // Storage keeps whatever timestamps it is given: these tests use µs ones.
+    model::Limits limits;
+    limits.timestamp_resolution_us = model::kTimestampResolutionUs;
+    RETURN_IF_ERROR(model::ValidateLogBatch(&b, limits, run.fork_step));
     std::vector<EncodedSeries> enc;
     for (const auto& w : b.series) {
       ASSIGN_OR_RETURN(auto e, EncodeSeriesWrite(w));

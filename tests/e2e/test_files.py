@@ -239,11 +239,11 @@ def test_file_series_with_steps(client, proj):
 def test_file_series_read_as_points(client, proj):
     """The series API lists a file series' points (steps, names, digests,
     when each was attached), paged like any raw read; `timestamp=` on the
-    upload keeps a given time and a bad one is refused."""
+    upload keeps a given time (to the millisecond) and a bad one is refused."""
     client.create_run(proj, "r")
     for i in range(5):
         data = f"frame {i}".encode()
-        r = client.put(files_url(proj, "r", "frames", f"step={i / 2}&name=f{i}.png&timestamp={1763812345 + i}.5"),
+        r = client.put(files_url(proj, "r", "frames", f"step={i / 2}&name=f{i}.png&timestamp={1763812345 + i}.5004"),
                        data)
         assert r.status == 200, r
     body = {"runs": ["r"], "path": "frames", "limit": 2}
@@ -252,7 +252,7 @@ def test_file_series_read_as_points(client, proj):
     assert s["steps"] == [0, 0.5] and s["next_after_step"] == 0.5
     assert s["values"] == [{"digest": sha(b"frame 0"), "size": 7, "name": "f0.png"},
                            {"digest": sha(b"frame 1"), "size": 7, "name": "f1.png"}]
-    assert s["timestamps"] == [1763812345.5, 1763812346.5]
+    assert s["timestamps"] == [1763812345.5, 1763812346.5]  # kept to the ms, like every point
     s = client.post(f"/projects/{proj}/series", {**body, "after_step": 0.5, "limit": 10}).json["series"][0]
     assert s["steps"] == [1, 1.5, 2] and s["next_after_step"] is None
     # buckets make no sense for files: the raw points come back

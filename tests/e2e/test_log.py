@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import subprocess
 from decimal import Decimal
 
 import pytest
 
-from sextant_e2e import assert_error, dumps, fval, q, same_float
+from sextant_e2e import BIN, assert_error, dumps, fval, q, same_float
 
 
 def attr_value_datetime(v) -> float:
@@ -187,6 +188,33 @@ def test_series_of_each_type(client, proj):
     assert a["eval/sample"]["last_value"] == "wörld"
     assert a["grad/l0"]["type"] == "histogram_series"
     assert a["explicit/float"]["type"] == "float_series"
+
+
+MS_BATCH = {"series": [
+    {"path": "t", "steps": [0, 1, 2, 3], "values": [1.0, 2.0, 3.0, 4.0],
+     "timestamps": [1763812345.123456, 1763812345.999999, 1.0005, 0.000999]},
+    {"path": "s", "type": "string", "steps": [0], "values": ["x"], "timestamps": [2.0019]},
+]}
+
+
+def test_timestamps_are_kept_to_the_millisecond(client, proj):
+    client.create_run(proj, "r")
+    client.log(proj, "r", MS_BATCH)
+    assert client.read_all(proj, "r", "t")["timestamps"] == [1763812345.123, 1763812345.999, 1.0, 0.0]
+    assert client.read_all(proj, "r", "s")["timestamps"] == [2.001]
+    assert client.attributes(proj, "r")["t"]["last_timestamp"] == 0.0
+
+
+def test_a_server_asked_for_microseconds_keeps_them(make_server, tmp_path):
+    srv = make_server(["--timestamp-resolution", "us"])
+    srv.client.create_run("e2e/us", "r")
+    srv.client.log("e2e/us", "r", MS_BATCH)
+    ts = srv.client.read_all("e2e/us", "r", "t")["timestamps"]
+    assert ts == pytest.approx([1763812345.123456, 1763812345.999999, 1.0005, 0.000999], abs=5e-7)
+    assert srv.client.read_all("e2e/us", "r", "s")["timestamps"] == [2.0019]
+    p = subprocess.run([BIN, "serve", "--data", str(tmp_path / "bad"), "--timestamp-resolution", "ns"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "--timestamp-resolution must be ms or us, got 'ns'" in p.stderr, p.stderr
 
 
 def test_timestamps_default_to_receive_time(client, proj):

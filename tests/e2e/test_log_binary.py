@@ -143,8 +143,15 @@ def assert_values_exact(got: list[float], want: list[float]) -> None:
             f"point {i}: sent {w!r} ({f64_bits(w):#018x}), got {g!r} ({f64_bits(g):#018x})"
 
 
+def kept(us: int) -> int:
+    """A timestamp as the server keeps it: floored to the millisecond."""
+    return us - us % 1000
+
+
 def expect_points(client, proj: str, run_id: str, path: str, points: dict) -> None:
-    """`points`: micro-step -> (value, µs timestamp or None for "any")."""
+    """`points`: micro-step -> (value, µs timestamp or None for "any"); the
+    server keeps timestamps to the millisecond (floored), so the sent µs are
+    compared floored too."""
     got = read_points(client, proj, run_id, path)
     assert got["type"] == "float_series", got
     order = sorted(points)
@@ -152,7 +159,7 @@ def expect_points(client, proj: str, run_id: str, path: str, points: dict) -> No
     assert_values_exact(got["values"], [points[s][0] for s in order])
     for s, t in zip(order, got["ts"]):
         if points[s][1] is not None:
-            assert t == points[s][1], (s, t, points[s][1])
+            assert t == kept(points[s][1]), (s, t, points[s][1])
 
 
 def snapshot(client, proj: str, run_id: str) -> dict:
@@ -222,7 +229,7 @@ def test_every_kind_combination_reads_back_exactly(client, proj, step_kind, ts_k
         assert len(set(got["ts"])) == 1, got["ts"]
         assert (t0 - 1) * 1e6 <= got["ts"][0] <= (t1 + 1) * 1e6, (t0, got["ts"][0], t1)
     else:
-        assert got["ts"] == [want_ts[i] for i in order]
+        assert got["ts"] == [kept(want_ts[i]) for i in order]
     assert client.attributes(proj, "r")["m"]["count"] == n
 
 
@@ -270,8 +277,10 @@ def test_fractional_steps_print_exactly(client, proj):
     assert [float(v) for v in s["values"]] == [5.0, 3.0, 2.0, 1.0, 4.0]
 
 
-def test_seconds_round_to_the_microsecond_like_json(client, proj):
-    """Kind 2 timestamps mean what the same numbers mean in the JSON form."""
+def test_seconds_round_to_the_microsecond_like_json(make_server, proj):
+    """Kind 2 timestamps mean what the same numbers mean in the JSON form (on a
+    server that keeps µs, so that the rounding shows)."""
+    client = make_server(["--timestamp-resolution", "us"]).client
     client.create_run(proj, "r")
     secs = [1763812345.1, 1763812345.2000004, 1763812345.0000005, 0.0, 1e-7, 4102444800.999999]
     steps = list(range(len(secs)))
@@ -674,7 +683,7 @@ def test_exactly_a_million_points_accepted(client, proj):
     assert a["count"] == n and a["last_step"] == n - 1 and a["last_value"] == 1.0
     got = read_points(client, proj, "r", "m")
     assert got["steps"][:3] == [0, STEP_SCALE, 2 * STEP_SCALE] and got["steps"][-1] == (n - 1) * STEP_SCALE
-    assert got["ts"][-1] == T0 + n - 1
+    assert got["ts"][-1] == kept(T0 + n - 1)
 
 
 def test_series_per_request_limit(client, proj):
