@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 # github.com/minio/minio publishes RELEASE tags, which the module proxy serves
 # as this pseudo-version (RELEASE.2026-02-12).
 MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
-source scripts/lib/venv.sh  # sextant_cache_dir
+source scripts/lib/cache.sh
 CACHE="$(sextant_cache_dir)/minio/$MINIO_VERSION"
 BIN="$CACHE/minio"
 BUCKET="sextant-test"

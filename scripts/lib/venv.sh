@@ -19,6 +19,8 @@
 # on the venv's parent folder, so no lock file is left behind).
 # Checked by scripts/lib/venv_test.sh.
 
+source "$(dirname "${BASH_SOURCE[0]}")/cache.sh"
+
 # The requirements file and those it includes, depth first.
 _venv_requirement_files() {
   local file="$1" dir line inc
@@ -51,11 +53,6 @@ venv_key() {
       cat "$f"
     done
   } | sha256sum | cut -d' ' -f1
-}
-
-# The cache folder every script shares (venvs, the MinIO binary, ccache).
-sextant_cache_dir() {
-  printf '%s\n' "${SEXTANT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sextant}"
 }
 
 # venv_cached NAME REQUIREMENTS [PYTHON]: prints the venv's path in the cache.
